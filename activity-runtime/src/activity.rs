@@ -1,0 +1,227 @@
+//! The contract between an activity and the worker: what `#[activity]` generates, written out so
+//! that it can also be implemented by hand.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use temporalio_common::protos::temporal::api::common::v1::Payload;
+
+use crate::context::ActivityContext;
+use crate::error::ActivityError;
+use crate::payload::{PayloadError, encoding_of, from_absent, from_payload, to_payload};
+
+/// The future one activity attempt runs as.
+pub type ActivityFuture =
+    Pin<Box<dyn Future<Output = Result<ActivityOutput, ActivityError>> + Send + 'static>>;
+
+/// An activity a [`Worker`](crate::Worker) can run.
+///
+/// `#[activity]` implements this trait on a companion type that has the function's name (it lives
+/// in the type namespace, so the function itself is untouched) and [`activities!`](crate::activities)
+/// registers it. Writing it by hand is equivalent:
+///
+/// ```
+/// use activity_runtime::{Activity, ActivityContext, ActivityFuture, ActivityInput, ActivityOutput};
+///
+/// async fn say_hello(name: String) -> String {
+///     format!("Hello, {name}!")
+/// }
+///
+/// #[allow(non_camel_case_types)]
+/// struct say_hello {}
+///
+/// impl Activity for say_hello {
+///     const NAME: &'static str = "say_hello";
+///     const FUNCTION: &'static str = concat!(module_path!(), "::say_hello");
+///
+///     fn invoke(_ctx: ActivityContext, input: ActivityInput) -> ActivityFuture {
+///         Box::pin(async move {
+///             let name: String = input.decode(0, "name", "String")?;
+///             input.finish(1);
+///             ActivityOutput::encode(&say_hello(name).await)
+///         })
+///     }
+/// }
+///
+/// let _activities = activity_runtime::activities![say_hello];
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an activity",
+    label = "not an activity",
+    note = "put `#[activity]` on the function, or implement `activity_runtime::Activity` by hand"
+)]
+pub trait Activity: 'static {
+    /// The activity type name callers use.
+    const NAME: &'static str;
+    /// The Rust path of the function, for error messages.
+    const FUNCTION: &'static str;
+
+    /// Runs one attempt: decode the arguments, call the function, encode the result.
+    fn invoke(ctx: ActivityContext, input: ActivityInput) -> ActivityFuture;
+}
+
+/// The encoded arguments of one activity attempt, one payload per positional parameter.
+pub struct ActivityInput {
+    activity_type: String,
+    payloads: Vec<Payload>,
+}
+
+impl ActivityInput {
+    pub(crate) fn new(activity_type: String, payloads: Vec<Payload>) -> Self {
+        Self {
+            activity_type,
+            payloads,
+        }
+    }
+
+    /// How many arguments the caller sent.
+    pub fn len(&self) -> usize {
+        self.payloads.len()
+    }
+
+    /// Whether the caller sent no arguments.
+    pub fn is_empty(&self) -> bool {
+        self.payloads.is_empty()
+    }
+
+    /// The raw payloads, for activities that read their arguments themselves.
+    pub fn into_payloads(self) -> Vec<Payload> {
+        self.payloads
+    }
+
+    /// Decodes the argument at `position` (0-based) for parameter `name` of Rust type `type_label`.
+    ///
+    /// A missing argument decodes as `None` into an `Option` and is an error for any other type.
+    /// Errors name the activity, the parameter, its position, its type and the payload's encoding.
+    pub fn decode<T: DeserializeOwned>(
+        &self,
+        position: usize,
+        name: &str,
+        type_label: &str,
+    ) -> Result<T, ActivityError> {
+        let Some(payload) = self.payloads.get(position) else {
+            return from_absent::<T>().ok_or_else(|| {
+                ActivityError::new(format!(
+                    "activity `{}` is missing required argument {} `{name}: {type_label}`: \
+                     the caller sent {} argument(s)",
+                    self.activity_type,
+                    position + 1,
+                    self.payloads.len(),
+                ))
+                .with_type("ArgumentError")
+                .non_retryable()
+            });
+        };
+        from_payload(payload).map_err(|err| {
+            let reason = match err {
+                PayloadError::Deserialize(reason) => reason,
+                other => other.to_string(),
+            };
+            ActivityError::new(format!(
+                "activity `{}` could not decode argument {} `{name}: {type_label}` from a `{}` payload: {reason}",
+                self.activity_type,
+                position + 1,
+                encoding_of(payload),
+            ))
+            .with_type("ArgumentError")
+            .non_retryable()
+        })
+    }
+
+    /// Ends decoding: `declared` is how many parameters the activity takes. Arguments beyond
+    /// those are ignored with a warning, so callers can evolve ahead of workers.
+    pub fn finish(self, declared: usize) {
+        if self.payloads.len() > declared {
+            tracing::warn!(
+                activity_type = %self.activity_type,
+                declared,
+                received = self.payloads.len(),
+                "activity `{}` takes {declared} argument(s) but the caller sent {}; the extra ones are ignored",
+                self.activity_type,
+                self.payloads.len(),
+            );
+        }
+    }
+}
+
+/// An encoded activity result.
+#[derive(Debug, Clone)]
+pub struct ActivityOutput {
+    pub(crate) payload: Payload,
+}
+
+impl ActivityOutput {
+    /// Encodes a result with the default payload converter.
+    ///
+    /// # Errors
+    /// A non-retryable failure when the value cannot be encoded.
+    pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Self, ActivityError> {
+        to_payload(value)
+            .map(|payload| Self { payload })
+            .map_err(|err| {
+                ActivityError::new(format!("could not encode the activity result: {err}"))
+                    .with_type("PayloadError")
+                    .non_retryable()
+            })
+    }
+
+    /// The encoded payload.
+    pub fn payload(&self) -> &Payload {
+        &self.payload
+    }
+}
+
+/// Turns what an activity function returned into its encoded result.
+///
+/// `Output(value).into_activity_result()` picks [`FallibleOutput`] for `Result<T, E>` and
+/// [`PlainOutput`] for every other `Serialize` value (autoref specialization: the generated code
+/// knows the concrete return type).
+#[doc(hidden)]
+pub struct Output<T>(pub T);
+
+#[doc(hidden)]
+pub trait FallibleOutput {
+    fn into_activity_result(self) -> Result<ActivityOutput, ActivityError>;
+}
+
+impl<T: Serialize, E: Into<ActivityError>> FallibleOutput for Output<Result<T, E>> {
+    fn into_activity_result(self) -> Result<ActivityOutput, ActivityError> {
+        match self.0 {
+            Ok(value) => ActivityOutput::encode(&value),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+#[doc(hidden)]
+pub trait PlainOutput {
+    fn into_activity_result(self) -> Result<ActivityOutput, ActivityError>;
+}
+
+impl<T: Serialize> PlainOutput for &Output<T> {
+    fn into_activity_result(self) -> Result<ActivityOutput, ActivityError> {
+        ActivityOutput::encode(&self.0)
+    }
+}
+
+/// Runs a blocking activity body off the async threads, on tokio's blocking pool.
+///
+/// A panic in `body` resumes in the returned future, where the worker catches it as for async
+/// activities.
+#[doc(hidden)]
+pub fn run_blocking<F>(body: F) -> ActivityFuture
+where
+    F: FnOnce() -> Result<ActivityOutput, ActivityError> + Send + 'static,
+{
+    Box::pin(async move {
+        match tokio::task::spawn_blocking(body).await {
+            Ok(result) => result,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(err) => Err(ActivityError::new(format!(
+                "the blocking activity was not run: {err}"
+            ))),
+        }
+    })
+}

@@ -1,0 +1,352 @@
+//! A small client that executes standalone activities by name, on the official Temporal client.
+//!
+//! It is what the examples and tests use to call activities without a workflow:
+//!
+//! ```no_run
+//! use activity_runtime::client::{ActivityOptions, Client};
+//!
+//! # async fn run() -> Result<(), activity_runtime::client::ClientError> {
+//! let client = Client::connect("localhost:7233", "default").await?;
+//! let greeting: String = client
+//!     .execute_activity("say_hello", ("World",), ActivityOptions::new("greetings"))
+//!     .await?;
+//! assert_eq!(greeting, "Hello, World!");
+//! # Ok(())
+//! # }
+//! ```
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use temporalio_client::errors::ActivityResultError;
+use temporalio_client::{ActivityStartOptions, ConnectionOptions};
+use temporalio_common::data_converters::RawValue;
+use temporalio_common::protos::temporal::api::common::v1::Payload;
+use temporalio_common::protos::temporal::api::failure::v1::{Failure, failure::FailureInfo};
+use temporalio_common::{ActivityCloseTimeouts, UntypedActivity};
+
+use crate::payload::{PayloadError, from_payload, to_payload};
+
+/// A connection to one namespace of a Temporal server.
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: temporalio_client::Client,
+}
+
+/// How a standalone activity is started.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ActivityOptions {
+    /// The task queue a worker for the activity polls.
+    pub task_queue: String,
+    /// The activity id; a random one when `None`.
+    pub id: Option<String>,
+    /// Maximum time of one attempt (default 30 s).
+    pub start_to_close_timeout: Duration,
+    /// Maximum time between heartbeats, if any.
+    pub heartbeat_timeout: Option<Duration>,
+    /// Maximum number of attempts; 0 (the default) lets the server retry without limit.
+    pub maximum_attempts: u32,
+    /// Delay before the first retry (default 1 s).
+    pub initial_retry_interval: Duration,
+}
+
+impl ActivityOptions {
+    /// Options for `task_queue` with the defaults.
+    pub fn new(task_queue: impl Into<String>) -> Self {
+        Self {
+            task_queue: task_queue.into(),
+            id: None,
+            start_to_close_timeout: Duration::from_secs(30),
+            heartbeat_timeout: None,
+            maximum_attempts: 0,
+            initial_retry_interval: Duration::from_secs(1),
+        }
+    }
+
+    /// Sets the activity id.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets the start-to-close timeout.
+    pub fn start_to_close_timeout(mut self, timeout: Duration) -> Self {
+        self.start_to_close_timeout = timeout;
+        self
+    }
+
+    /// Sets the heartbeat timeout.
+    pub fn heartbeat_timeout(mut self, timeout: Duration) -> Self {
+        self.heartbeat_timeout = Some(timeout);
+        self
+    }
+
+    /// Limits the number of attempts (1 = no retries).
+    pub fn maximum_attempts(mut self, attempts: u32) -> Self {
+        self.maximum_attempts = attempts;
+        self
+    }
+
+    /// Sets the delay before the first retry.
+    pub fn initial_retry_interval(mut self, interval: Duration) -> Self {
+        self.initial_retry_interval = interval;
+        self
+    }
+}
+
+/// A failure reported by an activity, as the server stored it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ActivityFailure {
+    /// The failure message.
+    pub message: String,
+    /// The application failure type (`ApplicationError.type`), empty when none.
+    pub error_type: String,
+    /// Whether the failure was marked non-retryable.
+    pub non_retryable: bool,
+    /// The message of the innermost cause, when there is one (e.g. the activity's own failure
+    /// below a retry-state wrapper).
+    pub cause: Option<Box<ActivityFailure>>,
+}
+
+impl ActivityFailure {
+    fn from_proto(failure: &Failure) -> Self {
+        let (error_type, non_retryable) = match &failure.failure_info {
+            Some(FailureInfo::ApplicationFailureInfo(info)) => {
+                (info.r#type.clone(), info.non_retryable)
+            }
+            _ => (String::new(), false),
+        };
+        Self {
+            message: failure.message.clone(),
+            error_type,
+            non_retryable,
+            cause: failure
+                .cause
+                .as_deref()
+                .map(|c| Box::new(Self::from_proto(c))),
+        }
+    }
+}
+
+impl std::fmt::Display for ActivityFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.error_type.is_empty() {
+            write!(f, "{}", self.message)?;
+        } else {
+            write!(f, "{}: {}", self.error_type, self.message)?;
+        }
+        if let Some(cause) = &self.cause {
+            write!(f, " (caused by {cause})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a client call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The server could not be reached.
+    #[error("cannot reach a Temporal server at `{target}`: {message}")]
+    Connect {
+        /// The address tried.
+        target: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// An argument could not be encoded.
+    #[error("could not encode argument {position}: {source}")]
+    Encode {
+        /// 1-based position of the argument.
+        position: usize,
+        /// The encoding error.
+        #[source]
+        source: PayloadError,
+    },
+    /// The activity could not be started.
+    #[error("could not start activity `{activity_type}`: {message}")]
+    Start {
+        /// The activity type.
+        activity_type: String,
+        /// What the server said.
+        message: String,
+    },
+    /// The activity failed (after its retries).
+    #[error("activity failed: {0}")]
+    Failed(ActivityFailure),
+    /// The activity was cancelled.
+    #[error("activity cancelled")]
+    Cancelled,
+    /// The activity timed out.
+    #[error("activity timed out ({0})")]
+    TimedOut(String),
+    /// The result did not decode into the requested type.
+    #[error("could not decode the activity result: {0}")]
+    Decode(#[source] PayloadError),
+    /// Any other server or transport error.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Arguments of an activity call: a tuple of `Serialize` values, one payload each.
+pub trait ActivityArgs {
+    /// Encodes the arguments in order.
+    ///
+    /// # Errors
+    /// When an argument cannot be encoded.
+    fn into_payloads(self) -> Result<Vec<Payload>, ClientError>;
+}
+
+macro_rules! tuple_args {
+    ($($name:ident $pos:tt),*) => {
+        impl<$($name: Serialize),*> ActivityArgs for ($($name,)*) {
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn into_payloads(self) -> Result<Vec<Payload>, ClientError> {
+                Ok(vec![$(
+                    to_payload(&self.$pos).map_err(|source| ClientError::Encode {
+                        position: $pos + 1,
+                        source,
+                    })?,
+                )*])
+            }
+        }
+    };
+}
+
+tuple_args!();
+tuple_args!(A 0);
+tuple_args!(A 0, B 1);
+tuple_args!(A 0, B 1, C 2);
+tuple_args!(A 0, B 1, C 2, D 3);
+tuple_args!(A 0, B 1, C 2, D 3, E 4);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+
+/// Already-encoded payloads, sent as they are.
+impl ActivityArgs for Vec<Payload> {
+    fn into_payloads(self) -> Result<Vec<Payload>, ClientError> {
+        Ok(self)
+    }
+}
+
+impl Client {
+    /// Connects to `target` (`host:port` or a URL) for `namespace`.
+    ///
+    /// # Errors
+    /// [`ClientError::Connect`] when the server cannot be reached.
+    pub async fn connect(
+        target: impl Into<String>,
+        namespace: impl Into<String>,
+    ) -> Result<Self, ClientError> {
+        let target = target.into();
+        let connect_error = |message: String| ClientError::Connect {
+            target: target.clone(),
+            message,
+        };
+        let url = crate::worker::parse_target(&target).map_err(|e| connect_error(e.to_string()))?;
+        let options = ConnectionOptions::new(url)
+            .identity(format!("activity-runtime-client@{}", std::process::id()))
+            .connect_timeout(Duration::from_secs(10))
+            .build();
+        let client_options = temporalio_client::ClientOptions::new(namespace.into()).build();
+        let inner = temporalio_client::Client::connect(options, client_options)
+            .await
+            .map_err(|e| connect_error(e.to_string()))?;
+        Ok(Self { inner })
+    }
+
+    /// The official client underneath.
+    pub fn inner(&self) -> &temporalio_client::Client {
+        &self.inner
+    }
+
+    /// Starts a standalone activity of type `activity_type` and waits for its result.
+    ///
+    /// # Errors
+    /// Encoding, start, failure, cancellation, timeout and decoding errors, each its own
+    /// [`ClientError`] variant.
+    pub async fn execute_activity<R: DeserializeOwned>(
+        &self,
+        activity_type: &str,
+        args: impl ActivityArgs,
+        options: ActivityOptions,
+    ) -> Result<R, ClientError> {
+        let payloads = self
+            .execute_activity_raw(activity_type, args.into_payloads()?, options)
+            .await?;
+        let Some(first) = payloads.first() else {
+            return serde_json::from_value(serde_json::Value::Null)
+                .map_err(|e| ClientError::Decode(PayloadError::Deserialize(e.to_string())));
+        };
+        from_payload(first).map_err(ClientError::Decode)
+    }
+
+    /// Like [`execute_activity`](Self::execute_activity), with payloads in and out.
+    ///
+    /// # Errors
+    /// As for [`execute_activity`](Self::execute_activity).
+    pub async fn execute_activity_raw(
+        &self,
+        activity_type: &str,
+        payloads: Vec<Payload>,
+        options: ActivityOptions,
+    ) -> Result<Vec<Payload>, ClientError> {
+        let id = options
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("{activity_type}-{}", random_suffix()));
+        let mut start = ActivityStartOptions::new(
+            options.task_queue,
+            id,
+            ActivityCloseTimeouts::StartToClose(options.start_to_close_timeout),
+        )
+        .retry_policy(
+            temporalio_common::RetryPolicy::builder()
+                .maximum_attempts(options.maximum_attempts)
+                .initial_interval(options.initial_retry_interval)
+                .build(),
+        )
+        .build();
+        start.heartbeat_timeout = options.heartbeat_timeout;
+        let handle = self
+            .inner
+            .start_activity(
+                UntypedActivity::new(activity_type),
+                RawValue::new(payloads),
+                start,
+            )
+            .await
+            .map_err(|e| ClientError::Start {
+                activity_type: activity_type.to_owned(),
+                message: e.to_string(),
+            })?;
+        match handle.result().await {
+            Ok(raw) => Ok(raw.payloads),
+            Err(ActivityResultError::ActivityFailed(err)) => Err(ClientError::Failed(
+                ActivityFailure::from_proto(err.failure()),
+            )),
+            Err(ActivityResultError::Cancelled { .. }) => Err(ClientError::Cancelled),
+            Err(ActivityResultError::TimedOut(kind)) => {
+                Err(ClientError::TimedOut(format!("{kind:?}")))
+            }
+            Err(other) => Err(ClientError::Other(other.to_string())),
+        }
+    }
+}
+
+fn random_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:016x}", hasher.finish())
+}

@@ -1,0 +1,344 @@
+//! What a running activity can see and do: its info, heartbeats and cancellation.
+
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use temporalio_common::protos::coresdk::activity_task::{ActivityCancelReason, Start};
+use temporalio_common::protos::temporal::api::common::v1::Payload;
+use tokio_util::sync::CancellationToken;
+
+use crate::payload::{PayloadError, from_payload, to_payload};
+
+/// The handle an activity gets when its first parameter is `ActivityContext`.
+///
+/// Cheap to clone (one `Arc`), `Send + Sync`, and usable from async code and from blocking threads
+/// alike.
+#[derive(Clone)]
+pub struct ActivityContext {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    info: ActivityInfo,
+    heartbeat_details: Vec<Payload>,
+    heartbeat_sink: HeartbeatSink,
+    cancellation: Cancellation,
+}
+
+/// Where heartbeat details go: the worker core, or a test environment.
+pub(crate) type HeartbeatSink = Arc<dyn Fn(Vec<Payload>) + Send + Sync>;
+
+impl ActivityContext {
+    pub(crate) fn new(
+        info: ActivityInfo,
+        heartbeat_details: Vec<Payload>,
+        heartbeat_sink: HeartbeatSink,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                info,
+                heartbeat_details,
+                heartbeat_sink,
+                cancellation: Cancellation::default(),
+            }),
+        }
+    }
+
+    /// Facts about this activity attempt.
+    pub fn info(&self) -> &ActivityInfo {
+        &self.inner.info
+    }
+
+    /// Records a heartbeat with `details`, telling the server the activity is alive and letting
+    /// the next attempt resume from them. Returns at once; the worker throttles what it sends.
+    ///
+    /// # Errors
+    /// When `details` cannot be encoded; nothing is sent then.
+    pub fn heartbeat<T: Serialize + ?Sized>(&self, details: &T) -> Result<(), PayloadError> {
+        let payload = to_payload(details)?;
+        (self.inner.heartbeat_sink)(vec![payload]);
+        Ok(())
+    }
+
+    /// The details of the last heartbeat of a previous attempt, decoded into `T`, or `None` when
+    /// no previous attempt heartbeated with details.
+    ///
+    /// # Errors
+    /// When the details do not decode into `T`.
+    pub fn heartbeat_details<T: DeserializeOwned>(&self) -> Result<Option<T>, PayloadError> {
+        self.inner
+            .heartbeat_details
+            .first()
+            .map(from_payload)
+            .transpose()
+    }
+
+    /// Whether cancellation of this activity has been requested (or it timed out, or the worker
+    /// is shutting down past its grace period).
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancellation.token.is_cancelled()
+    }
+
+    /// Resolves once the activity is cancelled. Use it in `tokio::select!` beside the real work.
+    pub async fn cancelled(&self) {
+        self.inner.cancellation.token.cancelled().await
+    }
+
+    /// Why the activity was cancelled, once it has been.
+    pub fn cancellation_reason(&self) -> Option<CancellationReason> {
+        self.inner.cancellation.reason.get().copied()
+    }
+
+    /// For blocking activities: waits up to `timeout` for cancellation, and says whether it came.
+    /// Never call this from async code (use [`ActivityContext::cancelled`] there).
+    pub fn wait_cancelled_timeout(&self, timeout: Duration) -> bool {
+        let flag = self
+            .inner
+            .cancellation
+            .flag
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let (flag, _) = self
+            .inner
+            .cancellation
+            .condvar
+            .wait_timeout_while(flag, timeout, |cancelled| !*cancelled)
+            .unwrap_or_else(|e| e.into_inner());
+        *flag
+    }
+
+    /// Marks the activity cancelled for `reason`. The first reason wins.
+    pub(crate) fn cancel(&self, reason: CancellationReason) {
+        let cancellation = &self.inner.cancellation;
+        let _ = cancellation.reason.set(reason);
+        *cancellation.flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cancellation.condvar.notify_all();
+        cancellation.token.cancel();
+    }
+}
+
+impl std::fmt::Debug for ActivityContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActivityContext")
+            .field("info", &self.inner.info)
+            .field("cancelled", &self.cancellation_reason())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Cancellation {
+    token: CancellationToken,
+    reason: OnceLock<CancellationReason>,
+    flag: Mutex<bool>,
+    condvar: Condvar,
+}
+
+/// Why an activity was cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancellationReason {
+    /// A client or workflow asked for cancellation.
+    CancelRequested,
+    /// The activity timed out (start-to-close, schedule-to-close or heartbeat).
+    TimedOut,
+    /// The server no longer knows the activity (it completed elsewhere, or was reset).
+    NotFound,
+    /// The worker is shutting down and the grace period is over.
+    WorkerShutdown,
+    /// The activity was paused.
+    Paused,
+    /// The activity was reset.
+    Reset,
+}
+
+impl CancellationReason {
+    pub(crate) fn from_core(reason: i32) -> Self {
+        match ActivityCancelReason::try_from(reason) {
+            Ok(ActivityCancelReason::Cancelled) => Self::CancelRequested,
+            Ok(ActivityCancelReason::TimedOut) => Self::TimedOut,
+            Ok(ActivityCancelReason::WorkerShutdown) => Self::WorkerShutdown,
+            Ok(ActivityCancelReason::Paused) => Self::Paused,
+            Ok(ActivityCancelReason::Reset) => Self::Reset,
+            Ok(ActivityCancelReason::NotFound) | Err(_) => Self::NotFound,
+        }
+    }
+}
+
+/// Facts about one activity attempt, as the server sent them.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ActivityInfo {
+    /// The activity id.
+    pub activity_id: String,
+    /// The activity type name this attempt was dispatched for.
+    pub activity_type: String,
+    /// The attempt number, starting at 1.
+    pub attempt: u32,
+    /// The namespace.
+    pub namespace: String,
+    /// The task queue the worker polls.
+    pub task_queue: String,
+    /// The calling workflow's type; `None` for standalone activities.
+    pub workflow_type: Option<String>,
+    /// The calling workflow's id; `None` for standalone activities.
+    pub workflow_id: Option<String>,
+    /// The calling workflow's run id; `None` for standalone activities.
+    pub workflow_run_id: Option<String>,
+    /// The run id of a standalone activity; `None` for activities called by workflows.
+    pub activity_run_id: Option<String>,
+    /// When the activity was first scheduled.
+    pub scheduled_time: Option<SystemTime>,
+    /// When this attempt was scheduled.
+    pub current_attempt_scheduled_time: Option<SystemTime>,
+    /// When this attempt started.
+    pub started_time: Option<SystemTime>,
+    /// Schedule-to-close timeout, if set.
+    pub schedule_to_close_timeout: Option<Duration>,
+    /// Start-to-close timeout, if set.
+    pub start_to_close_timeout: Option<Duration>,
+    /// Heartbeat timeout, if set.
+    pub heartbeat_timeout: Option<Duration>,
+    /// The retry policy in force, if any.
+    pub retry_policy: Option<RetryPolicy>,
+    /// The priority key (0 when unset).
+    pub priority_key: i32,
+    /// The fairness key (empty when unset).
+    pub fairness_key: String,
+    /// Whether this is a local activity.
+    pub is_local: bool,
+    /// The opaque task token, for completing the activity from elsewhere.
+    pub task_token: Vec<u8>,
+}
+
+impl ActivityInfo {
+    /// When this attempt must end: the earlier of start-to-close after the start and
+    /// schedule-to-close after the first scheduling.
+    pub fn deadline(&self) -> Option<SystemTime> {
+        let by_start = self
+            .started_time
+            .zip(self.start_to_close_timeout)
+            .map(|(t, d)| t + d);
+        let by_schedule = self
+            .scheduled_time
+            .zip(self.schedule_to_close_timeout)
+            .map(|(t, d)| t + d);
+        match (by_start, by_schedule) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub(crate) fn from_start(
+        start: &Start,
+        namespace: &str,
+        task_queue: &str,
+        task_token: &[u8],
+    ) -> Self {
+        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let workflow = start.workflow_execution.as_ref();
+        Self {
+            activity_id: start.activity_id.clone(),
+            activity_type: start.activity_type.clone(),
+            attempt: start.attempt,
+            namespace: non_empty(&start.workflow_namespace).unwrap_or_else(|| namespace.to_owned()),
+            task_queue: task_queue.to_owned(),
+            workflow_type: non_empty(&start.workflow_type),
+            workflow_id: workflow.and_then(|w| non_empty(&w.workflow_id)),
+            workflow_run_id: workflow.and_then(|w| non_empty(&w.run_id)),
+            activity_run_id: non_empty(&start.run_id),
+            scheduled_time: start.scheduled_time.and_then(system_time),
+            current_attempt_scheduled_time: start
+                .current_attempt_scheduled_time
+                .and_then(system_time),
+            started_time: start.started_time.and_then(system_time),
+            schedule_to_close_timeout: start.schedule_to_close_timeout.and_then(duration),
+            start_to_close_timeout: start.start_to_close_timeout.and_then(duration),
+            heartbeat_timeout: start.heartbeat_timeout.and_then(duration),
+            retry_policy: start.retry_policy.as_ref().map(|p| RetryPolicy {
+                initial_interval: p.initial_interval.and_then(duration),
+                backoff_coefficient: p.backoff_coefficient,
+                maximum_interval: p.maximum_interval.and_then(duration),
+                maximum_attempts: u32::try_from(p.maximum_attempts).unwrap_or(0),
+                non_retryable_error_types: p.non_retryable_error_types.clone(),
+            }),
+            priority_key: start.priority.as_ref().map_or(0, |p| p.priority_key),
+            fairness_key: start
+                .priority
+                .as_ref()
+                .map(|p| p.fairness_key.clone())
+                .unwrap_or_default(),
+            is_local: start.is_local,
+            task_token: task_token.to_vec(),
+        }
+    }
+}
+
+/// How the server retries a failed activity.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Delay before the first retry.
+    pub initial_interval: Option<Duration>,
+    /// Multiplier applied to the delay after each retry.
+    pub backoff_coefficient: f64,
+    /// Upper bound of the delay.
+    pub maximum_interval: Option<Duration>,
+    /// Maximum number of attempts; 0 means unlimited.
+    pub maximum_attempts: u32,
+    /// Failure types that are never retried.
+    pub non_retryable_error_types: Vec<String>,
+}
+
+fn system_time(t: prost_types::Timestamp) -> Option<SystemTime> {
+    SystemTime::try_from(t).ok()
+}
+
+fn duration(d: prost_types::Duration) -> Option<Duration> {
+    Duration::try_from(d).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn context() -> (ActivityContext, Arc<AtomicUsize>) {
+        let beats = Arc::new(AtomicUsize::new(0));
+        let counter = beats.clone();
+        let sink: HeartbeatSink = Arc::new(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let details = vec![to_payload(&7u32).unwrap()];
+        (
+            ActivityContext::new(ActivityInfo::default(), details, sink),
+            beats,
+        )
+    }
+
+    #[test]
+    fn heartbeats_reach_the_sink_and_details_decode() {
+        let (ctx, beats) = context();
+        ctx.heartbeat(&"progress").unwrap();
+        assert_eq!(beats.load(Ordering::SeqCst), 1);
+        assert_eq!(ctx.heartbeat_details::<u32>().unwrap(), Some(7));
+    }
+
+    #[test]
+    fn blocking_wait_sees_cancellation_from_another_thread() {
+        let (ctx, _) = context();
+        assert!(!ctx.wait_cancelled_timeout(Duration::from_millis(10)));
+        let other = ctx.clone();
+        let t = std::thread::spawn(move || other.wait_cancelled_timeout(Duration::from_secs(30)));
+        ctx.cancel(CancellationReason::TimedOut);
+        ctx.cancel(CancellationReason::CancelRequested);
+        assert!(t.join().unwrap());
+        assert!(ctx.is_cancelled());
+        assert_eq!(
+            ctx.cancellation_reason(),
+            Some(CancellationReason::TimedOut)
+        );
+    }
+}

@@ -1,0 +1,452 @@
+//! The default payload conversion, byte-compatible with the other Temporal SDKs.
+//!
+//! | Rust value                                   | `encoding` metadata | data            |
+//! |----------------------------------------------|---------------------|-----------------|
+//! | `()`, `None`                                 | `binary/null`       | empty           |
+//! | [`Bytes`] (anything serialized as bytes)     | `binary/plain`      | the raw bytes   |
+//! | everything else that is `Serialize`          | `json/plain`        | compact JSON    |
+//!
+//! Decoding accepts the same three encodings. A `binary/plain` payload (a Python `bytes`) decodes
+//! into any type that accepts bytes or a sequence of `u8`: `Vec<u8>`, [`Bytes`], `[u8; N]`, …
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, IntoDeserializer};
+use serde::ser::{self, Serialize};
+use temporalio_common::protos::temporal::api::common::v1::Payload;
+
+/// Metadata key that names a payload's encoding.
+pub(crate) const ENCODING_KEY: &str = "encoding";
+/// `encoding` of JSON payloads.
+pub const JSON_PLAIN: &str = "json/plain";
+/// `encoding` of `None` / `()` payloads.
+pub const BINARY_NULL: &str = "binary/null";
+/// `encoding` of raw byte payloads.
+pub const BINARY_PLAIN: &str = "binary/plain";
+
+/// Raw bytes that cross the wire as a `binary/plain` payload, which Python receives as `bytes`.
+///
+/// A plain `Vec<u8>` *parameter* already accepts `binary/plain` payloads; return (or nest) a
+/// `Bytes` when the other side must see bytes rather than a JSON array of numbers.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Bytes {
+    /// Wraps a byte vector.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+
+    /// Returns the bytes.
+    pub fn into_vec(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+impl fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Bytes({} bytes)", self.0.len())
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = Vec<u8>;
+    fn deref(&self) -> &Vec<u8> {
+        &self.0
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl From<&[u8]> for Bytes {
+    fn from(bytes: &[u8]) -> Self {
+        Self(bytes.to_vec())
+    }
+}
+
+impl From<Bytes> for Vec<u8> {
+    fn from(bytes: Bytes) -> Self {
+        bytes.0
+    }
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Bytes {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct BytesVisitor;
+        impl<'de> de::Visitor<'de> for BytesVisitor {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("bytes or a sequence of u8")
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(v.to_vec()))
+            }
+            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Bytes, E> {
+                Ok(Bytes(v))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Bytes, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(byte) = seq.next_element::<u8>()? {
+                    out.push(byte);
+                }
+                Ok(Bytes(out))
+            }
+        }
+        deserializer.deserialize_byte_buf(BytesVisitor)
+    }
+}
+
+/// Why a value could not be turned into a payload or back.
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadError {
+    /// The value could not be serialized to JSON.
+    #[error("could not serialize the value to JSON: {0}")]
+    Serialize(#[source] serde_json::Error),
+    /// The payload's data does not fit the requested type.
+    #[error("{0}")]
+    Deserialize(String),
+    /// The payload carries an encoding this converter does not read.
+    #[error(
+        "unsupported payload encoding `{0}` (this worker reads `json/plain`, `binary/plain` and `binary/null`; \
+         an encrypted or compressed payload needs the matching codec)"
+    )]
+    UnsupportedEncoding(String),
+}
+
+/// Encodes one value as a payload, the way every Temporal SDK's default converter does.
+pub fn to_payload<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError> {
+    match value.serialize(TopLevelProbe) {
+        Ok(Special::Null) => Ok(payload(BINARY_NULL, Vec::new())),
+        Ok(Special::Bytes(bytes)) => Ok(payload(BINARY_PLAIN, bytes)),
+        Err(NotSpecial) => serde_json::to_vec(value)
+            .map(|json| payload(JSON_PLAIN, json))
+            .map_err(PayloadError::Serialize),
+    }
+}
+
+/// Decodes one payload into `T`.
+pub fn from_payload<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError> {
+    match encoding_of(payload) {
+        JSON_PLAIN => serde_json::from_slice(&payload.data)
+            .map_err(|e| PayloadError::Deserialize(e.to_string())),
+        BINARY_NULL => T::deserialize(().into_deserializer())
+            .map_err(|e: de::value::Error| PayloadError::Deserialize(e.to_string())),
+        BINARY_PLAIN => T::deserialize(BinaryDeserializer(&payload.data))
+            .map_err(|e| PayloadError::Deserialize(e.to_string())),
+        other => Err(PayloadError::UnsupportedEncoding(other.to_owned())),
+    }
+}
+
+/// Decodes "no payload at all" into `T`: succeeds for `Option<T>` (as `None`) and fails for
+/// every type that needs a value.
+pub(crate) fn from_absent<T: DeserializeOwned>() -> Option<T> {
+    T::deserialize(AbsentDeserializer).ok()
+}
+
+/// The `encoding` metadata of a payload, or `"<none>"` when it has none.
+pub fn encoding_of(payload: &Payload) -> &str {
+    payload
+        .metadata
+        .get(ENCODING_KEY)
+        .and_then(|e| std::str::from_utf8(e).ok())
+        .unwrap_or("<none>")
+}
+
+fn payload(encoding: &str, data: Vec<u8>) -> Payload {
+    Payload {
+        metadata: HashMap::from([(ENCODING_KEY.to_owned(), encoding.as_bytes().to_vec())]),
+        data,
+        ..Default::default()
+    }
+}
+
+/// What a value looks like at its top level, when it is not plain JSON.
+enum Special {
+    Null,
+    Bytes(Vec<u8>),
+}
+
+/// "This value is plain JSON": the probe gives up at the first call that is neither null nor bytes.
+#[derive(Debug)]
+struct NotSpecial;
+
+impl fmt::Display for NotSpecial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a special value")
+    }
+}
+impl std::error::Error for NotSpecial {}
+impl ser::Error for NotSpecial {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        NotSpecial
+    }
+}
+
+/// A serializer that only recognises top-level unit, `None` and bytes (looking through `Some` and
+/// newtype wrappers), so that those get the `binary/*` encodings.
+struct TopLevelProbe;
+
+macro_rules! not_special {
+    ($($method:ident($($arg:ty),*)),* $(,)?) => {
+        $(fn $method(self, $(_: $arg),*) -> Result<Special, NotSpecial> { Err(NotSpecial) })*
+    };
+}
+
+impl ser::Serializer for TopLevelProbe {
+    type Ok = Special;
+    type Error = NotSpecial;
+    type SerializeSeq = ser::Impossible<Special, NotSpecial>;
+    type SerializeTuple = ser::Impossible<Special, NotSpecial>;
+    type SerializeTupleStruct = ser::Impossible<Special, NotSpecial>;
+    type SerializeTupleVariant = ser::Impossible<Special, NotSpecial>;
+    type SerializeMap = ser::Impossible<Special, NotSpecial>;
+    type SerializeStruct = ser::Impossible<Special, NotSpecial>;
+    type SerializeStructVariant = ser::Impossible<Special, NotSpecial>;
+
+    fn serialize_unit(self) -> Result<Special, NotSpecial> {
+        Ok(Special::Null)
+    }
+    fn serialize_none(self) -> Result<Special, NotSpecial> {
+        Ok(Special::Null)
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<Special, NotSpecial> {
+        Ok(Special::Bytes(v.to_vec()))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Special, NotSpecial> {
+        match value.serialize(TopLevelProbe)? {
+            // `Some(())` is JSON `null` too, but keep it JSON so it round-trips as `Some`.
+            Special::Null => Err(NotSpecial),
+            bytes => Ok(bytes),
+        }
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<Special, NotSpecial> {
+        value.serialize(TopLevelProbe)
+    }
+
+    not_special!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_unit_struct(&'static str),
+        serialize_unit_variant(&'static str, u32, &'static str),
+    );
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Special, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, NotSpecial> {
+        Err(NotSpecial)
+    }
+}
+
+/// Reads a `binary/plain` payload: as bytes, or as a sequence of `u8` for `Vec<u8>` and arrays.
+struct BinaryDeserializer<'a>(&'a [u8]);
+
+impl<'de> de::Deserializer<'de> for BinaryDeserializer<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_bytes(self.0)
+    }
+    fn deserialize_byte_buf<V: de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        v.visit_byte_buf(self.0.to_vec())
+    }
+    fn deserialize_seq<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_seq(de::value::SeqDeserializer::new(self.0.iter().copied()))
+    }
+    fn deserialize_tuple<V: de::Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+    fn deserialize_newtype_struct<V: de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes unit
+        unit_struct tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// Stands for an argument the caller did not send: only `Option`s accept it.
+struct AbsentDeserializer;
+
+impl<'de> de::Deserializer<'de> for AbsentDeserializer {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("missing"))
+    }
+    fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Params {
+        greeting: String,
+        name: String,
+    }
+
+    #[test]
+    fn json_values_use_json_plain() {
+        let p = to_payload(&Params {
+            greeting: "Hello".into(),
+            name: "World".into(),
+        })
+        .unwrap();
+        assert_eq!(encoding_of(&p), JSON_PLAIN);
+        assert_eq!(p.data, br#"{"greeting":"Hello","name":"World"}"#);
+        assert_eq!(
+            from_payload::<Params>(&p).unwrap(),
+            Params {
+                greeting: "Hello".into(),
+                name: "World".into()
+            }
+        );
+        assert_eq!(to_payload("hi").unwrap().data, br#""hi""#);
+        assert_eq!(to_payload(&vec![1u8, 2]).unwrap().data, b"[1,2]");
+    }
+
+    #[test]
+    fn unit_and_none_use_binary_null() {
+        for p in [to_payload(&()).unwrap(), to_payload(&None::<u32>).unwrap()] {
+            assert_eq!(encoding_of(&p), BINARY_NULL);
+            assert!(p.data.is_empty());
+        }
+        let p = to_payload(&()).unwrap();
+        assert_eq!(from_payload::<Option<String>>(&p).unwrap(), None);
+        from_payload::<()>(&p).unwrap();
+        // `Some(())` stays distinguishable from `None`.
+        assert_eq!(encoding_of(&to_payload(&Some(())).unwrap()), JSON_PLAIN);
+    }
+
+    #[test]
+    fn bytes_use_binary_plain_both_ways() {
+        let p = to_payload(&Bytes(vec![0, 159, 255])).unwrap();
+        assert_eq!(encoding_of(&p), BINARY_PLAIN);
+        assert_eq!(p.data, vec![0, 159, 255]);
+        assert_eq!(from_payload::<Vec<u8>>(&p).unwrap(), vec![0, 159, 255]);
+        assert_eq!(from_payload::<Bytes>(&p).unwrap(), Bytes(vec![0, 159, 255]));
+        assert_eq!(from_payload::<[u8; 3]>(&p).unwrap(), [0, 159, 255]);
+        assert_eq!(
+            from_payload::<Option<Bytes>>(&p).unwrap(),
+            Some(Bytes(vec![0, 159, 255]))
+        );
+        assert_eq!(
+            encoding_of(&to_payload(&Some(Bytes(vec![1]))).unwrap()),
+            BINARY_PLAIN
+        );
+        // A JSON array of numbers still decodes into bytes.
+        let json = to_payload(&vec![1u8, 2]).unwrap();
+        assert_eq!(from_payload::<Bytes>(&json).unwrap(), Bytes(vec![1, 2]));
+        assert!(from_payload::<String>(&p).is_err());
+    }
+
+    #[test]
+    fn absent_is_none_only_for_options() {
+        assert_eq!(from_absent::<Option<u8>>(), Some(None));
+        assert!(from_absent::<u8>().is_none());
+        assert!(from_absent::<String>().is_none());
+    }
+
+    #[test]
+    fn unknown_encodings_are_named() {
+        let mut p = to_payload("x").unwrap();
+        p.metadata
+            .insert(ENCODING_KEY.into(), b"binary/encrypted".to_vec());
+        let err = from_payload::<String>(&p).unwrap_err().to_string();
+        assert!(err.contains("binary/encrypted"), "{err}");
+    }
+}

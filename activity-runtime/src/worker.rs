@@ -1,0 +1,505 @@
+//! The worker: connects to Temporal, polls activity tasks from the official worker core and runs
+//! the registered activities.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use temporalio_client::{Connection, ConnectionOptions};
+use temporalio_common::protos::coresdk::activity_result::ActivityExecutionResult;
+use temporalio_common::protos::coresdk::activity_task::{ActivityTask, Start, activity_task};
+use temporalio_common::protos::coresdk::{ActivityHeartbeat, ActivityTaskCompletion};
+use temporalio_common::protos::temporal::api::failure::v1::Failure;
+use temporalio_common::worker::WorkerTaskTypes;
+use temporalio_sdk_core::{
+    CoreRuntime, PollError, RuntimeOptions, Url, Worker as CoreWorker, WorkerConfig,
+    WorkerValidationError, WorkerVersioningStrategy, init_worker,
+};
+use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::activity::ActivityInput;
+use crate::context::{ActivityContext, ActivityInfo, CancellationReason, HeartbeatSink};
+use crate::error::{ActivityError, Outcome, WorkerError};
+use crate::registry::{Activities, Registry};
+
+/// The server address used when neither `.target(...)` nor `TEMPORAL_ADDRESS` is set.
+pub const DEFAULT_TARGET: &str = "localhost:7233";
+
+/// Serves registered activities on one task queue.
+///
+/// ```no_run
+/// use activity_runtime::{Worker, activities, activity};
+///
+/// #[activity]
+/// async fn say_hello(name: String) -> String {
+///     format!("Hello, {name}!")
+/// }
+///
+/// # async fn run() -> Result<(), activity_runtime::WorkerError> {
+/// let worker = Worker::builder()
+///     .task_queue("greetings")
+///     .register(activities![say_hello])
+///     .build()
+///     .await?;
+/// worker.run().await // until Ctrl-C or `worker.shutdown_handle().shutdown()`
+/// # }
+/// ```
+pub struct Worker {
+    core: Arc<CoreWorker>,
+    // Kept alive for as long as the core worker runs.
+    _runtime: CoreRuntime,
+    registry: Arc<Registry>,
+    namespace: String,
+    task_queue: String,
+    shutdown: ShutdownHandle,
+}
+
+/// Configures and connects a [`Worker`].
+#[derive(Debug, Clone)]
+#[must_use = "call `.build().await` to connect the worker"]
+pub struct WorkerBuilder {
+    target: Option<String>,
+    namespace: String,
+    task_queue: Option<String>,
+    identity: Option<String>,
+    activities: Activities,
+    max_concurrent_activities: usize,
+    graceful_shutdown_period: Duration,
+}
+
+impl Default for WorkerBuilder {
+    fn default() -> Self {
+        Self {
+            target: None,
+            namespace: "default".to_owned(),
+            task_queue: None,
+            identity: None,
+            activities: Activities::new(),
+            max_concurrent_activities: 100,
+            graceful_shutdown_period: Duration::ZERO,
+        }
+    }
+}
+
+impl WorkerBuilder {
+    /// The server address, `host:port` or a URL. Defaults to `TEMPORAL_ADDRESS`, else
+    /// `localhost:7233`.
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// The namespace; `default` unless set.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
+    }
+
+    /// The task queue to poll. Required.
+    pub fn task_queue(mut self, task_queue: impl Into<String>) -> Self {
+        self.task_queue = Some(task_queue.into());
+        self
+    }
+
+    /// The identity the worker reports; `pid@host` unless set.
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// Adds activities, usually `activities![a, b, some::path::c]`. May be called more than once.
+    pub fn register(mut self, activities: impl Into<Activities>) -> Self {
+        self.activities.extend(activities.into());
+        self
+    }
+
+    /// How many activities may run at once (default 100).
+    pub fn max_concurrent_activities(mut self, max: usize) -> Self {
+        self.max_concurrent_activities = max.max(1);
+        self
+    }
+
+    /// How long running activities may go on after shutdown begins before they are cancelled
+    /// with reason [`CancellationReason::WorkerShutdown`] (default: cancelled at once).
+    pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
+        self.graceful_shutdown_period = period;
+        self
+    }
+
+    /// Connects to the server, checks the namespace and prepares the worker.
+    ///
+    /// # Errors
+    /// A missing task queue, no or duplicate activities, an unusable address, an unreachable
+    /// server or a namespace that does not exist, each with its own [`WorkerError`] variant.
+    pub async fn build(self) -> Result<Worker, WorkerError> {
+        let task_queue = self.task_queue.ok_or(WorkerError::MissingTaskQueue)?;
+        let registry = Registry::new(self.activities)?;
+        if registry.is_empty() {
+            return Err(WorkerError::NoActivities);
+        }
+        let target = self
+            .target
+            .or_else(|| {
+                std::env::var("TEMPORAL_ADDRESS")
+                    .ok()
+                    .filter(|t| !t.is_empty())
+            })
+            .unwrap_or_else(|| DEFAULT_TARGET.to_owned());
+        let url = parse_target(&target)?;
+        let identity = self.identity.unwrap_or_else(default_identity);
+
+        let connection = Connection::connect(
+            ConnectionOptions::new(url)
+                .identity(identity)
+                .connect_timeout(Duration::from_secs(10))
+                .build(),
+        )
+        .await
+        .map_err(|err| WorkerError::Connect {
+            target: target.clone(),
+            source: Box::new(err),
+        })?;
+
+        let runtime = CoreRuntime::new_assume_tokio(RuntimeOptions::default())
+            .map_err(|err| WorkerError::Core(format!("{err:#}")))?;
+        let config = WorkerConfig::builder()
+            .namespace(self.namespace.clone())
+            .task_queue(task_queue.clone())
+            .task_types(WorkerTaskTypes::activity_only())
+            .versioning_strategy(WorkerVersioningStrategy::None {
+                build_id: String::new(),
+            })
+            .max_outstanding_activities(self.max_concurrent_activities)
+            .graceful_shutdown_period(self.graceful_shutdown_period)
+            .build()
+            .map_err(WorkerError::Core)?;
+        let core = init_worker(&runtime, config, connection)
+            .map_err(|err| WorkerError::Core(format!("{err:#}")))?;
+        if let Err(err) = core.validate().await {
+            let WorkerValidationError::NamespaceDescribeError { source, namespace } = err;
+            return Err(match source.code() {
+                tonic::Code::NotFound => WorkerError::NamespaceNotFound { namespace, target },
+                tonic::Code::Unavailable => WorkerError::Connect {
+                    target,
+                    source: Box::new(source),
+                },
+                _ => WorkerError::Validation {
+                    namespace,
+                    target,
+                    message: source.message().to_owned(),
+                },
+            });
+        }
+
+        Ok(Worker {
+            core: Arc::new(core),
+            _runtime: runtime,
+            registry: Arc::new(registry),
+            namespace: self.namespace,
+            task_queue,
+            shutdown: ShutdownHandle::new(),
+        })
+    }
+}
+
+/// Asks a running [`Worker`] to shut down gracefully. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle {
+    requested: watch::Sender<bool>,
+}
+
+impl ShutdownHandle {
+    fn new() -> Self {
+        Self {
+            requested: watch::Sender::new(false),
+        }
+    }
+
+    /// Starts graceful shutdown: no new activities are accepted, running ones finish (or are
+    /// cancelled after the grace period) and [`Worker::run`] returns.
+    pub fn shutdown(&self) {
+        self.requested.send_replace(true);
+    }
+
+    /// Whether shutdown was requested.
+    pub fn is_shutdown_requested(&self) -> bool {
+        *self.requested.borrow()
+    }
+
+    async fn requested(&self) {
+        let mut rx = self.requested.subscribe();
+        let _ = rx.wait_for(|requested| *requested).await;
+    }
+}
+
+impl Worker {
+    /// Starts configuring a worker.
+    pub fn builder() -> WorkerBuilder {
+        WorkerBuilder::default()
+    }
+
+    /// The task queue this worker polls.
+    pub fn task_queue(&self) -> &str {
+        &self.task_queue
+    }
+
+    /// The namespace this worker serves.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// A handle that stops [`run`](Self::run) from elsewhere.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.shutdown.clone()
+    }
+
+    /// Serves activities until Ctrl-C or [`ShutdownHandle::shutdown`], then shuts down
+    /// gracefully: every started activity gets an answer before this returns.
+    ///
+    /// # Errors
+    /// When polling fails for good (the server went away for longer than core's retries).
+    pub async fn run(self) -> Result<(), WorkerError> {
+        let running: Running = Arc::default();
+        let tasks = TaskTracker::new();
+
+        let core = self.core.clone();
+        let handle = self.shutdown.clone();
+        let watcher = tokio::spawn(async move {
+            tokio::select! {
+                _ = handle.requested() => {}
+                _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received, shutting down"),
+            }
+            core.initiate_shutdown();
+        });
+
+        tracing::info!(
+            task_queue = %self.task_queue,
+            namespace = %self.namespace,
+            activities = %self.registry.names(),
+            "worker started"
+        );
+        let mut fatal = None;
+        loop {
+            match self.core.poll_activity_task().await {
+                Ok(task) => self.dispatch(task, &running, &tasks),
+                Err(PollError::ShutDown) => break,
+                Err(err) => {
+                    tracing::error!(error = %err, "activity polling failed; shutting down");
+                    fatal = Some(WorkerError::Core(err.to_string()));
+                    self.core.initiate_shutdown();
+                }
+            }
+        }
+        watcher.abort();
+        tasks.close();
+        tasks.wait().await;
+        self.core.shutdown().await;
+        match Arc::try_unwrap(self.core) {
+            Ok(core) => core.finalize_shutdown().await,
+            Err(_) => tracing::warn!("worker core still shared at shutdown; not finalized"),
+        }
+        tracing::info!(task_queue = %self.task_queue, "worker stopped");
+        fatal.map_or(Ok(()), Err)
+    }
+
+    fn dispatch(&self, task: ActivityTask, running: &Running, tasks: &TaskTracker) {
+        let task_token = task.task_token;
+        match task.variant {
+            Some(activity_task::Variant::Start(start)) => {
+                let attempt = self.start(task_token.clone(), start, running);
+                let core = self.core.clone();
+                let running = running.clone();
+                tasks.spawn(async move {
+                    let result = attempt.await;
+                    running
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&task_token);
+                    let completion = ActivityTaskCompletion {
+                        task_token,
+                        result: Some(result),
+                    };
+                    if let Err(err) = core.complete_activity_task(completion).await {
+                        tracing::error!(error = %err, "could not report an activity result");
+                    }
+                });
+            }
+            Some(activity_task::Variant::Cancel(cancel)) => {
+                let ctx = running
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&task_token)
+                    .cloned();
+                if let Some(ctx) = ctx {
+                    let reason = CancellationReason::from_core(cancel.reason);
+                    tracing::debug!(activity_id = %ctx.info().activity_id, ?reason, "activity cancelled");
+                    ctx.cancel(reason);
+                }
+            }
+            None => tracing::warn!("activity task without a variant ignored"),
+        }
+    }
+
+    /// Prepares one attempt; the returned future runs it to its completion result.
+    fn start(
+        &self,
+        task_token: Vec<u8>,
+        start: Start,
+        running: &Running,
+    ) -> impl Future<Output = ActivityExecutionResult> + Send + 'static {
+        let info = ActivityInfo::from_start(&start, &self.namespace, &self.task_queue, &task_token);
+        let span = tracing::info_span!(
+            "activity",
+            activity_type = %info.activity_type,
+            activity_id = %info.activity_id,
+            attempt = info.attempt,
+            workflow_id = info.workflow_id.as_deref().unwrap_or(""),
+        );
+        let registration = self.registry.get(&start.activity_type).copied();
+        let not_found = registration
+            .is_none()
+            .then(|| not_found_failure(&start.activity_type, self.registry.names()));
+        let ctx = ActivityContext::new(
+            info,
+            start.heartbeat_details,
+            heartbeat_sink(self.core.clone(), task_token.clone()),
+        );
+        if registration.is_some() {
+            running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(task_token, ctx.clone());
+        }
+        let input = ActivityInput::new(start.activity_type, start.input);
+        async move {
+            let Some(registration) = registration else {
+                return ActivityExecutionResult::fail(not_found.expect("set when unregistered"));
+            };
+            let run = AssertUnwindSafe(registration.invoke(ctx.clone(), input)).catch_unwind();
+            match run.await {
+                Ok(Ok(output)) => ActivityExecutionResult::ok(output.payload),
+                Ok(Err(err)) => completion_for_error(err, &ctx),
+                Err(panic) => {
+                    let message = panic_message(panic.as_ref());
+                    tracing::error!(panic = %message, "activity panicked");
+                    let err = ActivityError::new(format!(
+                        "activity `{}` panicked: {message}",
+                        ctx.info().activity_type
+                    ))
+                    .with_type("Panic");
+                    completion_for_error(err, &ctx)
+                }
+            }
+        }
+        .instrument(span)
+    }
+}
+
+/// Running activities by task token, so cancellations reach their context.
+type Running = Arc<Mutex<HashMap<Vec<u8>, ActivityContext>>>;
+
+fn completion_for_error(err: ActivityError, ctx: &ActivityContext) -> ActivityExecutionResult {
+    match err.into_outcome() {
+        Outcome::Failed(failure) => {
+            tracing::warn!(message = %failure.message, "activity attempt failed");
+            ActivityExecutionResult::fail(failure)
+        }
+        Outcome::Cancelled(details) if ctx.is_cancelled() => {
+            ActivityExecutionResult::cancel_from_details(details.into_iter().next())
+        }
+        Outcome::Cancelled(_) => ActivityExecutionResult::fail(
+            ActivityError::new(format!(
+                "activity `{}` returned a cancellation error but was not cancelled",
+                ctx.info().activity_type
+            ))
+            .with_type("CancelledError")
+            .into_failure(),
+        ),
+        Outcome::CompleteAsync => ActivityExecutionResult::will_complete_async(),
+    }
+}
+
+fn not_found_failure(activity_type: &str, names: &str) -> Failure {
+    ActivityError::new(format!(
+        "Activity function {activity_type} is not registered on this worker, available activities: {names}"
+    ))
+    .with_type("NotFoundError")
+    .into_failure()
+}
+
+fn heartbeat_sink(core: Arc<CoreWorker>, task_token: Vec<u8>) -> HeartbeatSink {
+    Arc::new(move |details| {
+        core.record_activity_heartbeat(ActivityHeartbeat {
+            task_token: task_token.clone(),
+            details,
+        })
+    })
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+/// Accepts `host:port` (as the CLI and `TEMPORAL_ADDRESS` do) or a full URL.
+pub(crate) fn parse_target(target: &str) -> Result<Url, WorkerError> {
+    let with_scheme = if target.contains("://") {
+        target.to_owned()
+    } else {
+        format!("http://{target}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|err| WorkerError::InvalidTarget {
+        target: target.to_owned(),
+        reason: err.to_string(),
+    })?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(WorkerError::InvalidTarget {
+            target: target.to_owned(),
+            reason: "no host".to_owned(),
+        });
+    }
+    Ok(url)
+}
+
+fn default_identity() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{}@{host}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_accept_host_port_and_urls() {
+        assert_eq!(
+            parse_target("localhost:7233").unwrap().as_str(),
+            "http://localhost:7233/"
+        );
+        assert_eq!(
+            parse_target("https://ns.tmprl.cloud:7233")
+                .unwrap()
+                .scheme(),
+            "https"
+        );
+        assert!(parse_target("http://").is_err());
+    }
+}

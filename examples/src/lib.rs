@@ -1,0 +1,90 @@
+//! Activities served by the example worker.
+
+use activity_runtime::{ActivityContext, activity};
+use serde::{Deserialize, Serialize};
+
+/// Greets someone: `say_hello("World")` returns `"Hello, World!"`.
+#[activity]
+pub async fn say_hello(name: String) -> String {
+    format!("Hello, {name}!")
+}
+
+/// The parameters of `your_activity`, as in the Temporal Python samples.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct YourParams {
+    /// How to greet.
+    pub greeting: String,
+    /// Whom to greet.
+    pub name: String,
+}
+
+/// Composes a greeting from parameters.
+#[activity(name = "your_activity")]
+pub async fn compose_greeting(ctx: ActivityContext, params: YourParams) -> String {
+    let _ = ctx.info().attempt;
+    format!("{}, {}!", params.greeting, params.name)
+}
+
+/// A blocking activity: counts words the slow way, off the async threads.
+#[activity]
+pub fn count_words(text: String) -> Result<usize, std::num::ParseIntError> {
+    Ok(text.split_whitespace().count())
+}
+
+/// The task queue the example worker polls (override with `EXAMPLE_TASK_QUEUE`).
+pub fn task_queue() -> String {
+    std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| "hello-activities".to_owned())
+}
+
+/// A worker serving the example activities on `target`.
+pub async fn worker(
+    target: &str,
+    task_queue: &str,
+) -> Result<activity_runtime::Worker, activity_runtime::WorkerError> {
+    activity_runtime::Worker::builder()
+        .target(target)
+        .task_queue(task_queue)
+        .register(activity_runtime::activities![
+            say_hello,
+            compose_greeting,
+            count_words
+        ])
+        .build()
+        .await
+}
+
+/// Executes each example activity as a standalone activity through a real Temporal client and
+/// prints the results.
+pub async fn run_client(
+    target: &str,
+    task_queue: &str,
+) -> Result<(), activity_runtime::client::ClientError> {
+    use activity_runtime::client::{ActivityOptions, Client};
+
+    let client = Client::connect(target, "default").await?;
+    let options = || ActivityOptions::new(task_queue);
+
+    let hello: String = client
+        .execute_activity("say_hello", ("World",), options())
+        .await?;
+    println!("say_hello(\"World\") -> {hello}");
+
+    let params = YourParams {
+        greeting: "Hello".into(),
+        name: "Rust".into(),
+    };
+    let composed: String = client
+        .execute_activity("your_activity", (params,), options())
+        .await?;
+    println!("your_activity({{greeting: \"Hello\", name: \"Rust\"}}) -> {composed}");
+
+    let words: usize = client
+        .execute_activity(
+            "count_words",
+            ("the quick brown fox jumps over the lazy dog",),
+            options(),
+        )
+        .await?;
+    println!("count_words(\"the quick brown fox ...\") -> {words}");
+    Ok(())
+}
