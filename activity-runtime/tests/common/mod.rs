@@ -1,0 +1,86 @@
+//! Shared set-up for the integration tests: one dev server per test binary, a worker per test on
+//! its own task queue, and a client.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use activity_runtime::client::{ActivityOptions, Client};
+use activity_runtime::dev_server::DevServer;
+use activity_runtime::{Activities, ShutdownHandle, Worker};
+use tokio::sync::OnceCell;
+
+static SERVER: OnceCell<DevServer> = OnceCell::const_new();
+
+/// The dev server shared by the tests of this binary. It stops when the process exits.
+pub async fn server() -> &'static DevServer {
+    SERVER
+        .get_or_init(|| async {
+            DevServer::start()
+                .await
+                .unwrap_or_else(|err| panic!("integration tests need a Temporal dev server: {err}"))
+        })
+        .await
+}
+
+/// A task queue no other test uses.
+pub fn unique_task_queue(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// A running worker; shut down (and awaited) on [`RunningWorker::stop`].
+pub struct RunningWorker {
+    pub task_queue: String,
+    shutdown: ShutdownHandle,
+    serving: tokio::task::JoinHandle<Result<(), activity_runtime::WorkerError>>,
+}
+
+impl RunningWorker {
+    pub async fn stop(self) {
+        self.shutdown.shutdown();
+        tokio::time::timeout(Duration::from_secs(30), self.serving)
+            .await
+            .expect("worker stops within 30 s")
+            .expect("worker task does not panic")
+            .expect("worker stops cleanly");
+    }
+}
+
+/// Starts a worker serving `activities` on a fresh task queue of the shared server.
+pub async fn start_worker(prefix: &str, activities: Activities) -> RunningWorker {
+    let server = server().await;
+    let task_queue = unique_task_queue(prefix);
+    let worker = Worker::builder()
+        .target(server.address())
+        .task_queue(&task_queue)
+        .register(activities)
+        .build()
+        .await
+        .expect("worker builds against the dev server");
+    let shutdown = worker.shutdown_handle();
+    let serving = tokio::spawn(worker.run());
+    RunningWorker {
+        task_queue,
+        shutdown,
+        serving,
+    }
+}
+
+/// A client of the shared server.
+pub async fn client() -> Client {
+    Client::connect(server().await.address(), "default")
+        .await
+        .expect("client connects to the dev server")
+}
+
+/// Options for one attempt only, so failures come back at once.
+pub fn one_attempt(task_queue: &str) -> ActivityOptions {
+    ActivityOptions::new(task_queue)
+        .maximum_attempts(1)
+        .start_to_close_timeout(Duration::from_secs(30))
+}

@@ -1,0 +1,115 @@
+//! `WorkerBuilder::build` refuses what cannot work, with errors that say what to do.
+
+mod common;
+
+use activity_runtime::{Worker, WorkerError, activities, activity};
+
+#[activity]
+async fn greet(name: String) -> String {
+    format!("Hello, {name}!")
+}
+
+mod other {
+    use activity_runtime::activity;
+
+    #[activity(name = "greet")]
+    pub async fn greet_again(name: String) -> String {
+        format!("Hi, {name}!")
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_connect_error_naming_the_address() {
+    // A port nothing listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("127.0.0.1:{port}");
+    let err = Worker::builder()
+        .target(&target)
+        .task_queue("q")
+        .register(activities![greet])
+        .build()
+        .await
+        .err()
+        .expect("no server there");
+    assert!(matches!(err, WorkerError::Connect { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("cannot reach a Temporal server at `{target}`")),
+        "{message}"
+    );
+    assert!(message.contains("temporal server start-dev"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_namespace_is_named() {
+    let server = common::server().await;
+    let err = Worker::builder()
+        .target(server.address())
+        .namespace("no-such-namespace")
+        .task_queue("q")
+        .register(activities![greet])
+        .build()
+        .await
+        .err()
+        .expect("the namespace does not exist");
+    assert!(
+        matches!(err, WorkerError::NamespaceNotFound { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("namespace `no-such-namespace` does not exist on the Temporal server at"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn two_activities_with_one_name_are_refused_naming_both_functions() {
+    let err = Worker::builder()
+        .task_queue("q")
+        .register(activities![greet, other::greet_again])
+        .build()
+        .await
+        .err()
+        .expect("duplicate names");
+    assert_eq!(
+        err.to_string(),
+        "two activities are registered as `greet`: `worker_build::greet` and \
+         `worker_build::other::greet_again`; rename one with `#[activity(name = \"...\")]`"
+    );
+}
+
+#[tokio::test]
+async fn a_task_queue_and_activities_are_required() {
+    let err = Worker::builder()
+        .register(activities![greet])
+        .build()
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, WorkerError::MissingTaskQueue), "{err:?}");
+    let err = Worker::builder()
+        .task_queue("q")
+        .build()
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, WorkerError::NoActivities), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_malformed_address_is_refused() {
+    let err = Worker::builder()
+        .target("http://")
+        .task_queue("q")
+        .register(activities![greet])
+        .build()
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, WorkerError::InvalidTarget { .. }), "{err:?}");
+}
