@@ -48,13 +48,14 @@ fn expand(model: &ActivityFn<'_>) -> TokenStream {
     let name = syn::LitStr::new(&model.name, model.name_span);
     let function = format!("::{ident}");
 
-    let declared = model.value_params().count();
+    let declared = proc_macro2::Literal::usize_unsuffixed(model.value_params().count());
     let input = quote!(input);
     let decoded: Vec<_> = model
         .value_params()
         .enumerate()
         .map(|(position, param)| {
             let var = format_ident!("arg{}", position, span = Span::mixed_site());
+            let position = proc_macro2::Literal::usize_unsuffixed(position);
             let ty = param.ty;
             let param_name = &param.name;
             let label = type_label(ty);
@@ -150,8 +151,63 @@ fn fallback(func: &ItemFn, errors: TokenStream) -> TokenStream {
                 _: ::activity_runtime::ActivityContext,
                 _: ::activity_runtime::ActivityInput,
             ) -> ::activity_runtime::ActivityFuture {
-                ::core::unreachable!()
+                ::activity_runtime::__private::unreachable!()
             }
         }
+    }
+}
+
+/// Expansion snapshots: what `cargo expand` shows for typical activities, checked in under
+/// `tests/expand/`. Regenerate with `UPDATE_EXPECT=1 cargo test -p activity-macros` and read the
+/// diff.
+#[cfg(test)]
+mod snapshots {
+    use quote::quote;
+
+    fn expanded(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> String {
+        let file: syn::File = syn::parse2(super::activity(args, item)).expect("valid Rust");
+        prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn async_activity_with_context_and_options() {
+        let out = expanded(
+            quote!(name = "your_activity"),
+            quote! {
+                /// Composes a greeting.
+                pub async fn compose_greeting(
+                    ctx: ActivityContext,
+                    params: YourParams,
+                    punctuation: Option<String>,
+                ) -> Result<String, MyError> {
+                    Ok(format!("{}, {}{}", params.greeting, params.name, punctuation.unwrap_or_default()))
+                }
+            },
+        );
+        expect_test::expect_file!["../tests/expand/async_activity.rs"].assert_eq(&out);
+    }
+
+    #[test]
+    fn blocking_activity() {
+        let out = expanded(
+            quote!(),
+            quote! {
+                fn count_words(text: String) -> usize {
+                    text.split_whitespace().count()
+                }
+            },
+        );
+        expect_test::expect_file!["../tests/expand/blocking_activity.rs"].assert_eq(&out);
+    }
+
+    #[test]
+    fn invalid_activity_keeps_the_function_and_reports_every_error() {
+        let out = expanded(
+            quote!(name = ""),
+            quote! {
+                fn borrowed(name: &str) -> usize { name.len() }
+            },
+        );
+        expect_test::expect_file!["../tests/expand/invalid_activity.rs"].assert_eq(&out);
     }
 }

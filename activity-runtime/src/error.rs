@@ -181,7 +181,7 @@ impl ActivityError {
     /// What the worker sends to Temporal for this error.
     pub(crate) fn into_outcome(self) -> Outcome {
         match self.kind {
-            Kind::Application(app) => Outcome::Failed(app.into_failure()),
+            Kind::Application(app) => Outcome::Failed(Box::new(app.into_failure())),
             Kind::Cancelled { details } => Outcome::Cancelled(details),
             Kind::CompleteAsync => Outcome::CompleteAsync,
         }
@@ -194,7 +194,7 @@ impl ActivityError {
     pub(crate) fn into_failure(self) -> Failure {
         let message = self.message().to_owned();
         match self.into_outcome() {
-            Outcome::Failed(failure) => failure,
+            Outcome::Failed(failure) => *failure,
             Outcome::Cancelled(_) | Outcome::CompleteAsync => Failure {
                 message,
                 ..Default::default()
@@ -205,7 +205,7 @@ impl ActivityError {
 
 /// The three ways an activity attempt can end other than success.
 pub(crate) enum Outcome {
-    Failed(Failure),
+    Failed(Box<Failure>),
     Cancelled(Vec<Payload>),
     CompleteAsync,
 }
@@ -381,7 +381,7 @@ mod tests {
 
     fn failure(err: ActivityError) -> Failure {
         match err.into_outcome() {
-            Outcome::Failed(f) => f,
+            Outcome::Failed(f) => *f,
             _ => panic!("expected a failure"),
         }
     }

@@ -65,6 +65,7 @@ pub mod __private {
     pub use ::core::concat;
     pub use ::core::module_path;
     pub use ::core::result::Result;
+    pub use ::core::unreachable;
     pub use ::serde::Serialize;
     pub use ::serde::de::DeserializeOwned;
     pub use ::std::boxed::Box;

@@ -407,7 +407,7 @@ fn completion_for_error(err: ActivityError, ctx: &ActivityContext) -> ActivityEx
     match err.into_outcome() {
         Outcome::Failed(failure) => {
             tracing::warn!(message = %failure.message, "activity attempt failed");
-            ActivityExecutionResult::fail(failure)
+            ActivityExecutionResult::fail(*failure)
         }
         Outcome::Cancelled(details) if ctx.is_cancelled() => {
             ActivityExecutionResult::cancel_from_details(details.into_iter().next())

@@ -1,0 +1,38 @@
+/// Composes a greeting.
+pub async fn compose_greeting(
+    ctx: ActivityContext,
+    params: YourParams,
+    punctuation: Option<String>,
+) -> Result<String, MyError> {
+    Ok(
+        format!(
+            "{}, {}{}", params.greeting, params.name, punctuation.unwrap_or_default()
+        ),
+    )
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types)]
+pub struct compose_greeting {}
+#[automatically_derived]
+impl ::activity_runtime::Activity for compose_greeting {
+    const NAME: &'static str = "your_activity";
+    const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
+        ::activity_runtime::__private::module_path!(), "::compose_greeting"
+    );
+    fn invoke(
+        ctx: ::activity_runtime::ActivityContext,
+        input: ::activity_runtime::ActivityInput,
+    ) -> ::activity_runtime::ActivityFuture {
+        ::activity_runtime::__private::Box::pin(async move {
+            let arg0 = input.decode::<YourParams>(0, "params", "YourParams")?;
+            let arg1 = input
+                .decode::<Option<String>>(1, "punctuation", "Option<String>")?;
+            input.finish(2);
+            use ::activity_runtime::__private::{FallibleOutput as _, PlainOutput as _};
+            ::activity_runtime::__private::Output(
+                    compose_greeting(ctx, arg0, arg1).await,
+                )
+                .into_activity_result()
+        })
+    }
+}

@@ -1,0 +1,25 @@
+fn count_words(text: String) -> usize {
+    text.split_whitespace().count()
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types)]
+struct count_words {}
+#[automatically_derived]
+impl ::activity_runtime::Activity for count_words {
+    const NAME: &'static str = "count_words";
+    const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
+        ::activity_runtime::__private::module_path!(), "::count_words"
+    );
+    fn invoke(
+        _: ::activity_runtime::ActivityContext,
+        input: ::activity_runtime::ActivityInput,
+    ) -> ::activity_runtime::ActivityFuture {
+        ::activity_runtime::__private::run_blocking(move || {
+            let arg0 = input.decode::<String>(0, "text", "String")?;
+            input.finish(1);
+            use ::activity_runtime::__private::{FallibleOutput as _, PlainOutput as _};
+            ::activity_runtime::__private::Output(count_words(arg0))
+                .into_activity_result()
+        })
+    }
+}

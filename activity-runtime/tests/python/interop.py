@@ -1,0 +1,126 @@
+"""A Python workflow (temporalio 1.35.0) that calls Rust activities by name.
+
+Run by ``activity-runtime/tests/python_interop.rs``. The Rust test serves the activities on
+``--activity-task-queue``; this script runs a Python worker with the chosen workflow only (no
+activities) on ``--workflow-task-queue``, executes the workflow once and prints ONE JSON line with
+what every activity returned, as Python saw it. ``bytes`` are reported as hex (JSON has no bytes),
+together with the Python type name, so the Rust side can check they really arrived as ``bytes``.
+
+    python interop.py --address 127.0.0.1:7233 --workflow values \
+        --activity-task-queue rust-q --workflow-task-queue py-q
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+
+@dataclass
+class YourParams:
+    greeting: str
+    name: str
+
+
+# Retries stay on (a few, quickly) so that `non_retryable` from Rust is what stops them.
+RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3)
+
+
+async def call(task_queue: str, activity: str, *args: Any) -> Any:
+    """Calls a Rust activity by name, with one payload per positional argument."""
+    return await workflow.execute_activity(
+        activity,
+        args=args,
+        task_queue=task_queue,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=RETRY,
+    )
+
+
+def describe_bytes(value: Any) -> dict:
+    return {
+        "python_type": type(value).__name__,
+        "is_bytes": isinstance(value, bytes),
+        "hex": value.hex() if isinstance(value, bytes) else repr(value),
+    }
+
+
+@workflow.defn
+class ValuesWorkflow:
+    @workflow.run
+    async def run(self, task_queue: str) -> dict:
+        greeting = await call(task_queue, "your_activity", YourParams("Hello", "Python"))
+        reversed_bytes = await call(task_queue, "reverse_bytes", b"\x00\x01\xfe\xff")
+        summary = await call(task_queue, "three_args", "widget", 3, ["b", "a", "c"])
+        nothing = await call(task_queue, "record_note", "from python")
+        return {
+            "your_activity": greeting,
+            "reverse_bytes": describe_bytes(reversed_bytes),
+            "three_args": summary,
+            "three_args_python_type": type(summary).__name__,
+            "record_note": nothing,
+            "record_note_is_none": nothing is None,
+        }
+
+
+@workflow.defn
+class FailureWorkflow:
+    @workflow.run
+    async def run(self, task_queue: str) -> dict:
+        try:
+            result = await call(task_queue, "charge_card", 1999)
+        except ActivityError as err:
+            cause = err.cause
+            if not isinstance(cause, ApplicationError):
+                return {"unexpected_cause": repr(cause)}
+            return {
+                "cause_class": type(cause).__name__,
+                "type": cause.type,
+                "non_retryable": cause.non_retryable,
+                "message": cause.message,
+                "details": list(cause.details),
+                "details0_python_type": type(cause.details[0]).__name__ if cause.details else None,
+            }
+        return {"unexpected_success": result}
+
+
+WORKFLOWS = {"values": ValuesWorkflow, "failure": FailureWorkflow}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--address", required=True)
+    parser.add_argument("--namespace", default="default")
+    parser.add_argument("--workflow", required=True, choices=sorted(WORKFLOWS))
+    parser.add_argument("--activity-task-queue", required=True)
+    parser.add_argument("--workflow-task-queue", required=True)
+    args = parser.parse_args()
+
+    client = await Client.connect(args.address, namespace=args.namespace)
+    workflow_class = WORKFLOWS[args.workflow]
+    async with Worker(client, task_queue=args.workflow_task_queue, workflows=[workflow_class]):
+        result = await client.execute_workflow(
+            workflow_class.run,
+            args.activity_task_queue,
+            id=f"python-interop-{args.workflow}-{uuid.uuid4()}",
+            task_queue=args.workflow_task_queue,
+            execution_timeout=timedelta(seconds=90),
+        )
+    print(json.dumps(result, sort_keys=True))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,253 @@
+//! Cross-SDK: a real Python workflow (temporalio 1.35.0, `tests/python/interop.py`) calls Rust
+//! activities by name and gets the right values back: a dataclass argument, `bytes` both ways
+//! (`binary/plain`), three positional arguments, a struct result (a Python `dict`), `()` (Python's
+//! `None`), blocking and async activities, and a typed, non-retryable failure with details.
+//!
+//! Needs the pinned Python SDK: `TEMPORAL_PYTHON`, else `<workspace>/.tools/venv/bin/python`
+//! (`make tools` installs it).
+
+mod common;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use activity_runtime::{ActivityError, Bytes, activities, activity};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// How long one run of the Python script may take, start-up included.
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(Deserialize)]
+struct YourParams {
+    greeting: String,
+    name: String,
+}
+
+/// Blocking, and registered under another name than the function's.
+#[activity(name = "your_activity")]
+fn compose_greeting(params: YourParams) -> String {
+    format!("{}, {}!", params.greeting, params.name)
+}
+
+/// Python `bytes` in (`binary/plain`), `bytes` out (`binary/plain`).
+#[activity]
+async fn reverse_bytes(mut data: Vec<u8>) -> Bytes {
+    data.reverse();
+    Bytes(data)
+}
+
+#[derive(Serialize)]
+struct Summary {
+    label: String,
+    count: u32,
+    tags: Vec<String>,
+    joined: String,
+}
+
+/// Three positional arguments, a struct result.
+#[activity]
+fn three_args(label: String, count: u32, mut tags: Vec<String>) -> Summary {
+    tags.sort();
+    Summary {
+        label: label.to_uppercase(),
+        count: count * 2,
+        joined: tags.join("+"),
+        tags,
+    }
+}
+
+static NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Async, returns `()`.
+#[activity]
+async fn record_note(note: String) {
+    NOTES.lock().unwrap().push(note);
+}
+
+#[derive(Serialize)]
+struct Details {
+    code: u32,
+}
+
+static CHARGE_ATTEMPTS: AtomicU32 = AtomicU32::new(0);
+
+#[activity]
+async fn charge_card(amount_cents: u64) -> Result<String, ActivityError> {
+    CHARGE_ATTEMPTS.fetch_add(1, Ordering::SeqCst);
+    let _ = amount_cents;
+    Err(ActivityError::new("card declined")
+        .with_type("PaymentError")
+        .non_retryable()
+        .with_details(&Details { code: 51 }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_workflow_gets_rust_activity_values() {
+    let worker = common::start_worker(
+        "py-values",
+        activities![compose_greeting, reverse_bytes, three_args, record_note],
+    )
+    .await;
+    let started = Instant::now();
+    let report = run_python_workflow("values", &worker.task_queue).await;
+    eprintln!(
+        "python `values` workflow took {:?}: {report}",
+        started.elapsed()
+    );
+    worker.stop().await;
+
+    // 1. A dataclass argument arrives as the Rust struct.
+    assert_eq!(
+        report["your_activity"],
+        json!("Hello, Python!"),
+        "{report:#}"
+    );
+    // 2. `bytes` both ways: Python receives `bytes`, reversed by Rust.
+    assert_eq!(
+        report["reverse_bytes"],
+        json!({"python_type": "bytes", "is_bytes": true, "hex": "fffe0100"}),
+        "{report:#}"
+    );
+    // 3. Three positional arguments; the struct result is a Python dict.
+    assert_eq!(
+        report["three_args"],
+        json!({"label": "WIDGET", "count": 6, "tags": ["a", "b", "c"], "joined": "a+b+c"}),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["three_args_python_type"],
+        json!("dict"),
+        "{report:#}"
+    );
+    // 4. `()` from an async activity is Python's `None`.
+    assert_eq!(report.get("record_note"), Some(&Value::Null), "{report:#}");
+    assert_eq!(report["record_note_is_none"], json!(true), "{report:#}");
+    assert_eq!(*NOTES.lock().unwrap(), ["from python"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_workflow_sees_rust_application_error() {
+    let worker = common::start_worker("py-failure", activities![charge_card]).await;
+    let started = Instant::now();
+    let report = run_python_workflow("failure", &worker.task_queue).await;
+    eprintln!(
+        "python `failure` workflow took {:?}: {report}",
+        started.elapsed()
+    );
+    worker.stop().await;
+
+    assert_eq!(
+        report,
+        json!({
+            "cause_class": "ApplicationError",
+            "type": "PaymentError",
+            "non_retryable": true,
+            "message": "card declined",
+            "details": [{"code": 51}],
+            "details0_python_type": "dict",
+        }),
+        "{report:#}"
+    );
+    // The workflow's retry policy allows 3 attempts; `non_retryable` stopped after the first.
+    assert_eq!(CHARGE_ATTEMPTS.load(Ordering::SeqCst), 1);
+}
+
+/// The Python interpreter with the pinned SDK, or a failure that says how to get it.
+fn python() -> PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fallback = workspace.join(".tools/venv/bin/python");
+    let from_env = std::env::var_os("TEMPORAL_PYTHON")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    if let Some(path) = from_env.iter().find(|p| p.exists()) {
+        return path.clone();
+    }
+    if fallback.exists() {
+        return fallback;
+    }
+    panic!(
+        "the Python interop test needs Python with temporalio 1.35.0, but TEMPORAL_PYTHON ({}) \
+         and {} do not exist: run `make tools` in {}",
+        from_env.map_or("unset".to_owned(), |p| p.display().to_string()),
+        fallback.display(),
+        workspace.display(),
+    );
+}
+
+/// Runs `tests/python/interop.py` with workflow `workflow` against the shared dev server, its
+/// activities on `activity_task_queue`, and returns the JSON line it prints.
+async fn run_python_workflow(workflow: &str, activity_task_queue: &str) -> Value {
+    let server = common::server().await;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py");
+    let workflow_task_queue = common::unique_task_queue(&format!("py-{workflow}-workflows"));
+    let mut child = Command::new(python())
+        .arg(&script)
+        .args(["--address", server.address()])
+        .args(["--namespace", server.namespace()])
+        .args(["--workflow", workflow])
+        .args(["--activity-task-queue", activity_task_queue])
+        .args(["--workflow-task-queue", &workflow_task_queue])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("could not start {}: {err}", script.display()));
+
+    // Drain both pipes on their own threads so the script never blocks on a full pipe.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+
+    let deadline = Instant::now() + SCRIPT_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for the Python script") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let stdout = stdout.join().expect("stdout reader");
+    let stderr = stderr.join().expect("stderr reader");
+
+    let Some(status) = status else {
+        panic!(
+            "the Python `{workflow}` workflow did not finish within {SCRIPT_TIMEOUT:?}\n\
+             --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+        );
+    };
+    assert!(
+        status.success(),
+        "the Python `{workflow}` workflow script failed ({status})\n\
+         --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+    );
+    if !stderr.trim().is_empty() {
+        eprintln!("--- stderr of the Python `{workflow}` workflow script ---\n{stderr}");
+    }
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_else(|| panic!("the Python script printed nothing\n--- stderr ---\n{stderr}"));
+    serde_json::from_str(line).unwrap_or_else(|err| {
+        panic!(
+            "the Python script's last line is not JSON ({err}): {line}\n--- stderr ---\n{stderr}"
+        )
+    })
+}
