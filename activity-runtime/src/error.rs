@@ -403,6 +403,19 @@ mod tests {
     }
 
     #[test]
+    fn anyhow_errors_convert_with_their_context_chain() {
+        fn fails() -> anyhow::Result<()> {
+            let parse = "x".parse::<u32>();
+            anyhow::Context::context(parse, "reading the count")?;
+            Ok(())
+        }
+        let err: ActivityError = fails().unwrap_err().into();
+        let f = failure(err);
+        assert_eq!(f.message, "reading the count");
+        assert_eq!(f.cause.unwrap().message, "invalid digit found in string");
+    }
+
+    #[test]
     fn strings_convert() {
         let f = failure("plain message".into());
         assert_eq!(f.message, "plain message");

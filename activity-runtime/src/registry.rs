@@ -95,8 +95,26 @@ impl IntoIterator for Activities {
 ///
 /// Each entry is the path of a function annotated with `#[activity]`:
 ///
-/// ```ignore
-/// let activities = activities![say_hello, your_activity, some::path::other];
+/// ```
+/// use activity_runtime::{activities, activity};
+///
+/// #[activity]
+/// async fn say_hello(name: String) -> String {
+///     format!("Hello, {name}!")
+/// }
+///
+/// mod some {
+///     pub mod path {
+///         use activity_runtime::activity;
+///
+///         #[activity(name = "other_activity")]
+///         pub fn other() {}
+///     }
+/// }
+///
+/// let activities = activities![say_hello, some::path::other];
+/// let names: Vec<_> = activities.names().collect();
+/// assert_eq!(names, ["say_hello", "other_activity"]);
 /// ```
 #[macro_export]
 macro_rules! activities {

@@ -85,6 +85,12 @@ fn panics_blocking(message: String) -> String {
 #[activity]
 async fn returns_unit(_: String) {}
 
+/// Proves it runs on a blocking thread: `block_on` panics on an async worker thread.
+#[activity]
+fn blocks_the_thread(n: u32) -> u32 {
+    tokio::runtime::Handle::current().block_on(async move { n * 2 })
+}
+
 #[activity(name = "renamed-activity")]
 async fn named_otherwise() -> Result<&'static str, ActivityError> {
     Ok("renamed")
@@ -102,6 +108,7 @@ fn all() -> activity_runtime::Activities {
         panics,
         panics_blocking,
         returns_unit,
+        blocks_the_thread,
         named_otherwise,
     ]
 }
@@ -173,6 +180,12 @@ async fn zero_one_three_and_eight_arguments_round_trip() {
         .await
         .unwrap();
     assert_eq!(out, None);
+
+    let out: u32 = client
+        .execute_activity("blocks_the_thread", (21,), opts())
+        .await
+        .unwrap();
+    assert_eq!(out, 42);
 
     let out: String = client
         .execute_activity("renamed-activity", (), opts())
@@ -297,7 +310,7 @@ async fn an_unknown_activity_type_fails_with_not_found_listing_the_names() {
     assert_eq!(
         failure.message,
         "Activity function no_such_activity is not registered on this worker, available activities: \
-         eight_args, needs_count, no_args, one_arg, panics, panics_blocking, parses, renamed-activity, \
+         blocks_the_thread, eight_args, needs_count, no_args, one_arg, panics, panics_blocking, parses, renamed-activity, \
          returns_unit, three_args, trailing_option"
     );
     worker.stop().await;
