@@ -40,7 +40,7 @@ pub(crate) struct ValueParam<'a> {
 impl<'a> ActivityFn<'a> {
     pub(crate) fn new(func: &'a ItemFn, args: ActivityArgs) -> Self {
         let (name, name_span) = match &args.name {
-            Some(name) => (name.as_ref().clone(), name.span()),
+            Some(name) => (name.value.clone(), name.span),
             None => (func.sig.ident.to_string(), func.sig.ident.span()),
         };
         let krate = args

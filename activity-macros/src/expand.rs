@@ -30,11 +30,14 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let args = match ActivityArgs::parse(args) {
         Ok(args) => args,
-        Err(err) => return fallback(&func, err.write_errors()),
+        Err(err) => {
+            let krate = syn::parse_quote!(::activity_runtime);
+            return fallback(&func, &krate, err.write_errors());
+        }
     };
     let model = ActivityFn::new(&func, args);
     if let Err(err) = valid::check(&model) {
-        return fallback(&func, err.to_compile_error());
+        return fallback(&func, &model.krate, err.to_compile_error());
     }
     expand(&model)
 }
@@ -90,14 +93,19 @@ fn expand(model: &ActivityFn<'_>) -> TokenStream {
         ReturnType::Default => func.sig.ident.span(),
         ReturnType::Type(_, ty) => ty.span(),
     };
+    // Spanned on the return type so that a result type error points there. The binding is only
+    // visible in the match arm below, which is all generated code.
+    let output = format_ident!("output", span = output_span);
     let finish = quote_spanned! {output_span=>
-        #krate::__private::Output(#call).into_activity_result()
+        (&#output).output_kind().finish(#output)
     };
     let body = quote! {
         #(#decode_stmts)*
         #input.finish(#declared);
-        use #krate::__private::{FallibleOutput as _, PlainOutput as _};
-        #finish
+        use #krate::__private::{ResultKind as _, ValueKind as _};
+        match #call {
+            #output => #finish,
+        }
     };
     let run = if model.is_async() {
         quote!(#krate::__private::Box::pin(async move { #body }))
@@ -129,8 +137,12 @@ fn expand(model: &ActivityFn<'_>) -> TokenStream {
 }
 
 /// After an error: the function untouched, the errors, and a companion that never runs, so that
-/// `activities![f]` elsewhere does not pile further errors on top.
-fn fallback(func: &ItemFn, errors: TokenStream) -> TokenStream {
+/// `activities![f]` elsewhere does not pile further errors on top. A method (with `self`) gets no
+/// companion: it sits in an `impl` block, where a type cannot be declared.
+fn fallback(func: &ItemFn, krate: &syn::Path, errors: TokenStream) -> TokenStream {
+    if func.sig.receiver().is_some() {
+        return quote!(#errors #func);
+    }
     let vis = &func.vis;
     let ident = &func.sig.ident;
     let name = ident.to_string();
@@ -143,15 +155,15 @@ fn fallback(func: &ItemFn, errors: TokenStream) -> TokenStream {
         #vis struct #ident {}
 
         #[automatically_derived]
-        impl ::activity_runtime::Activity for #ident {
+        impl #krate::Activity for #ident {
             const NAME: &'static str = #name;
             const FUNCTION: &'static str = #name;
 
             fn invoke(
-                _: ::activity_runtime::ActivityContext,
-                _: ::activity_runtime::ActivityInput,
-            ) -> ::activity_runtime::ActivityFuture {
-                ::activity_runtime::__private::unreachable!()
+                _: #krate::ActivityContext,
+                _: #krate::ActivityInput,
+            ) -> #krate::ActivityFuture {
+                #krate::__private::unreachable!()
             }
         }
     }

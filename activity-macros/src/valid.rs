@@ -3,7 +3,6 @@
 //! Type checks (that parameters are `DeserializeOwned`, that the return type is `Serialize`) are
 //! left to the compiler: the expansion places them on the user's own types.
 
-use syn::spanned::Spanned;
 use syn::{Error, Type};
 
 use crate::ast::{ActivityFn, Param};
@@ -21,27 +20,27 @@ pub(crate) fn check(model: &ActivityFn<'_>) -> Result<(), Error> {
         ));
     }
     if let Some(unsafety) = &sig.unsafety {
-        errors.push(Error::new(
-            unsafety.span(),
+        errors.push(Error::new_spanned(
+            unsafety,
             "`#[activity]` cannot be used on an `unsafe fn`: Temporal calls it with arguments no \
              caller can vouch for",
         ));
     }
     if let Some(abi) = &sig.abi {
-        errors.push(Error::new(
-            abi.span(),
+        errors.push(Error::new_spanned(
+            abi,
             "`#[activity]` cannot be used on an `extern fn`",
         ));
     }
     if let Some(variadic) = &sig.variadic {
-        errors.push(Error::new(
-            variadic.span(),
+        errors.push(Error::new_spanned(
+            variadic,
             "`#[activity]` cannot be used on a variadic function",
         ));
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        errors.push(Error::new(
-            sig.generics.span(),
+        errors.push(Error::new_spanned(
+            &sig.generics,
             "an activity cannot be generic: Temporal calls it by name with encoded arguments, so \
              every parameter needs one concrete type",
         ));
@@ -49,17 +48,17 @@ pub(crate) fn check(model: &ActivityFn<'_>) -> Result<(), Error> {
 
     for param in &model.params {
         match param {
-            Param::Receiver(receiver) => errors.push(Error::new(
-                receiver.span(),
+            Param::Receiver(receiver) => errors.push(Error::new_spanned(
+                receiver,
                 "`#[activity]` goes on free functions, not methods: remove `self` or move the \
                  function out of the `impl` block",
             )),
-            Param::ContextByRef { ty } => errors.push(Error::new(
-                ty.span(),
+            Param::ContextByRef { ty } => errors.push(Error::new_spanned(
+                ty,
                 "take `ActivityContext` by value: it is cheap to clone (write `ctx: ActivityContext`)",
             )),
-            Param::Context { position, ty } if *position != 0 => errors.push(Error::new(
-                ty.span(),
+            Param::Context { position, ty } if *position != 0 => errors.push(Error::new_spanned(
+                ty,
                 "`ActivityContext` must be the first parameter of an activity",
             )),
             Param::Context { .. } => {}
@@ -81,8 +80,8 @@ fn check_value_type(ty: &Type, errors: &mut Errors) {
                 }
                 other => crate::ast::type_label(other),
             };
-            errors.push(Error::new(
-                ty.span(),
+            errors.push(Error::new_spanned(
+                ty,
                 format!(
                     "activity parameters are decoded into owned values and cannot borrow: use `{owned}` \
                      instead of `{}`",
@@ -90,8 +89,8 @@ fn check_value_type(ty: &Type, errors: &mut Errors) {
                 ),
             ));
         }
-        Type::ImplTrait(_) => errors.push(Error::new(
-            ty.span(),
+        Type::ImplTrait(_) => errors.push(Error::new_spanned(
+            ty,
             "activity parameters need a concrete type to decode into, not `impl Trait`",
         )),
         Type::Paren(inner) => check_value_type(&inner.elem, errors),

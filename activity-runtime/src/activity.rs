@@ -11,6 +11,7 @@ use temporalio_common::protos::temporal::api::common::v1::Payload;
 use crate::context::ActivityContext;
 use crate::error::ActivityError;
 use crate::payload::{PayloadError, encoding_of, from_absent, from_payload, to_payload};
+use crate::registry::Registration;
 
 /// The future one activity attempt runs as.
 pub type ActivityFuture =
@@ -60,6 +61,14 @@ pub trait Activity: 'static {
 
     /// Runs one attempt: decode the arguments, call the function, encode the result.
     fn invoke(ctx: ActivityContext, input: ActivityInput) -> ActivityFuture;
+
+    /// What [`activities!`](crate::activities) lists for this activity.
+    fn registration() -> Registration
+    where
+        Self: Sized,
+    {
+        Registration::of::<Self>()
+    }
 }
 
 /// The encoded arguments of one activity attempt, one payload per positional parameter.
@@ -173,36 +182,80 @@ impl ActivityOutput {
     }
 }
 
-/// Turns what an activity function returned into its encoded result.
+/// How generated code turns what an activity function returned into its encoded result.
 ///
-/// `Output(value).into_activity_result()` picks [`FallibleOutput`] for `Result<T, E>` and
-/// [`PlainOutput`] for every other `Serialize` value (autoref specialization: the generated code
-/// knows the concrete return type).
+/// `(&value).output_kind().finish(value)` picks [`FallibleOutput`] for any `Result<T, E>` and
+/// [`PlainOutput`] for every other type (autoref dispatch on the concrete return type). The
+/// dispatch itself has no bounds, so a `Result` is never mistaken for a plain value; the bounds sit
+/// on `finish`, where a wrong type is reported with the messages of [`ActivityResultValue`] and
+/// [`IntoActivityError`].
 #[doc(hidden)]
-pub struct Output<T>(pub T);
-
-#[doc(hidden)]
-pub trait FallibleOutput {
-    fn into_activity_result(self) -> Result<ActivityOutput, ActivityError>;
+pub trait ResultKind {
+    fn output_kind(&self) -> FallibleOutput {
+        FallibleOutput
+    }
 }
 
-impl<T: Serialize, E: Into<ActivityError>> FallibleOutput for Output<Result<T, E>> {
-    fn into_activity_result(self) -> Result<ActivityOutput, ActivityError> {
-        match self.0 {
+impl<T, E> ResultKind for Result<T, E> {}
+
+#[doc(hidden)]
+pub trait ValueKind {
+    fn output_kind(&self) -> PlainOutput {
+        PlainOutput
+    }
+}
+
+impl<T: ?Sized> ValueKind for &T {}
+
+#[doc(hidden)]
+pub struct FallibleOutput;
+
+impl FallibleOutput {
+    pub fn finish<T, E>(self, result: Result<T, E>) -> Result<ActivityOutput, ActivityError>
+    where
+        T: ActivityResultValue,
+        E: IntoActivityError,
+    {
+        match result {
             Ok(value) => ActivityOutput::encode(&value),
-            Err(err) => Err(err.into()),
+            Err(err) => Err(err.into_activity_error()),
         }
     }
 }
 
 #[doc(hidden)]
-pub trait PlainOutput {
-    fn into_activity_result(self) -> Result<ActivityOutput, ActivityError>;
+pub struct PlainOutput;
+
+impl PlainOutput {
+    pub fn finish<T: ActivityResultValue>(self, value: T) -> Result<ActivityOutput, ActivityError> {
+        ActivityOutput::encode(&value)
+    }
 }
 
-impl<T: Serialize> PlainOutput for &Output<T> {
-    fn into_activity_result(self) -> Result<ActivityOutput, ActivityError> {
-        ActivityOutput::encode(&self.0)
+/// A value an activity can return: anything `Serialize`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an activity result: it does not implement `serde::Serialize`",
+    label = "not `Serialize`",
+    note = "derive it with `#[derive(serde::Serialize)]`, or return a type that implements it"
+)]
+pub trait ActivityResultValue: Serialize {}
+
+impl<T: Serialize + ?Sized> ActivityResultValue for T {}
+
+/// An error an activity can return: anything that converts into [`ActivityError`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an activity error: it does not convert into `ActivityError`",
+    label = "not convertible into `ActivityError`",
+    note = "any `std::error::Error + Send + Sync + 'static`, `anyhow::Error`, `String` or `ActivityError` works"
+)]
+pub trait IntoActivityError {
+    /// Converts the error.
+    fn into_activity_error(self) -> ActivityError;
+}
+
+impl<E: Into<ActivityError>> IntoActivityError for E {
+    fn into_activity_error(self) -> ActivityError {
+        self.into()
     }
 }
 

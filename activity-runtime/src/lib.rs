@@ -48,7 +48,9 @@ pub mod payload;
 mod registry;
 mod worker;
 
-pub use activity::{Activity, ActivityFuture, ActivityInput, ActivityOutput};
+pub use activity::{
+    Activity, ActivityFuture, ActivityInput, ActivityOutput, ActivityResultValue, IntoActivityError,
+};
 pub use context::{ActivityContext, ActivityInfo, CancellationReason, RetryPolicy};
 pub use error::{ActivityError, WorkerError};
 pub use payload::Bytes;
@@ -61,7 +63,7 @@ pub use activity_macros::activity;
 /// What generated code uses. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::activity::{FallibleOutput, Output, PlainOutput, run_blocking};
+    pub use crate::activity::{ResultKind, ValueKind, run_blocking};
     pub use ::core::concat;
     pub use ::core::module_path;
     pub use ::core::result::Result;

@@ -119,7 +119,7 @@ impl IntoIterator for Activities {
 #[macro_export]
 macro_rules! activities {
     ($($activity:path),* $(,)?) => {
-        $crate::Activities::from([$($crate::Registration::of::<$activity>()),*])
+        $crate::Activities::from([$(<$activity as $crate::Activity>::registration()),*])
     };
 }
 

@@ -28,11 +28,10 @@ impl ::activity_runtime::Activity for compose_greeting {
             let arg1 = input
                 .decode::<Option<String>>(1, "punctuation", "Option<String>")?;
             input.finish(2);
-            use ::activity_runtime::__private::{FallibleOutput as _, PlainOutput as _};
-            ::activity_runtime::__private::Output(
-                    compose_greeting(ctx, arg0, arg1).await,
-                )
-                .into_activity_result()
+            use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
+            match compose_greeting(ctx, arg0, arg1).await {
+                output => (&output).output_kind().finish(output),
+            }
         })
     }
 }

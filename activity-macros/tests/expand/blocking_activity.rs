@@ -17,9 +17,10 @@ impl ::activity_runtime::Activity for count_words {
         ::activity_runtime::__private::run_blocking(move || {
             let arg0 = input.decode::<String>(0, "text", "String")?;
             input.finish(1);
-            use ::activity_runtime::__private::{FallibleOutput as _, PlainOutput as _};
-            ::activity_runtime::__private::Output(count_words(arg0))
-                .into_activity_result()
+            use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
+            match count_words(arg0) {
+                output => (&output).output_kind().finish(output),
+            }
         })
     }
 }

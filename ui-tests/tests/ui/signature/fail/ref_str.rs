@@ -1,0 +1,8 @@
+use activity_runtime::activity;
+
+#[activity]
+async fn say_hello(name: &str) -> String {
+    format!("Hello, {name}!")
+}
+
+fn main() {}
