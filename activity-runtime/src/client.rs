@@ -261,6 +261,17 @@ impl Client {
         Ok(Self { inner })
     }
 
+    /// A client on an existing connection (the worker's own, for activities).
+    pub(crate) fn from_connection(
+        connection: temporalio_client::Connection,
+        namespace: &str,
+    ) -> Result<Self, ClientError> {
+        let options = temporalio_client::ClientOptions::new(namespace.to_owned()).build();
+        temporalio_client::Client::new(connection, options)
+            .map(|inner| Self { inner })
+            .map_err(|e| ClientError::Other(e.to_string()))
+    }
+
     /// The official client underneath.
     pub fn inner(&self) -> &temporalio_client::Client {
         &self.inner

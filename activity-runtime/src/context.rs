@@ -1,15 +1,17 @@
 //! What a running activity can see and do: its info, heartbeats and cancellation.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use temporalio_common::protos::coresdk::activity_task::{ActivityCancelReason, Start};
+use temporalio_common::protos::coresdk::activity_task::{ActivityCancelReason, Cancel, Start};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use tokio_util::sync::CancellationToken;
 
-use crate::payload::{PayloadError, from_payload, to_payload};
+use crate::client::Client;
+use crate::payload::{PayloadConverter, PayloadError, from_payload, to_payload};
 
 /// The handle an activity gets when its first parameter is `ActivityContext`.
 ///
@@ -23,24 +25,38 @@ pub struct ActivityContext {
 struct Inner {
     info: ActivityInfo,
     heartbeat_details: Vec<Payload>,
+    headers: HashMap<String, Payload>,
     heartbeat_sink: HeartbeatSink,
+    worker_shutdown: CancellationToken,
+    client: Option<Client>,
     cancellation: Cancellation,
 }
 
 /// Where heartbeat details go: the worker core, or a test environment.
 pub(crate) type HeartbeatSink = Arc<dyn Fn(Vec<Payload>) + Send + Sync>;
 
+/// Everything a context is made of, from the worker or from an `ActivityEnvironment`.
+pub(crate) struct ContextParts {
+    pub info: ActivityInfo,
+    /// The previous attempt's last heartbeat details.
+    pub heartbeat_details: Vec<Payload>,
+    pub headers: HashMap<String, Payload>,
+    pub heartbeat_sink: HeartbeatSink,
+    /// Cancelled when the worker begins a graceful shutdown.
+    pub worker_shutdown: CancellationToken,
+    pub client: Option<Client>,
+}
+
 impl ActivityContext {
-    pub(crate) fn new(
-        info: ActivityInfo,
-        heartbeat_details: Vec<Payload>,
-        heartbeat_sink: HeartbeatSink,
-    ) -> Self {
+    pub(crate) fn new(parts: ContextParts) -> Self {
         Self {
             inner: Arc::new(Inner {
-                info,
-                heartbeat_details,
-                heartbeat_sink,
+                info: parts.info,
+                heartbeat_details: parts.heartbeat_details,
+                headers: parts.headers,
+                heartbeat_sink: parts.heartbeat_sink,
+                worker_shutdown: parts.worker_shutdown,
+                client: parts.client,
                 cancellation: Cancellation::default(),
             }),
         }
@@ -75,6 +91,35 @@ impl ActivityContext {
             .transpose()
     }
 
+    /// The headers the caller attached (raw payloads, e.g. for tracing propagation).
+    pub fn headers(&self) -> &HashMap<String, Payload> {
+        &self.inner.headers
+    }
+
+    /// The payload converter the worker uses for arguments and results, for decoding raw values
+    /// the same way.
+    pub fn payload_converter(&self) -> PayloadConverter {
+        PayloadConverter
+    }
+
+    /// A client of the worker's Temporal server and namespace, for calling Temporal from inside
+    /// an activity (start another activity, signal a workflow, …). `None` in an
+    /// `ActivityEnvironment`.
+    pub fn client(&self) -> Option<&Client> {
+        self.inner.client.as_ref()
+    }
+
+    /// Whether the worker has begun a graceful shutdown. The activity may go on until the grace
+    /// period ends; then it is cancelled with reason [`CancellationReason::WorkerShutdown`].
+    pub fn is_worker_shutdown(&self) -> bool {
+        self.inner.worker_shutdown.is_cancelled()
+    }
+
+    /// Resolves once the worker begins a graceful shutdown.
+    pub async fn worker_shutdown(&self) {
+        self.inner.worker_shutdown.cancelled().await
+    }
+
     /// Whether cancellation of this activity has been requested (or it timed out, or the worker
     /// is shutting down past its grace period).
     pub fn is_cancelled(&self) -> bool {
@@ -88,7 +133,12 @@ impl ActivityContext {
 
     /// Why the activity was cancelled, once it has been.
     pub fn cancellation_reason(&self) -> Option<CancellationReason> {
-        self.inner.cancellation.reason.get().copied()
+        self.cancellation_details().map(|d| d.reason)
+    }
+
+    /// The reason and every flag the server gave with the cancellation, once it came.
+    pub fn cancellation_details(&self) -> Option<CancellationDetails> {
+        self.inner.cancellation.details.get().copied()
     }
 
     /// For blocking activities: waits up to `timeout` for cancellation, and says whether it came.
@@ -109,10 +159,10 @@ impl ActivityContext {
         *flag
     }
 
-    /// Marks the activity cancelled for `reason`. The first reason wins.
-    pub(crate) fn cancel(&self, reason: CancellationReason) {
+    /// Marks the activity cancelled. The first cancellation wins.
+    pub(crate) fn cancel(&self, details: CancellationDetails) {
         let cancellation = &self.inner.cancellation;
-        let _ = cancellation.reason.set(reason);
+        let _ = cancellation.details.set(details);
         *cancellation.flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
         cancellation.condvar.notify_all();
         cancellation.token.cancel();
@@ -131,7 +181,7 @@ impl std::fmt::Debug for ActivityContext {
 #[derive(Default)]
 struct Cancellation {
     token: CancellationToken,
-    reason: OnceLock<CancellationReason>,
+    details: OnceLock<CancellationDetails>,
     flag: Mutex<bool>,
     condvar: Condvar,
 }
@@ -164,6 +214,56 @@ impl CancellationReason {
             Ok(ActivityCancelReason::Reset) => Self::Reset,
             Ok(ActivityCancelReason::NotFound) | Err(_) => Self::NotFound,
         }
+    }
+}
+
+/// Why an activity was cancelled, with every flag the server set (several may be set at once,
+/// e.g. paused and cancel-requested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct CancellationDetails {
+    /// The reason the worker core gave.
+    pub reason: CancellationReason,
+    /// Cancellation was requested by a client or workflow.
+    pub cancel_requested: bool,
+    /// The activity timed out.
+    pub timed_out: bool,
+    /// The server no longer knows the activity.
+    pub not_found: bool,
+    /// The worker is shutting down.
+    pub worker_shutdown: bool,
+    /// The activity was paused.
+    pub paused: bool,
+    /// The activity was reset.
+    pub reset: bool,
+}
+
+impl CancellationDetails {
+    /// Details with only `reason` known, its own flag set.
+    pub fn from_reason(reason: CancellationReason) -> Self {
+        Self {
+            reason,
+            cancel_requested: reason == CancellationReason::CancelRequested,
+            timed_out: reason == CancellationReason::TimedOut,
+            not_found: reason == CancellationReason::NotFound,
+            worker_shutdown: reason == CancellationReason::WorkerShutdown,
+            paused: reason == CancellationReason::Paused,
+            reset: reason == CancellationReason::Reset,
+        }
+    }
+
+    pub(crate) fn from_core(cancel: &Cancel) -> Self {
+        let reason = CancellationReason::from_core(cancel.reason);
+        let mut details = Self::from_reason(reason);
+        if let Some(flags) = &cancel.details {
+            details.cancel_requested |= flags.is_cancelled;
+            details.timed_out |= flags.is_timed_out;
+            details.not_found |= flags.is_not_found;
+            details.worker_shutdown |= flags.is_worker_shutdown;
+            details.paused |= flags.is_paused;
+            details.reset |= flags.is_reset;
+        }
+        details
     }
 }
 
@@ -311,11 +411,15 @@ mod tests {
         let sink: HeartbeatSink = Arc::new(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let details = vec![to_payload(&7u32).unwrap()];
-        (
-            ActivityContext::new(ActivityInfo::default(), details, sink),
-            beats,
-        )
+        let parts = ContextParts {
+            info: ActivityInfo::default(),
+            heartbeat_details: vec![to_payload(&7u32).unwrap()],
+            headers: HashMap::new(),
+            heartbeat_sink: sink,
+            worker_shutdown: CancellationToken::new(),
+            client: None,
+        };
+        (ActivityContext::new(parts), beats)
     }
 
     #[test]
@@ -332,8 +436,12 @@ mod tests {
         assert!(!ctx.wait_cancelled_timeout(Duration::from_millis(10)));
         let other = ctx.clone();
         let t = std::thread::spawn(move || other.wait_cancelled_timeout(Duration::from_secs(30)));
-        ctx.cancel(CancellationReason::TimedOut);
-        ctx.cancel(CancellationReason::CancelRequested);
+        ctx.cancel(CancellationDetails::from_reason(
+            CancellationReason::TimedOut,
+        ));
+        ctx.cancel(CancellationDetails::from_reason(
+            CancellationReason::CancelRequested,
+        ));
         assert!(t.join().unwrap());
         assert!(ctx.is_cancelled());
         assert_eq!(

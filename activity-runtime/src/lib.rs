@@ -46,14 +46,17 @@ pub mod dev_server;
 mod error;
 pub mod payload;
 mod registry;
+pub mod testing;
 mod worker;
 
 pub use activity::{
     Activity, ActivityFuture, ActivityInput, ActivityOutput, ActivityResultValue, IntoActivityError,
 };
-pub use context::{ActivityContext, ActivityInfo, CancellationReason, RetryPolicy};
+pub use context::{
+    ActivityContext, ActivityInfo, CancellationDetails, CancellationReason, RetryPolicy,
+};
 pub use error::{ActivityError, WorkerError};
-pub use payload::Bytes;
+pub use payload::{Bytes, Payload, PayloadConverter};
 pub use registry::{Activities, Registration};
 pub use worker::{DEFAULT_TARGET, ShutdownHandle, Worker, WorkerBuilder};
 

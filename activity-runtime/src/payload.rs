@@ -14,7 +14,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, IntoDeserializer};
 use serde::ser::{self, Serialize};
-use temporalio_common::protos::temporal::api::common::v1::Payload;
+pub use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 /// Metadata key that names a payload's encoding.
 pub(crate) const ENCODING_KEY: &str = "encoding";
@@ -122,6 +122,31 @@ pub enum PayloadError {
          an encrypted or compressed payload needs the matching codec)"
     )]
     UnsupportedEncoding(String),
+}
+
+/// The default payload converter as a value: what [`ActivityContext::payload_converter`]
+/// returns, so raw payloads can be decoded exactly as the worker decodes arguments.
+///
+/// [`ActivityContext::payload_converter`]: crate::ActivityContext::payload_converter
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PayloadConverter;
+
+impl PayloadConverter {
+    /// Encodes a value (see [`to_payload`]).
+    ///
+    /// # Errors
+    /// When the value cannot be serialized.
+    pub fn to_payload<T: Serialize + ?Sized>(&self, value: &T) -> Result<Payload, PayloadError> {
+        to_payload(value)
+    }
+
+    /// Decodes a payload (see [`from_payload`]).
+    ///
+    /// # Errors
+    /// When the payload does not decode into `T` or has an unknown encoding.
+    pub fn from_payload<T: DeserializeOwned>(&self, payload: &Payload) -> Result<T, PayloadError> {
+        from_payload(payload)
+    }
 }
 
 /// Encodes one value as a payload, the way every Temporal SDK's default converter does.

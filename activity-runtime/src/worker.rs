@@ -19,11 +19,15 @@ use temporalio_sdk_core::{
     WorkerValidationError, WorkerVersioningStrategy, init_worker,
 };
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::activity::ActivityInput;
-use crate::context::{ActivityContext, ActivityInfo, CancellationReason, HeartbeatSink};
+use crate::client::Client;
+use crate::context::{
+    ActivityContext, ActivityInfo, CancellationDetails, ContextParts, HeartbeatSink,
+};
 use crate::error::{ActivityError, Outcome, WorkerError};
 use crate::registry::{Activities, Registry};
 
@@ -57,6 +61,10 @@ pub struct Worker {
     namespace: String,
     task_queue: String,
     shutdown: ShutdownHandle,
+    /// Cancelled when graceful shutdown begins; every context sees it.
+    shutting_down: CancellationToken,
+    /// What `ActivityContext::client` hands out.
+    client: Client,
 }
 
 /// Configures and connects a [`Worker`].
@@ -125,7 +133,7 @@ impl WorkerBuilder {
     }
 
     /// How long running activities may go on after shutdown begins before they are cancelled
-    /// with reason [`CancellationReason::WorkerShutdown`] (default: cancelled at once).
+    /// with reason [`crate::CancellationReason::WorkerShutdown`] (default: cancelled at once).
     pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
         self.graceful_shutdown_period = period;
         self
@@ -178,6 +186,8 @@ impl WorkerBuilder {
             .graceful_shutdown_period(self.graceful_shutdown_period)
             .build()
             .map_err(WorkerError::Core)?;
+        let client = Client::from_connection(connection.clone(), &self.namespace)
+            .map_err(|err| WorkerError::Core(err.to_string()))?;
         let core = init_worker(&runtime, config, connection)
             .map_err(|err| WorkerError::Core(format!("{err:#}")))?;
         if let Err(err) = core.validate().await {
@@ -203,6 +213,8 @@ impl WorkerBuilder {
             namespace: self.namespace,
             task_queue,
             shutdown: ShutdownHandle::new(),
+            shutting_down: CancellationToken::new(),
+            client,
         })
     }
 }
@@ -269,11 +281,13 @@ impl Worker {
 
         let core = self.core.clone();
         let handle = self.shutdown.clone();
+        let shutting_down = self.shutting_down.clone();
         let watcher = tokio::spawn(async move {
             tokio::select! {
                 _ = handle.requested() => {}
                 _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received, shutting down"),
             }
+            shutting_down.cancel();
             core.initiate_shutdown();
         });
 
@@ -336,9 +350,9 @@ impl Worker {
                     .get(&task_token)
                     .cloned();
                 if let Some(ctx) = ctx {
-                    let reason = CancellationReason::from_core(cancel.reason);
-                    tracing::debug!(activity_id = %ctx.info().activity_id, ?reason, "activity cancelled");
-                    ctx.cancel(reason);
+                    let details = CancellationDetails::from_core(&cancel);
+                    tracing::debug!(activity_id = %ctx.info().activity_id, ?details, "activity cancelled");
+                    ctx.cancel(details);
                 }
             }
             None => tracing::warn!("activity task without a variant ignored"),
@@ -364,11 +378,14 @@ impl Worker {
         let not_found = registration
             .is_none()
             .then(|| not_found_failure(&start.activity_type, self.registry.names()));
-        let ctx = ActivityContext::new(
+        let ctx = ActivityContext::new(ContextParts {
             info,
-            start.heartbeat_details,
-            heartbeat_sink(self.core.clone(), task_token.clone()),
-        );
+            heartbeat_details: start.heartbeat_details,
+            headers: start.header_fields,
+            heartbeat_sink: heartbeat_sink(self.core.clone(), task_token.clone()),
+            worker_shutdown: self.shutting_down.clone(),
+            client: Some(self.client.clone()),
+        });
         if registration.is_some() {
             running
                 .lock()

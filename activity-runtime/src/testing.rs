@@ -1,0 +1,223 @@
+//! Unit-testing activities without a server.
+//!
+//! [`ActivityEnvironment`] runs an activity through the same path as the worker: the arguments are
+//! encoded to payloads, decoded by the generated code, and the result is encoded and decoded back.
+//! So a test catches an argument or result type that does not survive the wire, which calling the
+//! function directly would not.
+//!
+//! ```
+//! use activity_runtime::testing::ActivityEnvironment;
+//! use activity_runtime::{ActivityContext, ActivityError, activity};
+//!
+//! #[activity]
+//! async fn count_to(ctx: ActivityContext, n: u32) -> Result<u32, ActivityError> {
+//!     for i in 1..=n {
+//!         ctx.heartbeat(&i)?;
+//!     }
+//!     Ok(n)
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let env = ActivityEnvironment::new();
+//! let out: u32 = env.run::<count_to, _>((3,)).await.unwrap();
+//! assert_eq!(out, 3);
+//! assert_eq!(env.heartbeats::<u32>(), [1, 2, 3]);
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+
+use futures_util::FutureExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+use crate::activity::{Activity, ActivityInput};
+use crate::client::ActivityArgs;
+use crate::context::{
+    ActivityContext, ActivityInfo, CancellationDetails, CancellationReason, ContextParts,
+};
+use crate::error::ActivityError;
+use crate::payload::{Payload, from_payload, to_payload};
+
+/// Runs activities in a test, with settable info, captured heartbeats, cancellation with a
+/// chosen reason at a chosen moment, and a worker-shutdown signal.
+pub struct ActivityEnvironment {
+    info: ActivityInfo,
+    previous_heartbeat: Vec<Payload>,
+    headers: HashMap<String, Payload>,
+    shared: Arc<Shared>,
+    worker_shutdown: CancellationToken,
+}
+
+#[derive(Default)]
+struct Shared {
+    heartbeats: Mutex<Vec<Payload>>,
+    /// The context of the activity running now, so that `cancel` reaches it.
+    running: Mutex<Option<ActivityContext>>,
+    /// A cancellation asked for before or while running, applied as soon as possible.
+    pending_cancel: Mutex<Option<CancellationDetails>>,
+    /// Cancel once this many heartbeats have been recorded.
+    cancel_on_heartbeat: Mutex<Option<(usize, CancellationDetails)>>,
+}
+
+impl Default for ActivityEnvironment {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ActivityEnvironment {
+    /// An environment with test info: activity id `test-activity`, attempt 1, namespace
+    /// `default`, task queue `test`; the activity type is set to the activity's name on each run.
+    pub fn new() -> Self {
+        let info = ActivityInfo {
+            activity_id: "test-activity".to_owned(),
+            attempt: 1,
+            namespace: "default".to_owned(),
+            task_queue: "test".to_owned(),
+            task_token: b"test-task-token".to_vec(),
+            ..ActivityInfo::default()
+        };
+        Self {
+            info,
+            previous_heartbeat: Vec::new(),
+            headers: HashMap::new(),
+            shared: Arc::default(),
+            worker_shutdown: CancellationToken::new(),
+        }
+    }
+
+    /// The info the next run sees; change any field.
+    pub fn info_mut(&mut self) -> &mut ActivityInfo {
+        &mut self.info
+    }
+
+    /// Pretends a previous attempt heartbeated `details`, as [`ActivityContext::heartbeat_details`]
+    /// will read them.
+    ///
+    /// # Panics
+    /// When `details` cannot be encoded.
+    pub fn with_previous_heartbeat<T: Serialize + ?Sized>(mut self, details: &T) -> Self {
+        self.previous_heartbeat = vec![to_payload(details).expect("heartbeat details encode")];
+        self
+    }
+
+    /// Adds a header the activity sees.
+    pub fn with_header(mut self, key: impl Into<String>, value: Payload) -> Self {
+        self.headers.insert(key.into(), value);
+        self
+    }
+
+    /// Runs activity `A` with `args` (a tuple, one element per parameter) and decodes its result
+    /// into `R`. A panic in the activity resumes in the caller.
+    ///
+    /// # Errors
+    /// The activity's own error, a decoding error of the arguments (as the worker would report
+    /// it), or a result that does not decode into `R`.
+    pub async fn run<A: Activity, R: DeserializeOwned>(
+        &self,
+        args: impl ActivityArgs,
+    ) -> Result<R, ActivityError> {
+        let payloads = args
+            .into_payloads()
+            .map_err(|e| ActivityError::new(e.to_string()))?;
+        let mut info = self.info.clone();
+        info.activity_type = A::NAME.to_owned();
+        let shared = self.shared.clone();
+        let ctx = ActivityContext::new(ContextParts {
+            info,
+            heartbeat_details: self.previous_heartbeat.clone(),
+            headers: self.headers.clone(),
+            heartbeat_sink: Arc::new(move |details: Vec<Payload>| shared.record(details)),
+            worker_shutdown: self.worker_shutdown.clone(),
+            client: None,
+        });
+        *lock(&self.shared.running) = Some(ctx.clone());
+        if let Some(details) = lock(&self.shared.pending_cancel).take() {
+            ctx.cancel(details);
+        }
+        let input = ActivityInput::new(A::NAME.to_owned(), payloads);
+        let result = AssertUnwindSafe(A::invoke(ctx.clone(), input))
+            .catch_unwind()
+            .await;
+        *lock(&self.shared.running) = None;
+        let output = match result {
+            Ok(output) => output?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        from_payload(output.payload()).map_err(|e| {
+            ActivityError::new(format!(
+                "the result does not decode into the requested type: {e}"
+            ))
+        })
+    }
+
+    /// Cancels the running activity with `reason` now, or the next one as soon as it starts.
+    pub fn cancel(&self, reason: CancellationReason) {
+        let details = CancellationDetails::from_reason(reason);
+        match lock(&self.shared.running).as_ref() {
+            Some(ctx) => ctx.cancel(details),
+            None => *lock(&self.shared.pending_cancel) = Some(details),
+        }
+    }
+
+    /// Cancels the running activity with `reason` when it records its `n`-th heartbeat (counting
+    /// every heartbeat this environment has captured).
+    pub fn cancel_on_heartbeat(&self, n: usize, reason: CancellationReason) {
+        *lock(&self.shared.cancel_on_heartbeat) =
+            Some((n, CancellationDetails::from_reason(reason)));
+    }
+
+    /// Signals that the worker is shutting down, as a graceful shutdown would.
+    pub fn shutdown_worker(&self) {
+        self.worker_shutdown.cancel();
+    }
+
+    /// Every heartbeat captured so far, decoded into `T`.
+    ///
+    /// # Panics
+    /// When a heartbeat does not decode into `T`.
+    pub fn heartbeats<T: DeserializeOwned>(&self) -> Vec<T> {
+        lock(&self.shared.heartbeats)
+            .iter()
+            .map(|p| from_payload(p).expect("heartbeat decodes into the requested type"))
+            .collect()
+    }
+
+    /// Every heartbeat captured so far, as raw payloads.
+    pub fn raw_heartbeats(&self) -> Vec<Payload> {
+        lock(&self.shared.heartbeats).clone()
+    }
+}
+
+impl Shared {
+    fn record(&self, details: Vec<Payload>) {
+        let count = {
+            let mut heartbeats = lock(&self.heartbeats);
+            heartbeats.extend(details);
+            heartbeats.len()
+        };
+        let due = {
+            let mut trigger = lock(&self.cancel_on_heartbeat);
+            match *trigger {
+                Some((n, details)) if count >= n => {
+                    *trigger = None;
+                    Some(details)
+                }
+                _ => None,
+            }
+        };
+        if let Some(details) = due
+            && let Some(ctx) = lock(&self.running).as_ref()
+        {
+            ctx.cancel(details);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
