@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use temporalio_client::errors::ActivityResultError;
-use temporalio_client::{ActivityStartOptions, ConnectionOptions};
+use temporalio_client::{ActivityIdentifier, ActivityStartOptions, ConnectionOptions};
 use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::failure::v1::{Failure, failure::FailureInfo};
@@ -308,6 +308,23 @@ impl Client {
         payloads: Vec<Payload>,
         options: ActivityOptions,
     ) -> Result<Vec<Payload>, ClientError> {
+        self.start_activity(activity_type, payloads, options)
+            .await?
+            .result_raw()
+            .await
+    }
+
+    /// Starts a standalone activity and returns at once with a handle to wait for, or cancel, it.
+    ///
+    /// # Errors
+    /// Encoding and start errors.
+    pub async fn start_activity(
+        &self,
+        activity_type: &str,
+        args: impl ActivityArgs,
+        options: ActivityOptions,
+    ) -> Result<ActivityHandle, ClientError> {
+        let payloads = args.into_payloads()?;
         let id = options
             .id
             .clone()
@@ -325,7 +342,7 @@ impl Client {
         )
         .build();
         start.heartbeat_timeout = options.heartbeat_timeout;
-        let handle = self
+        let inner = self
             .inner
             .start_activity(
                 UntypedActivity::new(activity_type),
@@ -337,11 +354,76 @@ impl Client {
                 activity_type: activity_type.to_owned(),
                 message: e.to_string(),
             })?;
-        match handle.result().await {
+        Ok(ActivityHandle { inner })
+    }
+
+    /// Completes an activity that returned [`ActivityError::complete_async`] with `result`,
+    /// identified by the task token from its [`ActivityInfo`].
+    ///
+    /// [`ActivityError::complete_async`]: crate::ActivityError::complete_async
+    /// [`ActivityInfo`]: crate::ActivityInfo
+    ///
+    /// # Errors
+    /// Encoding errors, and the server's refusal (e.g. an unknown or already used token).
+    pub async fn complete_activity<T: Serialize + ?Sized>(
+        &self,
+        task_token: &[u8],
+        result: &T,
+    ) -> Result<(), ClientError> {
+        let payload = to_payload(result).map_err(|source| ClientError::Encode {
+            position: 1,
+            source,
+        })?;
+        self.inner
+            .get_async_activity_handle(ActivityIdentifier::TaskToken(task_token.to_vec().into()))
+            .complete(
+                Some(RawValue::new(vec![payload])),
+                temporalio_client::RpcOptions::default(),
+            )
+            .await
+            .map_err(|e| ClientError::Other(e.to_string()))
+    }
+}
+
+/// A started standalone activity.
+pub struct ActivityHandle {
+    inner: temporalio_client::ActivityHandle<temporalio_client::Client, UntypedActivity>,
+}
+
+impl ActivityHandle {
+    /// The activity id.
+    pub fn id(&self) -> &str {
+        self.inner.activity_id()
+    }
+
+    /// Waits for the activity to end and decodes its result.
+    ///
+    /// # Errors
+    /// Failure, cancellation, timeout and decoding errors.
+    pub async fn result<R: DeserializeOwned>(&self) -> Result<R, ClientError> {
+        let payloads = self.result_raw().await?;
+        match payloads.first() {
+            Some(first) => from_payload(first).map_err(ClientError::Decode),
+            None => serde_json::from_value(serde_json::Value::Null)
+                .map_err(|e| ClientError::Decode(PayloadError::Deserialize(e.to_string()))),
+        }
+    }
+
+    /// Waits for the activity to end and returns its result payloads.
+    ///
+    /// # Errors
+    /// Failure, cancellation and timeout errors.
+    pub async fn result_raw(&self) -> Result<Vec<Payload>, ClientError> {
+        match self.inner.result().await {
             Ok(raw) => Ok(raw.payloads),
-            Err(ActivityResultError::ActivityFailed(err)) => Err(ClientError::Failed(
-                ActivityFailure::from_proto(err.failure()),
-            )),
+            Err(ActivityResultError::ActivityFailed(err)) => match &err.failure().failure_info {
+                Some(FailureInfo::TimeoutFailureInfo(info)) => {
+                    Err(ClientError::TimedOut(timeout_name(info.timeout_type)))
+                }
+                _ => Err(ClientError::Failed(ActivityFailure::from_proto(
+                    err.failure(),
+                ))),
+            },
             Err(ActivityResultError::Cancelled { .. }) => Err(ClientError::Cancelled),
             Err(ActivityResultError::TimedOut(kind)) => {
                 Err(ClientError::TimedOut(format!("{kind:?}")))
@@ -349,6 +431,29 @@ impl Client {
             Err(other) => Err(ClientError::Other(other.to_string())),
         }
     }
+
+    /// Requests cancellation; the activity sees it on its next heartbeat.
+    ///
+    /// # Errors
+    /// The server's refusal.
+    pub async fn cancel(&self, reason: &str) -> Result<(), ClientError> {
+        self.inner
+            .cancel(
+                temporalio_client::ActivityCancelOptions::builder()
+                    .reason(reason)
+                    .build(),
+            )
+            .await
+            .map_err(|e| ClientError::Other(e.to_string()))
+    }
+}
+
+/// `StartToClose`, `ScheduleToClose`, … for a timeout type number.
+fn timeout_name(timeout_type: i32) -> String {
+    use temporalio_common::protos::temporal::api::enums::v1::TimeoutType;
+    TimeoutType::try_from(timeout_type)
+        .map(|t| format!("{t:?}"))
+        .unwrap_or_else(|_| format!("timeout type {timeout_type}"))
 }
 
 fn random_suffix() -> String {
