@@ -268,8 +268,11 @@ pub fn run_blocking<F>(body: F) -> ActivityFuture
 where
     F: FnOnce() -> Result<ActivityOutput, ActivityError> + Send + 'static,
 {
+    // The activity's span (the worker enters it around `invoke`) goes along to the blocking
+    // thread, so logs there carry the activity's fields too.
+    let span = tracing::Span::current();
     Box::pin(async move {
-        match tokio::task::spawn_blocking(body).await {
+        match tokio::task::spawn_blocking(move || span.in_scope(body)).await {
             Ok(result) => result,
             Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
             Err(err) => Err(ActivityError::new(format!(
