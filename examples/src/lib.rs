@@ -1,6 +1,8 @@
 //! Activities served by the example worker.
 
-use activity_runtime::{ActivityContext, activity};
+use std::path::PathBuf;
+
+use activity_runtime::{ActivityContext, ActivityError, activity};
 use serde::{Deserialize, Serialize};
 
 /// Greets someone: `say_hello("World")` returns `"Hello, World!"`.
@@ -31,6 +33,38 @@ pub fn count_words(text: String) -> Result<usize, std::num::ParseIntError> {
     Ok(text.split_whitespace().count())
 }
 
+/// Asks a person for approval and completes later: it writes its task token to
+/// `<approvals_dir>/<activity id>.token` and returns; whoever decides runs the `complete` example
+/// program with that file, which completes the activity through the Temporal client.
+#[activity]
+pub async fn request_approval(
+    ctx: ActivityContext,
+    request: String,
+) -> Result<String, ActivityError> {
+    let dir = approvals_dir();
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{}.token", ctx.info().activity_id));
+    let token: String = ctx
+        .info()
+        .task_token
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    std::fs::write(&path, token)?;
+    println!(
+        "approval needed for {request:?}: cargo run -p examples --bin complete -- {} approved",
+        path.display()
+    );
+    Err(ActivityError::complete_async())
+}
+
+/// Where `request_approval` leaves task tokens: `APPROVALS_DIR`, else a folder in the temp dir.
+pub fn approvals_dir() -> PathBuf {
+    std::env::var_os("APPROVALS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("activity-runtime-approvals"))
+}
+
 /// The task queue the example worker polls (override with `EXAMPLE_TASK_QUEUE`).
 pub fn task_queue() -> String {
     std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| "hello-activities".to_owned())
@@ -47,7 +81,8 @@ pub async fn worker(
         .register(activity_runtime::activities![
             say_hello,
             compose_greeting,
-            count_words
+            count_words,
+            request_approval
         ])
         .build()
         .await
