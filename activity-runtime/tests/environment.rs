@@ -180,3 +180,29 @@ async fn arguments_go_through_the_worker_decode_path() {
         err.message()
     );
 }
+
+/// Reports the cancellation as the activity sees it: reason, flags, and no client in tests.
+#[activity]
+async fn reports_cancellation(ctx: ActivityContext) -> (String, bool, bool, bool) {
+    let before = ctx.is_cancelled();
+    ctx.cancelled().await;
+    let details = ctx.cancellation_details().unwrap();
+    (
+        format!("{:?}", details.reason),
+        details.paused,
+        before,
+        ctx.client().is_none(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_async_activity_sees_the_reason_and_its_flag() {
+    let env = std::sync::Arc::new(ActivityEnvironment::new());
+    let canceller = env.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        canceller.cancel(CancellationReason::Paused);
+    });
+    let out: (String, bool, bool, bool) = env.run::<reports_cancellation, _>(()).await.unwrap();
+    assert_eq!(out, ("Paused".to_owned(), true, false, true));
+}
