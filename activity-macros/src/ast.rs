@@ -1,8 +1,8 @@
 //! The typed model of an annotated function. It borrows the syn tree, so every later error can
 //! point at the user's own tokens.
 
-use proc_macro2::Span;
-use syn::{FnArg, ItemFn, Pat, Type};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::{FnArg, GenericArgument, ItemFn, Pat, PathArguments, ReturnType, Type};
 
 use crate::attr::ActivityArgs;
 
@@ -16,6 +16,27 @@ pub(crate) struct ActivityFn<'a> {
     /// The path of the runtime crate in generated code.
     pub krate: syn::Path,
     pub params: Vec<Param<'a>>,
+    /// The payload size options given, in a fixed order.
+    pub sizes: Vec<SizeOption>,
+}
+
+/// A payload size option such as `max_result_size = "1 MiB"`.
+pub(crate) struct SizeOption {
+    /// The option's name, which is also the name of the `PayloadLimits` method that sets it.
+    pub option: &'static str,
+    pub bytes: u64,
+    /// The value's literal.
+    pub span: Span,
+}
+
+/// What a caller receives, as the official `ActivityDefinition::Output` names it.
+pub(crate) enum Output<'a> {
+    /// No return type, or `()` (also `Result<(), E>`).
+    Unit,
+    /// The returned type, or `T` of a `Result<T, E>`.
+    Value(&'a Type),
+    /// A type that cannot be named in an associated type (`impl Trait`, `!`).
+    Opaque,
 }
 
 /// One parameter of the function, classified.
@@ -53,12 +74,47 @@ impl<'a> ActivityFn<'a> {
             .enumerate()
             .map(|(position, arg)| Param::new(position, arg))
             .collect();
+        let sizes = [
+            ("max_result_size", args.max_result_size),
+            ("warn_result_size", args.warn_result_size),
+            ("max_heartbeat_size", args.max_heartbeat_size),
+        ]
+        .into_iter()
+        .filter_map(|(option, size)| {
+            size.map(|size| SizeOption {
+                option,
+                bytes: size.bytes,
+                span: size.span,
+            })
+        })
+        .collect();
         Self {
             func,
             name,
             name_span,
             krate,
             params,
+            sizes,
+        }
+    }
+
+    /// The size option called `option`, if given.
+    pub(crate) fn size(&self, option: &str) -> Option<&SizeOption> {
+        self.sizes.iter().find(|s| s.option == option)
+    }
+
+    /// What callers receive. A `Result` is recognised by name (`Result`, `anyhow::Result`,
+    /// `io::Result`, … with type arguments); a type alias under another name counts as a value.
+    pub(crate) fn output(&self) -> Output<'_> {
+        let ty = match &self.func.sig.output {
+            ReturnType::Default => return Output::Unit,
+            ReturnType::Type(_, ty) => ok_type(ty).unwrap_or(ty),
+        };
+        match ty {
+            Type::Tuple(tuple) if tuple.elems.is_empty() => Output::Unit,
+            Type::Never(_) => Output::Opaque,
+            ty if mentions_impl(ty) => Output::Opaque,
+            ty => Output::Value(ty),
         }
     }
 
@@ -103,6 +159,34 @@ impl<'a> Param<'a> {
         };
         Param::Value(ValueParam { name, ty })
     }
+}
+
+/// `T` of `Result<T, …>`, however `Result` is qualified.
+fn ok_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if path.qself.is_some() || last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(ok) => Some(ok),
+        _ => None,
+    }
+}
+
+/// Whether `impl` appears anywhere in the type (`impl Trait` cannot be named in an impl).
+fn mentions_impl(ty: &Type) -> bool {
+    fn walk(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            TokenTree::Ident(ident) => ident == "impl",
+            TokenTree::Group(group) => walk(group.stream()),
+            _ => false,
+        })
+    }
+    walk(quote::quote!(#ty))
 }
 
 /// `ActivityContext`, however it is qualified.
@@ -170,5 +254,77 @@ mod tests {
         assert!(model.takes_context());
         let names: Vec<_> = model.value_params().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["a", "arg2"]);
+    }
+
+    #[test]
+    fn outputs_are_what_callers_receive() {
+        let output = |func: ItemFn| {
+            let model = ActivityFn::new(&func, ActivityArgs::default());
+            match model.output() {
+                Output::Unit => "()".to_owned(),
+                Output::Value(ty) => type_label(ty),
+                Output::Opaque => "opaque".to_owned(),
+            }
+        };
+        assert_eq!(
+            output(syn::parse_quote!(
+                fn f() {}
+            )),
+            "()"
+        );
+        assert_eq!(
+            output(syn::parse_quote!(
+                fn f() -> () {}
+            )),
+            "()"
+        );
+        assert_eq!(
+            output(syn::parse_quote!(
+                fn f() -> u8 {}
+            )),
+            "u8"
+        );
+        assert_eq!(
+            output(syn::parse_quote!(
+                fn f() -> Result<u8, E> {}
+            )),
+            "u8"
+        );
+        assert_eq!(
+            output(syn::parse_quote!(
+                fn f() -> Result<(), E> {}
+            )),
+            "()"
+        );
+        assert_eq!(
+            output(syn::parse_quote!(
+                fn f() -> anyhow::Result<Vec<String>> {}
+            )),
+            "Vec<String>"
+        );
+        assert_eq!(
+            output(syn::parse_quote!(
+                fn f() -> std::io::Result<u8> {}
+            )),
+            "u8"
+        );
+        assert_eq!(
+            output(syn::parse_quote!(
+                fn f() -> fmt::Result {}
+            )),
+            "fmt::Result"
+        );
+        assert_eq!(
+            output(syn::parse_quote!(
+                fn f() -> impl Serialize {}
+            )),
+            "opaque"
+        );
+        assert_eq!(
+            output(syn::parse_quote!(
+                fn f() -> Result<Box<impl Serialize>, E> {}
+            )),
+            "opaque"
+        );
     }
 }

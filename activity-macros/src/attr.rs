@@ -1,4 +1,5 @@
-//! Parses the attribute's arguments: `#[activity(name = "...", crate = "...")]`.
+//! Parses the attribute's arguments: `#[activity(name = "...", crate = "...",
+//! max_result_size = "1 MiB", ...)]`.
 
 use darling::FromMeta;
 use darling::ast::NestedMeta;
@@ -13,6 +14,12 @@ pub(crate) struct ActivityArgs {
     /// The path of the runtime crate when it was renamed in `Cargo.toml`.
     #[darling(rename = "crate")]
     pub krate: Option<syn::Path>,
+    /// Above this encoded size, a result fails the attempt.
+    pub max_result_size: Option<Size>,
+    /// Above this encoded size, a result logs a warning.
+    pub warn_result_size: Option<Size>,
+    /// Above this encoded size, heartbeat details fail the attempt.
+    pub max_heartbeat_size: Option<Size>,
 }
 
 impl ActivityArgs {
@@ -49,6 +56,91 @@ impl FromMeta for ActivityName {
     }
 }
 
+/// A size in bytes: a string literal such as `"512 KiB"`, `"1.5 MiB"`, `"2MB"` or `"1000000"`, or
+/// an integer literal of bytes. Its range is checked in `valid.rs`.
+#[derive(Debug, Clone)]
+pub(crate) struct Size {
+    pub bytes: u64,
+    /// The literal, spanned for errors.
+    pub span: Span,
+}
+
+impl FromMeta for Size {
+    fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
+        let lit = match expr {
+            syn::Expr::Lit(lit) => &lit.lit,
+            syn::Expr::Group(group) => return Self::from_expr(&group.expr),
+            other => return Err(size_error(other.span(), "not a literal")),
+        };
+        let parsed = match lit {
+            syn::Lit::Str(text) => parse_size(&text.value()),
+            syn::Lit::Int(int) => int
+                .base10_parse::<u64>()
+                .map_err(|_| "not a number of bytes".to_owned()),
+            _ => Err("not a string literal".to_owned()),
+        };
+        parsed
+            .map(|bytes| Self {
+                bytes,
+                span: lit.span(),
+            })
+            .map_err(|reason| size_error(lit.span(), &reason))
+    }
+}
+
+fn size_error(span: Span, reason: &str) -> darling::Error {
+    darling::Error::custom(format!(
+        "invalid size: {reason}; write a string literal such as `\"512 KiB\"`, `\"1.5 MiB\"`, \
+         `\"2MB\"` or `\"1000000\"` (units: `B`, `KiB` and `MiB` count 1024, `KB` and `MB` \
+         count 1000; no unit means bytes)"
+    ))
+    .with_span(&span)
+}
+
+/// Parses `"512 KiB"`, `"1.5 MiB"`, `"2MB"`, `"1000000"`: a decimal number, optional spaces and an
+/// optional unit (case-insensitive). Fractions of a byte are dropped.
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let unit = unit.trim_start();
+    let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "kib" => 1 << 10,
+        "mb" => 1000 * 1000,
+        "mib" => 1 << 20,
+        "gb" => 1000 * 1000 * 1000,
+        "gib" => 1 << 30,
+        _ => return Err(format!("unknown unit `{unit}`")),
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !(fraction.is_empty() || digits(fraction)) || number.ends_with('.') {
+        return Err(if text.is_empty() {
+            "empty".to_owned()
+        } else {
+            format!("`{text}` does not start with a number")
+        });
+    }
+    let too_large = || "far too large".to_owned();
+    let whole: u64 = whole.parse().map_err(|_| too_large())?;
+    let mut bytes = whole.checked_mul(multiplier).ok_or_else(too_large)?;
+    if !fraction.is_empty() {
+        let fraction = &fraction[..fraction.len().min(9)];
+        let scale = 10u64.pow(fraction.len() as u32);
+        let part: u64 = fraction.parse().map_err(|_| too_large())?;
+        // `part / scale` of a unit, rounded down to whole bytes; no overflow: part < scale ≤ 1e9
+        // and multiplier ≤ 2^30.
+        bytes = bytes
+            .checked_add(part * multiplier / scale)
+            .ok_or_else(too_large)?;
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +160,55 @@ mod tests {
             .to_string();
         assert!(err.contains("nmae"), "{err}");
         assert!(err.contains("name"), "{err}");
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_and_decimal_units() {
+        for (text, bytes) in [
+            ("512 KiB", 512 * 1024),
+            ("1 MiB", 1 << 20),
+            ("1.5 MiB", 3 << 19),
+            ("2MB", 2_000_000),
+            ("1000000", 1_000_000),
+            ("64 kb", 64_000),
+            ("100 B", 100),
+            (" 4 MiB ", 4 << 20),
+            ("0.5 KiB", 512),
+            ("1.0001 KiB", 1024),
+        ] {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        for text in [
+            "",
+            "MiB",
+            "1,5 MiB",
+            "1.5.2 MiB",
+            "1. MiB",
+            ".5 MiB",
+            "2 mebibytes",
+            "-1",
+            "1e6",
+        ] {
+            assert!(parse_size(text).is_err(), "{text}");
+        }
+        assert!(parse_size("99999999999999999999 GiB").is_err());
+    }
+
+    #[test]
+    fn size_options_accept_strings_and_integers() {
+        let args = ActivityArgs::parse(quote!(
+            max_result_size = "1 MiB",
+            warn_result_size = 1000,
+            max_heartbeat_size = "2KB"
+        ))
+        .unwrap();
+        assert_eq!(args.max_result_size.unwrap().bytes, 1 << 20);
+        assert_eq!(args.warn_result_size.unwrap().bytes, 1000);
+        assert_eq!(args.max_heartbeat_size.unwrap().bytes, 2000);
+        let err = ActivityArgs::parse(quote!(max_result_size = "lots"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("invalid size"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Generates the code for `#[activity]` from the model.
 //!
 //! The function is emitted unchanged. Beside it, in the type namespace, comes a companion type
-//! with the function's name that implements `Activity`; `activities![f]` names that type. Every
+//! with the function's name that implements `Activity` (`activities![f]` names that type) and the
+//! official `ActivityDefinition` (typed calls from the official client and workflows). Every
 //! path goes through the runtime crate (`::activity_runtime::__private::…` by default), so the
 //! user's crate needs no other dependency and may shadow any prelude name.
 
@@ -10,7 +11,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Error, ItemFn, ReturnType};
 
-use crate::ast::{ActivityFn, type_label};
+use crate::ast::{ActivityFn, Output, type_label};
 use crate::attr::ActivityArgs;
 use crate::valid;
 
@@ -42,7 +43,7 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(&model)
 }
 
-/// The function, its companion type and the `Activity` implementation.
+/// The function, its companion type, and the `Activity` and `ActivityDefinition` implementations.
 fn expand(model: &ActivityFn<'_>) -> TokenStream {
     let func = model.func;
     let krate = &model.krate;
@@ -107,6 +108,9 @@ fn expand(model: &ActivityFn<'_>) -> TokenStream {
             #output => #finish,
         }
     };
+    let parameters = model.value_params().map(|p| &p.name);
+    let limits = limits(model);
+    let definition = definition(model);
     let run = if model.is_async() {
         quote!(#krate::__private::Box::pin(async move { #body }))
     } else {
@@ -125,6 +129,8 @@ fn expand(model: &ActivityFn<'_>) -> TokenStream {
             const NAME: &'static str = #name;
             const FUNCTION: &'static str =
                 #krate::__private::concat!(#krate::__private::module_path!(), #function);
+            const PARAMETERS: &'static [&'static str] = &[#(#parameters),*];
+            #limits
 
             fn invoke(
                 #ctx_param: #krate::ActivityContext,
@@ -133,7 +139,76 @@ fn expand(model: &ActivityFn<'_>) -> TokenStream {
                 #run
             }
         }
+
+        #definition
     }
+}
+
+/// `const LIMITS` when a size option is given: the defaults with those options set.
+fn limits(model: &ActivityFn<'_>) -> Option<TokenStream> {
+    if model.sizes.is_empty() {
+        return None;
+    }
+    let krate = &model.krate;
+    let setters = model.sizes.iter().map(|size| {
+        let method = format_ident!("{}", size.option);
+        let bytes = proc_macro2::Literal::u64_unsuffixed(size.bytes);
+        quote!(.#method(#bytes))
+    });
+    Some(quote! {
+        const LIMITS: #krate::limits::PayloadLimits =
+            #krate::limits::PayloadLimits::DEFAULT #(#setters)*;
+    })
+}
+
+/// The official `ActivityDefinition`: typed input (`()`, the one parameter's type, or
+/// `MultiArgsN<..>` up to six) and output (`T` of `Result<T, E>`). None for more than six
+/// parameters or an output that cannot be named.
+///
+/// Each type is bounded with `for<'__a> T: TypedValue` (`Serialize + DeserializeOwned`): the higher-ranked
+/// bound is checked where the definition is used rather than here, so an activity whose types
+/// only go one way (a result that is `Serialize` only) still compiles, and using it as a typed
+/// definition reports the missing trait on the user's own type.
+fn definition(model: &ActivityFn<'_>) -> Option<TokenStream> {
+    let krate = &model.krate;
+    let ident = &model.func.sig.ident;
+    let params: Vec<_> = model.value_params().map(|p| p.ty).collect();
+    let input = match params.as_slice() {
+        [] => quote!(()),
+        [single] => quote!(#single),
+        many if many.len() <= 6 => {
+            let multi = format_ident!("MultiArgs{}", many.len());
+            quote!(#krate::__private::#multi<#(#many),*>)
+        }
+        _ => return None,
+    };
+    let (output, output_ty) = match model.output() {
+        Output::Unit => (quote!(()), None),
+        Output::Value(ty) => (quote!(#ty), Some(ty)),
+        Output::Opaque => return None,
+    };
+    let bounds: Vec<_> = params
+        .iter()
+        .copied()
+        .chain(output_ty)
+        .map(|ty| {
+            quote_spanned! {ty.span()=>
+                for<'__a> #ty: #krate::__private::TypedValue
+            }
+        })
+        .collect();
+    let where_clause = (!bounds.is_empty()).then(|| quote!(where #(#bounds),*));
+    Some(quote! {
+        #[automatically_derived]
+        impl #krate::__private::ActivityDefinition for #ident #where_clause {
+            type Input = #input;
+            type Output = #output;
+
+            fn name(&self) -> &'static str {
+                <Self as #krate::Activity>::NAME
+            }
+        }
+    })
 }
 
 /// After an error: the function untouched, the errors, and a companion that never runs, so that
@@ -210,6 +285,24 @@ mod snapshots {
             },
         );
         expect_test::expect_file!["../tests/expand/blocking_activity.rs"].assert_eq(&out);
+    }
+
+    #[test]
+    fn activity_with_payload_limits() {
+        let out = expanded(
+            quote!(
+                max_result_size = "1 MiB",
+                warn_result_size = "256 KiB",
+                max_heartbeat_size = "64 KiB"
+            ),
+            quote! {
+                async fn export(ctx: ActivityContext, table: String) -> anyhow::Result<Vec<u8>> {
+                    ctx.heartbeat(&table)?;
+                    Ok(Vec::new())
+                }
+            },
+        );
+        expect_test::expect_file!["../tests/expand/limits_activity.rs"].assert_eq(&out);
     }
 
     #[test]

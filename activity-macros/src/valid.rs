@@ -65,7 +65,70 @@ pub(crate) fn check(model: &ActivityFn<'_>) -> Result<(), Error> {
             Param::Value(value) => check_value_type(value.ty, &mut errors),
         }
     }
+    check_sizes(model, &mut errors);
     errors.finish()
+}
+
+/// The largest gRPC message the server accepts; `activity_runtime::limits::GRPC_MESSAGE_LIMIT`.
+const GRPC_MESSAGE_LIMIT: u64 = 4 << 20;
+
+/// Size options must be above zero and at most 4 MiB, and a warning level below its limit.
+fn check_sizes(model: &ActivityFn<'_>, errors: &mut Errors) {
+    for size in &model.sizes {
+        if size.bytes == 0 {
+            errors.push(Error::new(
+                size.span,
+                format!(
+                    "`{}` must be above zero; remove it to use the default",
+                    size.option
+                ),
+            ));
+        } else if size.bytes > GRPC_MESSAGE_LIMIT {
+            errors.push(Error::new(
+                size.span,
+                format!(
+                    "`{}` of {} is above 4 MiB, the largest gRPC message Temporal accepts: nothing \
+                     that large can be sent. Store large data elsewhere and pass a reference to it",
+                    size.option,
+                    describe_size(size.bytes)
+                ),
+            ));
+        }
+    }
+    if let (Some(warn), Some(max)) = (
+        model.size("warn_result_size"),
+        model.size("max_result_size"),
+    ) && max.bytes > 0
+        && warn.bytes >= max.bytes
+    {
+        errors.push(Error::new(
+            warn.span,
+            format!(
+                "`warn_result_size` ({}) must be below `max_result_size` ({}): a result that large \
+                 fails instead of warning",
+                describe_size(warn.bytes),
+                describe_size(max.bytes)
+            ),
+        ));
+    }
+}
+
+/// `8 MiB (8388608 bytes)`, `1.50 MiB (1572864 bytes)`, `100 bytes`.
+fn describe_size(bytes: u64) -> String {
+    const KIB: u64 = 1 << 10;
+    const MIB: u64 = 1 << 20;
+    let human = if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= MIB {
+        format!("{:.2} MiB", bytes as f64 / MIB as f64)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else if bytes >= KIB {
+        format!("{:.1} KiB", bytes as f64 / KIB as f64)
+    } else {
+        return format!("{bytes} bytes");
+    };
+    format!("{human} ({bytes} bytes)")
 }
 
 /// Parameter types must be owned, concrete types that can be decoded from a payload.
@@ -123,7 +186,11 @@ mod tests {
     use syn::ItemFn;
 
     fn errors(func: ItemFn) -> Vec<String> {
-        let model = ActivityFn::new(&func, ActivityArgs::default());
+        errors_with(func, ActivityArgs::default())
+    }
+
+    fn errors_with(func: ItemFn, args: ActivityArgs) -> Vec<String> {
+        let model = ActivityFn::new(&func, args);
         match check(&model) {
             Ok(()) => Vec::new(),
             Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
@@ -159,6 +226,51 @@ mod tests {
         assert!(all[2].contains("impl Trait"));
         assert!(all[3].contains("first parameter"));
         assert!(all[4].contains("use `Vec<u8>` instead of `&[u8]`"));
+    }
+
+    #[test]
+    fn sizes_are_checked() {
+        let func: ItemFn = syn::parse_quote!(
+            fn f() {}
+        );
+        let args = |tokens| ActivityArgs::parse(tokens).unwrap();
+        assert!(
+            errors_with(
+                func.clone(),
+                args(quote::quote!(
+                    max_result_size = "4 MiB",
+                    warn_result_size = "1 MiB"
+                ))
+            )
+            .is_empty()
+        );
+        let all = errors_with(
+            func.clone(),
+            args(quote::quote!(
+                max_result_size = "8 MiB",
+                max_heartbeat_size = 0
+            )),
+        );
+        assert_eq!(all.len(), 2, "{all:#?}");
+        assert!(
+            all[0].starts_with("`max_result_size` of 8 MiB (8388608 bytes) is above 4 MiB"),
+            "{all:#?}"
+        );
+        assert!(all[1].contains("must be above zero"), "{all:#?}");
+        let all = errors_with(
+            func,
+            args(quote::quote!(
+                max_result_size = "512 KiB",
+                warn_result_size = "1 MiB"
+            )),
+        );
+        assert_eq!(
+            all,
+            [
+                "`warn_result_size` (1 MiB (1048576 bytes)) must be below `max_result_size` (512 KiB \
+              (524288 bytes)): a result that large fails instead of warning"
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 use crate::context::ActivityContext;
 use crate::error::ActivityError;
+use crate::limits::PayloadLimits;
 use crate::payload::{PayloadError, encoding_of, from_absent, from_payload, to_payload};
 use crate::registry::Registration;
 
@@ -58,6 +59,12 @@ pub trait Activity: 'static {
     const NAME: &'static str;
     /// The Rust path of the function, for error messages.
     const FUNCTION: &'static str;
+    /// The names of the parameters decoded from payloads, in order, for messages (empty when not
+    /// known).
+    const PARAMETERS: &'static [&'static str] = &[];
+    /// Payload size limits: the defaults unless set with `#[activity(max_result_size = "...")]`
+    /// and the like. See [`crate::limits`].
+    const LIMITS: PayloadLimits = PayloadLimits::DEFAULT;
 
     /// Runs one attempt: decode the arguments, call the function, encode the result.
     fn invoke(ctx: ActivityContext, input: ActivityInput) -> ActivityFuture;
@@ -241,6 +248,18 @@ impl PlainOutput {
 pub trait ActivityResultValue: Serialize {}
 
 impl<T: Serialize + ?Sized> ActivityResultValue for T {}
+
+/// A parameter or result type that typed callers can both send and receive: what the official
+/// `ActivityDefinition` that `#[activity]` implements needs of every input and output type.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used by typed callers: it must implement both `serde::Serialize` and `serde::de::DeserializeOwned`",
+    label = "not both `Serialize` and `DeserializeOwned`",
+    note = "`#[activity]` implements the official `ActivityDefinition` only when every parameter and the result go both ways; derive the missing trait, or call the activity by name"
+)]
+pub trait TypedValue: Serialize + DeserializeOwned {}
+
+impl<T: Serialize + DeserializeOwned> TypedValue for T {}
 
 /// An error an activity can return: anything that converts into [`ActivityError`].
 #[diagnostic::on_unimplemented(

@@ -14,24 +14,65 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Every `#[activity]` also implements the official `ActivityDefinition` (up to six parameters),
+//! so the official client ([`Client::inner`]) calls it with typed input and output; what that
+//! needs is re-exported here:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use activity_runtime::activity;
+//! use activity_runtime::client::{ActivityCloseTimeouts, ActivityStartOptions, Client};
+//!
+//! #[activity]
+//! async fn say_hello(name: String) -> String {
+//!     format!("Hello, {name}!")
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::connect("localhost:7233", "default").await?;
+//! let input = "World".to_owned();
+//! client.check_input::<say_hello>(&input).await?; // refuses an oversized input before any request
+//! let timeouts = ActivityCloseTimeouts::StartToClose(Duration::from_secs(30));
+//! let options = ActivityStartOptions::new("greetings", "hello-1", timeouts).build();
+//! let handle = client.inner().start_activity(say_hello {}, input, options).await?;
+//! let greeting: String = handle.result().await?;
+//! # Ok(())
+//! # }
+//! ```
 
 use std::time::Duration;
+
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use temporalio_client::errors::ActivityResultError;
-use temporalio_client::{ActivityIdentifier, ActivityStartOptions, ConnectionOptions};
+use temporalio_client::{ActivityIdentifier, ConnectionOptions};
+use temporalio_common::UntypedActivity;
 use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::failure::v1::{Failure, failure::FailureInfo};
-use temporalio_common::{ActivityCloseTimeouts, UntypedActivity};
 
+use crate::activity::Activity;
+use crate::limits::{NamespaceLimit, PayloadsTooLarge};
 use crate::payload::{PayloadError, from_payload, to_payload};
+
+/// What a typed call through the official client ([`Client::inner`]) needs, in the versions the
+/// runtime uses.
+pub use temporalio_client::ActivityStartOptions;
+pub use temporalio_common::data_converters::{
+    MultiArgs2, MultiArgs3, MultiArgs4, MultiArgs5, MultiArgs6,
+};
+pub use temporalio_common::{ActivityCloseTimeouts, ActivityDefinition};
 
 /// A connection to one namespace of a Temporal server.
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: temporalio_client::Client,
+    /// The namespace's blob size limit, asked for once, on the first call that needs it.
+    namespace_limit: Arc<tokio::sync::OnceCell<NamespaceLimit>>,
 }
 
 /// How a standalone activity is started.
@@ -186,6 +227,10 @@ pub enum ClientError {
     /// The result did not decode into the requested type.
     #[error("could not decode the activity result: {0}")]
     Decode(#[source] PayloadError),
+    /// The arguments are over the size limit; the activity was not started. The message names
+    /// the activity, the size, the limit and where it comes from.
+    #[error("{0}")]
+    TooLarge(Box<PayloadsTooLarge>),
     /// Any other server or transport error.
     #[error("{0}")]
     Other(String),
@@ -258,7 +303,14 @@ impl Client {
         let inner = temporalio_client::Client::connect(options, client_options)
             .await
             .map_err(|e| connect_error(e.to_string()))?;
-        Ok(Self { inner })
+        Ok(Self::wrap(inner))
+    }
+
+    fn wrap(inner: temporalio_client::Client) -> Self {
+        Self {
+            inner,
+            namespace_limit: Arc::default(),
+        }
     }
 
     /// A client on an existing connection (the worker's own, for activities).
@@ -268,13 +320,62 @@ impl Client {
     ) -> Result<Self, ClientError> {
         let options = temporalio_client::ClientOptions::new(namespace.to_owned()).build();
         temporalio_client::Client::new(connection, options)
-            .map(|inner| Self { inner })
+            .map(Self::wrap)
             .map_err(|e| ClientError::Other(e.to_string()))
     }
 
     /// The official client underneath.
     pub fn inner(&self) -> &temporalio_client::Client {
         &self.inner
+    }
+
+    /// Checks, before any request, that `input` for activity `A` fits the namespace's blob size
+    /// limit (asked for once per client) and the gRPC cap. Encodes it as the official client's
+    /// default converter does; see [`crate::limits::check_input`].
+    ///
+    /// # Errors
+    /// [`ClientError::TooLarge`] over the limit, [`ClientError::Other`] when the input cannot be
+    /// encoded.
+    pub async fn check_input<A>(&self, input: &A::Input) -> Result<(), ClientError>
+    where
+        A: Activity + ActivityDefinition,
+    {
+        crate::limits::check_input_with::<A>(input, self.namespace_limit().await)
+    }
+
+    /// The namespace's blob size limit, from `DescribeNamespace` (once; unknown when that fails,
+    /// and asked again next time).
+    async fn namespace_limit(&self) -> &NamespaceLimit {
+        use temporalio_client::NamespacedClient;
+        use temporalio_client::grpc::WorkflowService;
+        use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
+        use tonic::IntoRequest;
+
+        let describe = || async {
+            let namespace = self.inner.namespace();
+            let request = DescribeNamespaceRequest {
+                namespace: namespace.clone(),
+                ..Default::default()
+            };
+            let response = self
+                .inner
+                .clone()
+                .describe_namespace(request.into_request())
+                .await?
+                .into_inner();
+            let limit = response
+                .namespace_info
+                .and_then(|info| info.limits)
+                .map(|limits| limits.blob_size_limit_error);
+            Ok::<_, tonic::Status>(NamespaceLimit::new(&namespace, limit))
+        };
+        match self.namespace_limit.get_or_try_init(describe).await {
+            Ok(limit) => limit,
+            Err(status) => {
+                tracing::debug!(error = %status, "could not read the namespace's blob size limit");
+                &NamespaceLimit::Unknown
+            }
+        }
     }
 
     /// Starts a standalone activity of type `activity_type` and waits for its result.
@@ -325,6 +426,13 @@ impl Client {
         options: ActivityOptions,
     ) -> Result<ActivityHandle, ClientError> {
         let payloads = args.into_payloads()?;
+        crate::limits::check_input_payloads(
+            activity_type,
+            &payloads,
+            &[],
+            self.namespace_limit().await,
+        )
+        .map_err(|err| ClientError::TooLarge(Box::new(err)))?;
         let id = options
             .id
             .clone()

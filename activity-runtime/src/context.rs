@@ -32,8 +32,9 @@ struct Inner {
     cancellation: Cancellation,
 }
 
-/// Where heartbeat details go: the worker core, or a test environment.
-pub(crate) type HeartbeatSink = Arc<dyn Fn(Vec<Payload>) + Send + Sync>;
+/// Where heartbeat details go: the worker core, or a test environment. It may refuse them (details
+/// over the size limit).
+pub(crate) type HeartbeatSink = Arc<dyn Fn(Vec<Payload>) -> Result<(), PayloadError> + Send + Sync>;
 
 /// Everything a context is made of, from the worker or from an `ActivityEnvironment`.
 pub(crate) struct ContextParts {
@@ -71,11 +72,11 @@ impl ActivityContext {
     /// the next attempt resume from them. Returns at once; the worker throttles what it sends.
     ///
     /// # Errors
-    /// When `details` cannot be encoded; nothing is sent then.
+    /// When `details` cannot be encoded, or are over the size limit ([`PayloadError::TooLarge`]:
+    /// this attempt then fails, see [`crate::limits`]); nothing is sent then.
     pub fn heartbeat<T: Serialize + ?Sized>(&self, details: &T) -> Result<(), PayloadError> {
         let payload = to_payload(details)?;
-        (self.inner.heartbeat_sink)(vec![payload]);
-        Ok(())
+        (self.inner.heartbeat_sink)(vec![payload])
     }
 
     /// The details of the last heartbeat of a previous attempt, decoded into `T`, or `None` when
@@ -410,6 +411,7 @@ mod tests {
         let counter = beats.clone();
         let sink: HeartbeatSink = Arc::new(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
+            Ok(())
         });
         let parts = ContextParts {
             info: ActivityInfo::default(),

@@ -44,6 +44,7 @@ mod context;
 #[cfg(feature = "dev-server")]
 pub mod dev_server;
 mod error;
+pub mod limits;
 pub mod payload;
 mod registry;
 pub mod testing;
@@ -66,7 +67,7 @@ pub use activity_macros::activity;
 /// What generated code uses. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::activity::{ResultKind, ValueKind, run_blocking};
+    pub use crate::activity::{ResultKind, TypedValue, ValueKind, run_blocking};
     pub use ::core::concat;
     pub use ::core::module_path;
     pub use ::core::result::Result;
@@ -74,4 +75,8 @@ pub mod __private {
     pub use ::serde::Serialize;
     pub use ::serde::de::DeserializeOwned;
     pub use ::std::boxed::Box;
+    pub use ::temporalio_common::ActivityDefinition;
+    pub use ::temporalio_common::data_converters::{
+        MultiArgs2, MultiArgs3, MultiArgs4, MultiArgs5, MultiArgs6,
+    };
 }

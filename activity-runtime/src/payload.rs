@@ -122,6 +122,9 @@ pub enum PayloadError {
          an encrypted or compressed payload needs the matching codec)"
     )]
     UnsupportedEncoding(String),
+    /// The encoded value is over a size limit (see [`crate::limits`]).
+    #[error(transparent)]
+    TooLarge(Box<crate::limits::PayloadsTooLarge>),
 }
 
 /// The default payload converter as a value: what [`ActivityContext::payload_converter`]

@@ -6,12 +6,15 @@ use std::collections::hash_map::Entry;
 use crate::activity::{Activity, ActivityFuture, ActivityInput};
 use crate::context::ActivityContext;
 use crate::error::WorkerError;
+use crate::limits::PayloadLimits;
 
 /// One registered activity: its name, where it is defined, and how to run it.
 #[derive(Clone, Copy, Debug)]
 pub struct Registration {
     name: &'static str,
     function: &'static str,
+    parameters: &'static [&'static str],
+    limits: PayloadLimits,
     invoke: fn(ActivityContext, ActivityInput) -> ActivityFuture,
 }
 
@@ -21,6 +24,8 @@ impl Registration {
         Self {
             name: A::NAME,
             function: A::FUNCTION,
+            parameters: A::PARAMETERS,
+            limits: A::LIMITS,
             invoke: A::invoke,
         }
     }
@@ -33,6 +38,16 @@ impl Registration {
     /// The Rust path of the function.
     pub fn function(&self) -> &'static str {
         self.function
+    }
+
+    /// The names of the parameters decoded from payloads (empty when not known).
+    pub fn parameters(&self) -> &'static [&'static str] {
+        self.parameters
+    }
+
+    /// The payload size limits.
+    pub fn limits(&self) -> PayloadLimits {
+        self.limits
     }
 
     pub(crate) fn invoke(&self, ctx: ActivityContext, input: ActivityInput) -> ActivityFuture {

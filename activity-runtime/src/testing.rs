@@ -131,7 +131,10 @@ impl ActivityEnvironment {
             info,
             heartbeat_details: self.previous_heartbeat.clone(),
             headers: self.headers.clone(),
-            heartbeat_sink: Arc::new(move |details: Vec<Payload>| shared.record(details)),
+            heartbeat_sink: Arc::new(move |details: Vec<Payload>| {
+                shared.record(details);
+                Ok(())
+            }),
             worker_shutdown: self.worker_shutdown.clone(),
             client: None,
         });

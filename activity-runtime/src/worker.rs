@@ -29,6 +29,7 @@ use crate::context::{
     ActivityContext, ActivityInfo, CancellationDetails, ContextParts, HeartbeatSink,
 };
 use crate::error::{ActivityError, Outcome, WorkerError};
+use crate::limits::WorkerLimits;
 use crate::registry::{Activities, Registry};
 
 /// The server address used when neither `.target(...)` nor `TEMPORAL_ADDRESS` is set.
@@ -65,6 +66,8 @@ pub struct Worker {
     shutting_down: CancellationToken,
     /// What `ActivityContext::client` hands out.
     client: Client,
+    /// Payload size limits: the namespace's, and the warnings already logged.
+    limits: Arc<WorkerLimits>,
 }
 
 /// Configures and connects a [`Worker`].
@@ -190,7 +193,9 @@ impl WorkerBuilder {
             .map_err(|err| WorkerError::Core(err.to_string()))?;
         let core = init_worker(&runtime, config, connection)
             .map_err(|err| WorkerError::Core(format!("{err:#}")))?;
-        if let Err(err) = core.validate().await {
+        let validated = core.validate().await;
+        let limits = WorkerLimits::new(&self.namespace, validated.as_ref().ok());
+        if let Err(err) = validated {
             let WorkerValidationError::NamespaceDescribeError { source, namespace } = err;
             return Err(match source.code() {
                 tonic::Code::NotFound => WorkerError::NamespaceNotFound { namespace, target },
@@ -215,6 +220,7 @@ impl WorkerBuilder {
             shutdown: ShutdownHandle::new(),
             shutting_down: CancellationToken::new(),
             client,
+            limits,
         })
     }
 }
@@ -375,6 +381,9 @@ impl Worker {
             workflow_id = info.workflow_id.as_deref().unwrap_or(""),
         );
         let registration = self.registry.get(&start.activity_type).copied();
+        let limits = self
+            .limits
+            .attempt(&start.activity_type, registration.as_ref());
         let not_found = registration
             .is_none()
             .then(|| not_found_failure(&start.activity_type, self.registry.names()));
@@ -382,7 +391,8 @@ impl Worker {
             info,
             heartbeat_details: start.heartbeat_details,
             headers: start.header_fields,
-            heartbeat_sink: heartbeat_sink(self.core.clone(), task_token.clone()),
+            heartbeat_sink: limits
+                .guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.clone())),
             worker_shutdown: self.shutting_down.clone(),
             client: Some(self.client.clone()),
         });
@@ -392,6 +402,7 @@ impl Worker {
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(task_token, ctx.clone());
         }
+        span.in_scope(|| limits.check_input(&start.input));
         let input = ActivityInput::new(start.activity_type, start.input);
         async move {
             let Some(registration) = registration else {
@@ -413,6 +424,7 @@ impl Worker {
                 }
             }
         }
+        .map(move |result| limits.finish(result))
         .instrument(span)
     }
 }
@@ -454,7 +466,8 @@ fn heartbeat_sink(core: Arc<CoreWorker>, task_token: Vec<u8>) -> HeartbeatSink {
         core.record_activity_heartbeat(ActivityHeartbeat {
             task_token: task_token.clone(),
             details,
-        })
+        });
+        Ok(())
     })
 }
 

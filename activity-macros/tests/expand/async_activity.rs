@@ -19,6 +19,7 @@ impl ::activity_runtime::Activity for compose_greeting {
     const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
         ::activity_runtime::__private::module_path!(), "::compose_greeting"
     );
+    const PARAMETERS: &'static [&'static str] = &["params", "punctuation"];
     fn invoke(
         ctx: ::activity_runtime::ActivityContext,
         input: ::activity_runtime::ActivityInput,
@@ -33,5 +34,18 @@ impl ::activity_runtime::Activity for compose_greeting {
                 output => (&output).output_kind().finish(output),
             }
         })
+    }
+}
+#[automatically_derived]
+impl ::activity_runtime::__private::ActivityDefinition for compose_greeting
+where
+    for<'__a> YourParams: ::activity_runtime::__private::TypedValue,
+    for<'__a> Option<String>: ::activity_runtime::__private::TypedValue,
+    for<'__a> String: ::activity_runtime::__private::TypedValue,
+{
+    type Input = ::activity_runtime::__private::MultiArgs2<YourParams, Option<String>>;
+    type Output = String;
+    fn name(&self) -> &'static str {
+        <Self as ::activity_runtime::Activity>::NAME
     }
 }

@@ -10,6 +10,7 @@ impl ::activity_runtime::Activity for count_words {
     const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
         ::activity_runtime::__private::module_path!(), "::count_words"
     );
+    const PARAMETERS: &'static [&'static str] = &["text"];
     fn invoke(
         _: ::activity_runtime::ActivityContext,
         input: ::activity_runtime::ActivityInput,
@@ -22,5 +23,17 @@ impl ::activity_runtime::Activity for count_words {
                 output => (&output).output_kind().finish(output),
             }
         })
+    }
+}
+#[automatically_derived]
+impl ::activity_runtime::__private::ActivityDefinition for count_words
+where
+    for<'__a> String: ::activity_runtime::__private::TypedValue,
+    for<'__a> usize: ::activity_runtime::__private::TypedValue,
+{
+    type Input = String;
+    type Output = usize;
+    fn name(&self) -> &'static str {
+        <Self as ::activity_runtime::Activity>::NAME
     }
 }
