@@ -43,7 +43,10 @@ async fn logs_inside_activities_carry_the_activity_fields() {
 
     let worker = common::start_worker("spans", activities![logs_async, logs_blocking]).await;
     let client = common::client().await;
-    for (activity_type, id) in [("logs_async", "span-async"), ("logs_blocking", "span-blocking")] {
+    for (activity_type, id) in [
+        ("logs_async", "span-async"),
+        ("logs_blocking", "span-blocking"),
+    ] {
         client
             .execute_activity::<()>(
                 activity_type,
@@ -58,7 +61,11 @@ async fn logs_inside_activities_carry_the_activity_fields() {
     let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     for (activity_type, id, message) in [
         ("logs_async", "span-async", "charging from async"),
-        ("logs_blocking", "span-blocking", "charging from a blocking thread"),
+        (
+            "logs_blocking",
+            "span-blocking",
+            "charging from a blocking thread",
+        ),
     ] {
         let line = output
             .lines()

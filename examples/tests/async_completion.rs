@@ -9,7 +9,9 @@ use activity_runtime::dev_server::DevServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_program_completes_the_activity_by_task_token() {
-    let server = DevServer::start().await.expect("a dev server (run `make tools`)");
+    let server = DevServer::start()
+        .await
+        .expect("a dev server (run `make tools`)");
     let task_queue = format!("approvals-{}", std::process::id());
     let worker = examples::worker(server.address(), &task_queue)
         .await
