@@ -2,13 +2,19 @@
 //! point at the user's own tokens.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use syn::{FnArg, GenericArgument, ItemFn, Pat, PathArguments, ReturnType, Type};
+use syn::{FnArg, GenericArgument, Pat, PathArguments, ReturnType, Signature, Type};
 
 use crate::attr::ActivityArgs;
 
-/// A function under `#[activity]`.
+/// A function under `#[activity]`, or a method in an `#[activity] impl` block.
 pub(crate) struct ActivityFn<'a> {
-    pub func: &'a ItemFn,
+    pub sig: &'a Signature,
+    /// Whether this is a method of an `#[activity] impl` block (it takes `&self`).
+    pub method: bool,
+    /// `Some` (the `dynamic` word's span) for the dynamic activity.
+    pub dynamic: Option<Span>,
+    /// Where `name = "..."` was written, if it was.
+    pub explicit_name: Option<Span>,
     /// The activity type name callers use.
     pub name: String,
     /// Where the name comes from: the `name = "..."` value, or the function's identifier.
@@ -41,7 +47,7 @@ pub(crate) enum Output<'a> {
 
 /// One parameter of the function, classified.
 pub(crate) enum Param<'a> {
-    /// `self`, `&self`, …: not allowed on an activity function.
+    /// `self`, `&self`, …: required on a method activity, not allowed on a function.
     Receiver(&'a syn::Receiver),
     /// `ctx: ActivityContext`.
     Context { position: usize, ty: &'a Type },
@@ -59,16 +65,19 @@ pub(crate) struct ValueParam<'a> {
 }
 
 impl<'a> ActivityFn<'a> {
-    pub(crate) fn new(func: &'a ItemFn, args: ActivityArgs) -> Self {
-        let (name, name_span) = match &args.name {
-            Some(name) => (name.value.clone(), name.span),
-            None => (func.sig.ident.to_string(), func.sig.ident.span()),
+    pub(crate) fn new(sig: &'a Signature, args: ActivityArgs, method: bool) -> Self {
+        let dynamic = args.dynamic.is_present().then(|| args.dynamic.span());
+        let explicit_name = args.name.as_ref().map(|name| name.span);
+        let (name, name_span) = match (&args.name, dynamic) {
+            (Some(name), _) => (name.value.clone(), name.span),
+            // Shown where a name is listed; never matched against a called type.
+            (None, Some(span)) => ("*".to_owned(), span),
+            (None, None) => (sig.ident.to_string(), sig.ident.span()),
         };
         let krate = args
             .krate
             .unwrap_or_else(|| syn::parse_quote!(::activity_runtime));
-        let params = func
-            .sig
+        let params = sig
             .inputs
             .iter()
             .enumerate()
@@ -89,7 +98,10 @@ impl<'a> ActivityFn<'a> {
         })
         .collect();
         Self {
-            func,
+            sig,
+            method,
+            dynamic,
+            explicit_name,
             name,
             name_span,
             krate,
@@ -106,7 +118,7 @@ impl<'a> ActivityFn<'a> {
     /// What callers receive. A `Result` is recognised by name (`Result`, `anyhow::Result`,
     /// `io::Result`, … with type arguments); a type alias under another name counts as a value.
     pub(crate) fn output(&self) -> Output<'_> {
-        let ty = match &self.func.sig.output {
+        let ty = match &self.sig.output {
             ReturnType::Default => return Output::Unit,
             ReturnType::Type(_, ty) => ok_type(ty).unwrap_or(ty),
         };
@@ -119,7 +131,7 @@ impl<'a> ActivityFn<'a> {
     }
 
     pub(crate) fn is_async(&self) -> bool {
-        self.func.sig.asyncness.is_some()
+        self.sig.asyncness.is_some()
     }
 
     /// Whether the function takes the context (in any position; validation checks it is first).
@@ -159,6 +171,26 @@ impl<'a> Param<'a> {
         };
         Param::Value(ValueParam { name, ty })
     }
+}
+
+/// `Vec<RawValue>`, however either is qualified: the arguments of a dynamic activity.
+pub(crate) fn is_raw_values(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    if path.qself.is_some() || last.ident != "Vec" {
+        return false;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    matches!(
+        args.args.first(),
+        Some(GenericArgument::Type(Type::Path(inner)))
+            if args.args.len() == 1
+                && inner.path.segments.last().is_some_and(|s| s.ident == "RawValue")
+    )
 }
 
 /// `T` of `Result<T, …>`, however `Result` is qualified.
@@ -231,6 +263,7 @@ pub(crate) fn type_label(ty: &Type) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use syn::ItemFn;
 
     #[test]
     fn type_labels_read_like_source() {
@@ -249,7 +282,7 @@ mod tests {
         let func: ItemFn = syn::parse_quote! {
             async fn f(ctx: activity_runtime::ActivityContext, a: String, (x, y): (u8, u8)) {}
         };
-        let model = ActivityFn::new(&func, ActivityArgs::default());
+        let model = ActivityFn::new(&func.sig, ActivityArgs::default(), false);
         assert_eq!(model.name, "f");
         assert!(model.takes_context());
         let names: Vec<_> = model.value_params().map(|p| p.name.as_str()).collect();
@@ -259,7 +292,7 @@ mod tests {
     #[test]
     fn outputs_are_what_callers_receive() {
         let output = |func: ItemFn| {
-            let model = ActivityFn::new(&func, ActivityArgs::default());
+            let model = ActivityFn::new(&func.sig, ActivityArgs::default(), false);
             match model.output() {
                 Output::Unit => "()".to_owned(),
                 Output::Value(ty) => type_label(ty),

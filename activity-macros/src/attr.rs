@@ -20,6 +20,23 @@ pub(crate) struct ActivityArgs {
     pub warn_result_size: Option<Size>,
     /// Above this encoded size, heartbeat details fail the attempt.
     pub max_heartbeat_size: Option<Size>,
+    /// Serve every activity type no other activity has, with the arguments as `Vec<RawValue>`.
+    pub dynamic: darling::util::Flag,
+}
+
+/// The options of `#[activity(...)]` on an `impl` block: only the runtime crate's path.
+#[derive(Debug, Default, FromMeta)]
+pub(crate) struct ImplArgs {
+    /// The path of the runtime crate when it was renamed in `Cargo.toml`.
+    #[darling(rename = "crate")]
+    pub krate: Option<syn::Path>,
+}
+
+impl ImplArgs {
+    pub(crate) fn parse(args: TokenStream) -> darling::Result<Self> {
+        let items = NestedMeta::parse_meta_list(args)?;
+        Self::from_list(&items)
+    }
 }
 
 impl ActivityArgs {

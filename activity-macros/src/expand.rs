@@ -6,24 +6,27 @@
 //! path goes through the runtime crate (`::activity_runtime::__private::…` by default), so the
 //! user's crate needs no other dependency and may shadow any prelude name.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Error, ItemFn, ReturnType};
+use syn::{Error, ItemFn, ItemImpl, ReturnType};
 
 use crate::ast::{ActivityFn, Output, type_label};
 use crate::attr::ActivityArgs;
 use crate::valid;
 
 /// The whole attribute: parse, model, validate, expand. Errors come out as `compile_error!`
-/// beside the untouched function and a stand-in companion, so that nothing else breaks.
+/// beside the untouched item and a stand-in companion, so that nothing else breaks.
 pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
+    if let Ok(block) = syn::parse2::<ItemImpl>(item.clone()) {
+        return crate::methods::activity_impl(args, block);
+    }
     let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         Err(err) => {
             let message = Error::new(
                 err.span(),
-                "`#[activity]` goes on a function (`fn` or `async fn`)",
+                "`#[activity]` goes on a function (`fn` or `async fn`) or on an `impl` block",
             );
             let error = message.to_compile_error();
             return quote!(#error #item);
@@ -36,86 +39,33 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
             return fallback(&func, &krate, err.write_errors());
         }
     };
-    let model = ActivityFn::new(&func, args);
+    let model = ActivityFn::new(&func.sig, args, false);
     if let Err(err) = valid::check(&model) {
         return fallback(&func, &model.krate, err.to_compile_error());
     }
-    expand(&model)
+    expand(&func, &model)
 }
 
 /// The function, its companion type, and the `Activity` and `ActivityDefinition` implementations.
-fn expand(model: &ActivityFn<'_>) -> TokenStream {
-    let func = model.func;
+fn expand(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
     let krate = &model.krate;
     let vis = &func.vis;
     let ident = &func.sig.ident;
     let name = syn::LitStr::new(&model.name, model.name_span);
     let function = format!("::{ident}");
-
-    let declared = proc_macro2::Literal::usize_unsuffixed(model.value_params().count());
-    let input = quote!(input);
-    let decoded: Vec<_> = model
-        .value_params()
-        .enumerate()
-        .map(|(position, param)| {
-            let var = format_ident!("arg{}", position, span = Span::mixed_site());
-            let position = proc_macro2::Literal::usize_unsuffixed(position);
-            let ty = param.ty;
-            let param_name = &param.name;
-            let label = type_label(ty);
-            // Spanned on the parameter's type: a type that is not `DeserializeOwned` is reported
-            // there.
-            let decode = quote_spanned! {ty.span()=>
-                #input.decode::<#ty>(#position, #param_name, #label)
-            };
-            let stmt = quote!(let #var = #decode?;);
-            (var, stmt)
-        })
-        .collect();
-    let vars = decoded.iter().map(|(var, _)| var);
-    let decode_stmts = decoded.iter().map(|(_, stmt)| stmt);
-
-    let ctx = model
-        .takes_context()
-        .then(|| format_ident!("ctx", span = Span::mixed_site()));
-    let ctx_param = match &ctx {
-        Some(ctx) => quote!(#ctx),
-        None => quote!(_),
-    };
-    let call_args = ctx
-        .iter()
-        .map(|c| quote!(#c))
-        .chain(vars.map(|v| quote!(#v)));
-    let await_ = model.is_async().then(|| quote!(.await));
-    let call = quote!(#ident(#(#call_args),*) #await_);
-
-    // Spanned on the return type: a result that is not `Serialize` is reported there.
-    let output_span = match &func.sig.output {
-        ReturnType::Default => func.sig.ident.span(),
-        ReturnType::Type(_, ty) => ty.span(),
-    };
-    // Spanned on the return type so that a result type error points there. The binding is only
-    // visible in the match arm below, which is all generated code.
-    let output = format_ident!("output", span = output_span);
-    let finish = quote_spanned! {output_span=>
-        (&#output).output_kind().finish(#output)
-    };
-    let body = quote! {
-        #(#decode_stmts)*
-        #input.finish(#declared);
-        use #krate::__private::{ResultKind as _, ValueKind as _};
-        match #call {
-            #output => #finish,
-        }
-    };
-    let parameters = model.value_params().map(|p| &p.name);
-    let limits = limits(model);
-    let definition = definition(model);
-    let run = if model.is_async() {
-        quote!(#krate::__private::Box::pin(async move { #body }))
-    } else {
-        quote!(#krate::__private::run_blocking(move || { #body }))
-    };
+    let ctx = context_ident(model);
+    let ctx_param = ctx.as_ref().map_or_else(|| quote!(_), |ctx| quote!(#ctx));
+    let input = input_ident();
+    let run = run(model, &quote!(#ident));
+    let parameters = parameters(model);
+    let limits =
+        limits(model).map(|limits| quote!(const LIMITS: #krate::limits::PayloadLimits = #limits;));
+    let dynamic = model.dynamic.map(|_| {
+        quote!(
+            const DYNAMIC: bool = true;
+        )
+    });
+    let definition = definition(model, ident);
 
     quote! {
         #func
@@ -131,6 +81,7 @@ fn expand(model: &ActivityFn<'_>) -> TokenStream {
                 #krate::__private::concat!(#krate::__private::module_path!(), #function);
             const PARAMETERS: &'static [&'static str] = &[#(#parameters),*];
             #limits
+            #dynamic
 
             fn invoke(
                 #ctx_param: #krate::ActivityContext,
@@ -144,8 +95,91 @@ fn expand(model: &ActivityFn<'_>) -> TokenStream {
     }
 }
 
-/// `const LIMITS` when a size option is given: the defaults with those options set.
-fn limits(model: &ActivityFn<'_>) -> Option<TokenStream> {
+/// `ctx`, when the function takes the context.
+pub(crate) fn context_ident(model: &ActivityFn<'_>) -> Option<Ident> {
+    model
+        .takes_context()
+        .then(|| format_ident!("ctx", span = Span::mixed_site()))
+}
+
+/// The name of the `ActivityInput` parameter of `invoke`.
+pub(crate) fn input_ident() -> Ident {
+    format_ident!("input", span = Span::mixed_site())
+}
+
+/// The parameter names listed in `PARAMETERS`.
+pub(crate) fn parameters<'a>(model: &'a ActivityFn<'_>) -> Vec<&'a String> {
+    if model.dynamic.is_some() {
+        return Vec::new();
+    }
+    model.value_params().map(|p| &p.name).collect()
+}
+
+/// The body of `invoke`: decode the arguments, call `callee` (a function path, or `this.method`),
+/// encode the result; on tokio's threads for an `async fn`, on a blocking thread otherwise.
+pub(crate) fn run(model: &ActivityFn<'_>, callee: &TokenStream) -> TokenStream {
+    let krate = &model.krate;
+    let input = input_ident();
+    let (vars, decode_stmts): (Vec<Ident>, Vec<TokenStream>) = if model.dynamic.is_some() {
+        // All arguments, undecoded.
+        let args = format_ident!("args", span = Span::mixed_site());
+        let stmt = quote!(let #args = #input.into_raw_values(););
+        (vec![args], vec![stmt])
+    } else {
+        let declared = proc_macro2::Literal::usize_unsuffixed(model.value_params().count());
+        let (vars, mut stmts): (Vec<_>, Vec<_>) = model
+            .value_params()
+            .enumerate()
+            .map(|(position, param)| {
+                let var = format_ident!("arg{}", position, span = Span::mixed_site());
+                let position = proc_macro2::Literal::usize_unsuffixed(position);
+                let ty = param.ty;
+                let param_name = &param.name;
+                let label = type_label(ty);
+                // Spanned on the parameter's type: a type that is not `DeserializeOwned` is
+                // reported there.
+                let decode = quote_spanned! {ty.span()=>
+                    #input.decode::<#ty>(#position, #param_name, #label)
+                };
+                let stmt = quote!(let #var = #decode?;);
+                (var, stmt)
+            })
+            .unzip();
+        stmts.push(quote!(#input.finish(#declared);));
+        (vars, stmts)
+    };
+
+    let ctx = context_ident(model);
+    let call_args = ctx.iter().chain(&vars);
+    let await_ = model.is_async().then(|| quote!(.await));
+    let call = quote!(#callee(#(#call_args),*) #await_);
+
+    // Spanned on the return type so that a result type error points there. The binding is only
+    // visible in the match arm below, which is all generated code.
+    let output_span = match &model.sig.output {
+        ReturnType::Default => model.sig.ident.span(),
+        ReturnType::Type(_, ty) => ty.span(),
+    };
+    let output = format_ident!("output", span = output_span);
+    let finish = quote_spanned! {output_span=>
+        (&#output).output_kind().finish(#output)
+    };
+    let body = quote! {
+        #(#decode_stmts)*
+        use #krate::__private::{ResultKind as _, ValueKind as _};
+        match #call {
+            #output => #finish,
+        }
+    };
+    if model.is_async() {
+        quote!(#krate::__private::Box::pin(async move { #body }))
+    } else {
+        quote!(#krate::__private::run_blocking(move || { #body }))
+    }
+}
+
+/// The `PayloadLimits` expression when a size option is given: the defaults with those set.
+pub(crate) fn limits(model: &ActivityFn<'_>) -> Option<TokenStream> {
     if model.sizes.is_empty() {
         return None;
     }
@@ -155,10 +189,7 @@ fn limits(model: &ActivityFn<'_>) -> Option<TokenStream> {
         let bytes = proc_macro2::Literal::u64_unsuffixed(size.bytes);
         quote!(.#method(#bytes))
     });
-    Some(quote! {
-        const LIMITS: #krate::limits::PayloadLimits =
-            #krate::limits::PayloadLimits::DEFAULT #(#setters)*;
-    })
+    Some(quote!(#krate::limits::PayloadLimits::DEFAULT #(#setters)*))
 }
 
 /// The official `ActivityDefinition`: typed input (`()`, the one parameter's type, or
@@ -169,9 +200,12 @@ fn limits(model: &ActivityFn<'_>) -> Option<TokenStream> {
 /// bound is checked where the definition is used rather than here, so an activity whose types
 /// only go one way (a result that is `Serialize` only) still compiles, and using it as a typed
 /// definition reports the missing trait on the user's own type.
-fn definition(model: &ActivityFn<'_>) -> Option<TokenStream> {
+fn definition(model: &ActivityFn<'_>, ident: &Ident) -> Option<TokenStream> {
+    if model.dynamic.is_some() {
+        // A dynamic activity has no type of its own to call.
+        return None;
+    }
     let krate = &model.krate;
-    let ident = &model.func.sig.ident;
     let params: Vec<_> = model.value_params().map(|p| p.ty).collect();
     let input = match params.as_slice() {
         [] => quote!(()),

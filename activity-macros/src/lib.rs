@@ -8,11 +8,13 @@
 mod ast;
 mod attr;
 mod expand;
+mod methods;
 mod valid;
 
 use proc_macro::TokenStream;
 
-/// Turns a plain function into a Temporal activity. See `activity_runtime::activity`.
+/// Turns a plain function, or the `&self` methods of an `impl` block, into Temporal activities.
+/// See `activity_runtime::activity`.
 #[proc_macro_attribute]
 pub fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::activity(args.into(), item.into()).into()

@@ -10,7 +10,7 @@ use crate::ast::{ActivityFn, Param};
 /// All problems of `model`, combined into one error.
 pub(crate) fn check(model: &ActivityFn<'_>) -> Result<(), Error> {
     let mut errors = Errors::default();
-    let sig = &model.func.sig;
+    let sig = model.sig;
 
     if model.name.is_empty() {
         errors.push(Error::new(
@@ -46,27 +46,111 @@ pub(crate) fn check(model: &ActivityFn<'_>) -> Result<(), Error> {
         ));
     }
 
+    check_params(model, &mut errors);
+    if model.dynamic.is_some() {
+        check_dynamic(model, &mut errors);
+    }
+    check_sizes(model, &mut errors);
+    errors.finish()
+}
+
+/// The receiver (methods only, first), the context (first after the receiver, by value), and
+/// owned, concrete parameter types.
+fn check_params(model: &ActivityFn<'_>, errors: &mut Errors) {
+    let first_argument = usize::from(model.method);
+    if model.method && !matches!(model.params.first(), Some(Param::Receiver(_))) {
+        errors.push(Error::new_spanned(
+            &model.sig.ident,
+            "a method activity takes `&self` (or `self: Arc<Self>`): the worker calls it on the \
+             instance it was registered with",
+        ));
+    }
     for param in &model.params {
         match param {
-            Param::Receiver(receiver) => errors.push(Error::new_spanned(
+            Param::Receiver(receiver) if !model.method => errors.push(Error::new_spanned(
                 receiver,
-                "`#[activity]` goes on free functions, not methods: remove `self` or move the \
-                 function out of the `impl` block",
+                "a method is an activity only inside an `impl` block that has `#[activity]` too: \
+                 write `#[activity] impl Type { ... }`, and register `Arc::new(instance)`",
             )),
+            Param::Receiver(receiver) => {
+                let shared = receiver.reference.is_some() && receiver.mutability.is_none()
+                    || receiver.colon_token.is_some() && is_arc_self(&receiver.ty);
+                if !shared {
+                    errors.push(Error::new_spanned(
+                        receiver,
+                        "take `&self` (or `self: Arc<Self>`): one instance is shared by every \
+                         running activity, so it cannot be borrowed mutably or moved",
+                    ));
+                }
+            }
             Param::ContextByRef { ty } => errors.push(Error::new_spanned(
                 ty,
                 "take `ActivityContext` by value: it is cheap to clone (write `ctx: ActivityContext`)",
             )),
-            Param::Context { position, ty } if *position != 0 => errors.push(Error::new_spanned(
-                ty,
-                "`ActivityContext` must be the first parameter of an activity",
-            )),
+            Param::Context { position, ty } if *position != first_argument => {
+                errors.push(Error::new_spanned(
+                    ty,
+                    if model.method {
+                        "`ActivityContext` must be the first parameter after `self`"
+                    } else {
+                        "`ActivityContext` must be the first parameter of an activity"
+                    },
+                ))
+            }
             Param::Context { .. } => {}
-            Param::Value(value) => check_value_type(value.ty, &mut errors),
+            Param::Value(value) => check_value_type(value.ty, errors),
         }
     }
-    check_sizes(model, &mut errors);
-    errors.finish()
+}
+
+/// `Arc<Self>`, however `Arc` is qualified.
+fn is_arc_self(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    last.ident == "Arc"
+        && matches!(
+            args.args.first(),
+            Some(syn::GenericArgument::Type(Type::Path(inner))) if inner.path.is_ident("Self")
+        )
+}
+
+/// A dynamic activity has no name of its own and takes `args: Vec<RawValue>` after the optional
+/// context.
+fn check_dynamic(model: &ActivityFn<'_>, errors: &mut Errors) {
+    if let (Some(dynamic), Some(_)) = (model.dynamic, model.explicit_name) {
+        errors.push(Error::new(
+            dynamic,
+            "`dynamic` and `name` cannot be combined: a dynamic activity serves every activity \
+             type that no other activity has, and reads the called type from `ctx.info()`",
+        ));
+    }
+    let values: Vec<_> = model.value_params().collect();
+    match values.as_slice() {
+        [only] if crate::ast::is_raw_values(only.ty) => {}
+        [] => errors.push(Error::new_spanned(
+            &model.sig.ident,
+            "a dynamic activity takes its arguments as one parameter `args: Vec<RawValue>`, \
+             after an optional `ctx: ActivityContext`",
+        )),
+        [first, ..] => {
+            let offending = values
+                .iter()
+                .find(|p| !crate::ast::is_raw_values(p.ty))
+                .unwrap_or(&values[1]);
+            let _ = first;
+            errors.push(Error::new_spanned(
+                offending.ty,
+                "a dynamic activity takes exactly one parameter for its arguments, \
+                 `args: Vec<RawValue>` (after an optional `ctx: ActivityContext`); decode each \
+                 `RawValue` with `.decode::<T>()`",
+            ))
+        }
+    }
 }
 
 /// The largest gRPC message the server accepts; `activity_runtime::limits::GRPC_MESSAGE_LIMIT`.
@@ -190,7 +274,7 @@ mod tests {
     }
 
     fn errors_with(func: ItemFn, args: ActivityArgs) -> Vec<String> {
-        let model = ActivityFn::new(&func, args);
+        let model = ActivityFn::new(&func.sig, args, false);
         match check(&model) {
             Ok(()) => Vec::new(),
             Err(e) => e.into_iter().map(|e| e.to_string()).collect(),

@@ -65,6 +65,11 @@ pub trait Activity: 'static {
     /// Payload size limits: the defaults unless set with `#[activity(max_result_size = "...")]`
     /// and the like. See [`crate::limits`].
     const LIMITS: PayloadLimits = PayloadLimits::DEFAULT;
+    /// Whether this is a dynamic activity (`#[activity(dynamic)]`): it serves every activity type
+    /// no other registered activity has, and takes its arguments as [`RawValue`]s.
+    ///
+    /// [`RawValue`]: crate::RawValue
+    const DYNAMIC: bool = false;
 
     /// Runs one attempt: decode the arguments, call the function, encode the result.
     fn invoke(ctx: ActivityContext, input: ActivityInput) -> ActivityFuture;
@@ -105,6 +110,19 @@ impl ActivityInput {
     /// The raw payloads, for activities that read their arguments themselves.
     pub fn into_payloads(self) -> Vec<Payload> {
         self.payloads
+    }
+
+    /// The arguments as [`RawValue`](crate::RawValue)s that remember their position and the
+    /// activity type, for decoding with the same messages as generated decoders.
+    pub fn into_raw_values(self) -> Vec<crate::RawValue> {
+        let activity_type: std::sync::Arc<str> = self.activity_type.into();
+        self.payloads
+            .into_iter()
+            .enumerate()
+            .map(|(position, payload)| {
+                crate::RawValue::argument(payload, position, activity_type.clone())
+            })
+            .collect()
     }
 
     /// Decodes the argument at `position` (0-based) for parameter `name` of Rust type `type_label`.

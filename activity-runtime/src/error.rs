@@ -327,6 +327,17 @@ pub enum WorkerError {
         /// The function registered second.
         second: String,
     },
+    /// Two dynamic activities were registered.
+    #[error(
+        "two dynamic activities are registered: `{first}` and `{second}`; a worker has at most one \
+         (it serves every activity type no other activity has)"
+    )]
+    DuplicateDynamicActivity {
+        /// The function registered first.
+        first: String,
+        /// The function registered second.
+        second: String,
+    },
     /// The server address is not usable.
     #[error("invalid Temporal server address `{target}`: {reason}")]
     InvalidTarget {

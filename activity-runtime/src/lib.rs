@@ -46,6 +46,7 @@ pub mod dev_server;
 mod error;
 pub mod limits;
 pub mod payload;
+mod raw;
 mod registry;
 pub mod testing;
 mod worker;
@@ -58,7 +59,8 @@ pub use context::{
 };
 pub use error::{ActivityError, WorkerError};
 pub use payload::{Bytes, Payload, PayloadConverter};
-pub use registry::{Activities, Registration};
+pub use raw::RawValue;
+pub use registry::{Activities, ActivityMethods, Registration};
 pub use worker::{DEFAULT_TARGET, ShutdownHandle, Worker, WorkerBuilder};
 
 #[doc(inline)]
@@ -68,6 +70,7 @@ pub use activity_macros::activity;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::activity::{ResultKind, TypedValue, ValueKind, run_blocking};
+    pub use crate::registry::MethodActivity;
     pub use ::core::concat;
     pub use ::core::module_path;
     pub use ::core::result::Result;
@@ -75,6 +78,7 @@ pub mod __private {
     pub use ::serde::Serialize;
     pub use ::serde::de::DeserializeOwned;
     pub use ::std::boxed::Box;
+    pub use ::std::sync::Arc;
     pub use ::temporalio_common::ActivityDefinition;
     pub use ::temporalio_common::data_converters::{
         MultiArgs2, MultiArgs3, MultiArgs4, MultiArgs5, MultiArgs6,

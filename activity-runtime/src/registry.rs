@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::sync::Arc;
 
 use crate::activity::{Activity, ActivityFuture, ActivityInput};
 use crate::context::ActivityContext;
@@ -9,13 +10,33 @@ use crate::error::WorkerError;
 use crate::limits::PayloadLimits;
 
 /// One registered activity: its name, where it is defined, and how to run it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 pub struct Registration {
     name: &'static str,
     function: &'static str,
     parameters: &'static [&'static str],
     limits: PayloadLimits,
-    invoke: fn(ActivityContext, ActivityInput) -> ActivityFuture,
+    dynamic: bool,
+    invoke: Invoke,
+}
+
+/// How a registration runs an attempt: a plain function, or one bound to shared state.
+#[derive(Clone)]
+enum Invoke {
+    Function(fn(ActivityContext, ActivityInput) -> ActivityFuture),
+    Bound(Arc<dyn Fn(ActivityContext, ActivityInput) -> ActivityFuture + Send + Sync>),
+}
+
+/// What `#[activity]` knows about a method of an `#[activity] impl` block, for
+/// [`Registration::method`].
+#[doc(hidden)]
+pub struct MethodActivity<T> {
+    pub name: &'static str,
+    pub function: &'static str,
+    pub parameters: &'static [&'static str],
+    pub limits: PayloadLimits,
+    pub dynamic: bool,
+    pub invoke: fn(Arc<T>, ActivityContext, ActivityInput) -> ActivityFuture,
 }
 
 impl Registration {
@@ -26,8 +47,30 @@ impl Registration {
             function: A::FUNCTION,
             parameters: A::PARAMETERS,
             limits: A::LIMITS,
-            invoke: A::invoke,
+            dynamic: A::DYNAMIC,
+            invoke: Invoke::Function(A::invoke),
         }
+    }
+
+    /// The registration of a method activity bound to `state`, which every attempt shares.
+    #[doc(hidden)]
+    pub fn method<T: Send + Sync + 'static>(state: Arc<T>, method: MethodActivity<T>) -> Self {
+        let invoke = method.invoke;
+        Self {
+            name: method.name,
+            function: method.function,
+            parameters: method.parameters,
+            limits: method.limits,
+            dynamic: method.dynamic,
+            invoke: Invoke::Bound(Arc::new(move |ctx, input| {
+                invoke(Arc::clone(&state), ctx, input)
+            })),
+        }
+    }
+
+    /// Whether this is the dynamic activity, which serves every type no other activity has.
+    pub fn is_dynamic(&self) -> bool {
+        self.dynamic
     }
 
     /// The activity type name.
@@ -51,7 +94,41 @@ impl Registration {
     }
 
     pub(crate) fn invoke(&self, ctx: ActivityContext, input: ActivityInput) -> ActivityFuture {
-        (self.invoke)(ctx, input)
+        match &self.invoke {
+            Invoke::Function(invoke) => invoke(ctx, input),
+            Invoke::Bound(invoke) => invoke(ctx, input),
+        }
+    }
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("name", &self.name)
+            .field("function", &self.function)
+            .field("dynamic", &self.dynamic)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A type whose methods are activities sharing one instance: what `#[activity]` on an `impl`
+/// block implements. `Arc<T>` converts into [`Activities`], so a worker registers the instance:
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # use activity_runtime::{ActivityMethods, Activities};
+/// # fn demo<T: ActivityMethods>(db: T) {
+/// let activities: Activities = Arc::new(db).into();
+/// # }
+/// ```
+pub trait ActivityMethods: Send + Sync + 'static {
+    /// The method activities, bound to this instance.
+    fn activities(self: Arc<Self>) -> Activities;
+}
+
+impl<T: ActivityMethods> From<Arc<T>> for Activities {
+    fn from(instance: Arc<T>) -> Self {
+        instance.activities()
     }
 }
 
@@ -73,7 +150,12 @@ impl Activities {
         self
     }
 
-    /// The activity type names, in registration order.
+    /// Adds a registration.
+    pub fn push(&mut self, registration: Registration) {
+        self.registrations.push(registration);
+    }
+
+    /// The activity type names, in registration order (the dynamic activity's is `*`).
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.registrations.iter().map(|r| r.name)
     }
@@ -138,9 +220,11 @@ macro_rules! activities {
     };
 }
 
-/// Activity types by name, with no two sharing a name.
+/// Activity types by name, with no two sharing a name, and at most one dynamic activity.
 pub(crate) struct Registry {
     by_name: HashMap<&'static str, Registration>,
+    /// Serves every type no other activity has.
+    dynamic: Option<Registration>,
     /// Sorted names, for "not registered" failures.
     names: String,
 }
@@ -148,7 +232,18 @@ pub(crate) struct Registry {
 impl Registry {
     pub(crate) fn new(activities: Activities) -> Result<Self, WorkerError> {
         let mut by_name = HashMap::with_capacity(activities.registrations.len());
+        let mut dynamic: Option<Registration> = None;
         for registration in activities {
+            if registration.dynamic {
+                if let Some(first) = &dynamic {
+                    return Err(WorkerError::DuplicateDynamicActivity {
+                        first: first.function.to_owned(),
+                        second: registration.function.to_owned(),
+                    });
+                }
+                dynamic = Some(registration);
+                continue;
+            }
             match by_name.entry(registration.name) {
                 Entry::Vacant(slot) => {
                     slot.insert(registration);
@@ -166,12 +261,14 @@ impl Registry {
         names.sort_unstable();
         Ok(Self {
             by_name,
+            dynamic,
             names: names.join(", "),
         })
     }
 
+    /// The activity registered as `name`, else the dynamic activity.
     pub(crate) fn get(&self, name: &str) -> Option<&Registration> {
-        self.by_name.get(name)
+        self.by_name.get(name).or(self.dynamic.as_ref())
     }
 
     pub(crate) fn names(&self) -> &str {
@@ -179,6 +276,6 @@ impl Registry {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
+        self.by_name.is_empty() && self.dynamic.is_none()
     }
 }

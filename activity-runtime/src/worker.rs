@@ -380,7 +380,7 @@ impl Worker {
             attempt = info.attempt,
             workflow_id = info.workflow_id.as_deref().unwrap_or(""),
         );
-        let registration = self.registry.get(&start.activity_type).copied();
+        let registration = self.registry.get(&start.activity_type).cloned();
         let limits = self
             .limits
             .attempt(&start.activity_type, registration.as_ref());
