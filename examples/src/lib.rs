@@ -1,5 +1,7 @@
 //! Activities served by the example worker.
 
+pub mod inventory;
+
 use std::path::PathBuf;
 
 use activity_runtime::{ActivityContext, ActivityError, activity};
