@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use activity_runtime::{ActivityError, Bytes, activities, activity};
+use activity_runtime::{ActivityContext, ActivityError, Bytes, RawValue, activities, activity};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -128,6 +128,44 @@ async fn python_workflow_gets_rust_activity_values() {
     assert_eq!(report.get("record_note"), Some(&Value::Null), "{report:#}");
     assert_eq!(report["record_note_is_none"], json!(true), "{report:#}");
     assert_eq!(*NOTES.lock().unwrap(), ["from python"]);
+}
+
+/// Serves every type nobody registered: decodes the Python dataclass into a Rust struct.
+#[activity(dynamic)]
+async fn dynamic_greeting(
+    ctx: ActivityContext,
+    args: Vec<RawValue>,
+) -> Result<String, ActivityError> {
+    let params: YourParams = args
+        .first()
+        .ok_or_else(|| ActivityError::new("no arguments"))?
+        .decode()?;
+    Ok(format!(
+        "{} called with {}, {} ({})",
+        ctx.info().activity_type,
+        params.greeting,
+        params.name,
+        args[0].encoding()
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_workflow_reaches_the_dynamic_activity_with_a_dataclass() {
+    let worker = common::start_worker(
+        "py-dynamic",
+        activities![dynamic_greeting, compose_greeting],
+    )
+    .await;
+    let report = run_python_workflow("dynamic", &worker.task_queue).await;
+    worker.stop().await;
+    assert_eq!(
+        report,
+        json!({
+            "unregistered": "not_registered_anywhere called with Hi, Dyn (json/plain)",
+            "registered": "Hello, Registered!",
+        }),
+        "{report:#}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

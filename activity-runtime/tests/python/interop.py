@@ -96,7 +96,18 @@ class FailureWorkflow:
         return {"unexpected_success": result}
 
 
-WORKFLOWS = {"values": ValuesWorkflow, "failure": FailureWorkflow}
+@workflow.defn
+class DynamicWorkflow:
+    """Calls activity types that no Rust worker registered: the dynamic activity answers."""
+
+    @workflow.run
+    async def run(self, task_queue: str) -> dict:
+        unregistered = await call(task_queue, "not_registered_anywhere", YourParams("Hi", "Dyn"))
+        registered = await call(task_queue, "your_activity", YourParams("Hello", "Registered"))
+        return {"unregistered": unregistered, "registered": registered}
+
+
+WORKFLOWS = {"values": ValuesWorkflow, "failure": FailureWorkflow, "dynamic": DynamicWorkflow}
 
 
 async def main() -> None:
