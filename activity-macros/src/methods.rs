@@ -95,6 +95,11 @@ pub(crate) fn activity_impl(args: TokenStream, mut block: ItemImpl) -> TokenStre
         registrations.push(registration(&model, self_ty));
     }
 
+    if errors.is_some() && (!block.generics.params.is_empty() || block.trait_.is_some()) {
+        // No `ActivityMethods` impl: it could not name the type, and would only add errors.
+        let errors = errors.map(|e| e.to_compile_error());
+        return quote!(#errors #block);
+    }
     let body = match errors {
         Some(errors) => {
             let errors = errors.to_compile_error();

@@ -137,12 +137,13 @@ fn check_dynamic(model: &ActivityFn<'_>, errors: &mut Errors) {
             "a dynamic activity takes its arguments as one parameter `args: Vec<RawValue>`, \
              after an optional `ctx: ActivityContext`",
         )),
-        [first, ..] => {
+        [first, rest @ ..] => {
+            // The first parameter that is not `Vec<RawValue>`, else the extra one.
             let offending = values
                 .iter()
                 .find(|p| !crate::ast::is_raw_values(p.ty))
-                .unwrap_or(&values[1]);
-            let _ = first;
+                .or(rest.first())
+                .unwrap_or(first);
             errors.push(Error::new_spanned(
                 offending.ty,
                 "a dynamic activity takes exactly one parameter for its arguments, \
