@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::{FnArg, GenericArgument, Pat, PathArguments, ReturnType, Signature, Type};
 
-use crate::attr::ActivityArgs;
+use crate::attr::{ActivityArgs, Isolation};
 
 /// A function under `#[activity]`, or a method in an `#[activity] impl` block.
 pub(crate) struct ActivityFn<'a> {
@@ -24,6 +24,8 @@ pub(crate) struct ActivityFn<'a> {
     pub params: Vec<Param<'a>>,
     /// The payload size options given, in a fixed order.
     pub sizes: Vec<SizeOption>,
+    /// `isolation = "..."`, if given.
+    pub isolation: Option<Isolation>,
 }
 
 /// A payload size option such as `max_result_size = "1 MiB"`.
@@ -107,6 +109,7 @@ impl<'a> ActivityFn<'a> {
             krate,
             params,
             sizes,
+            isolation: args.isolation,
         }
     }
 

@@ -22,6 +22,50 @@ pub(crate) struct ActivityArgs {
     pub max_heartbeat_size: Option<Size>,
     /// Serve every activity type no other activity has, with the arguments as `Vec<RawValue>`.
     pub dynamic: darling::util::Flag,
+    /// Where a plain `fn` runs: `"thread"` (the worker's blocking pool, the default).
+    pub isolation: Option<Isolation>,
+}
+
+/// `isolation = "thread"`: where a blocking activity runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Isolation {
+    pub kind: IsolationKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IsolationKind {
+    /// On the worker's pool of blocking threads.
+    Thread,
+}
+
+/// The values `isolation` accepts, for messages.
+const ISOLATIONS: &str = "`\"thread\"` (a plain `fn` on the worker's blocking pool)";
+
+impl FromMeta for Isolation {
+    fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
+        match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(value),
+                ..
+            }) => {
+                let kind = match value.value().as_str() {
+                    "thread" => IsolationKind::Thread,
+                    other => {
+                        return Err(darling::Error::custom(format!(
+                            "unknown isolation `{other}`; expected {ISOLATIONS}"
+                        ))
+                        .with_span(&value.span()));
+                    }
+                };
+                Ok(Self { kind })
+            }
+            syn::Expr::Group(group) => Self::from_expr(&group.expr),
+            other => Err(darling::Error::custom(format!(
+                "`isolation` takes a string literal: {ISOLATIONS}"
+            ))
+            .with_span(&other.span())),
+        }
+    }
 }
 
 /// The options of `#[activity(...)]` on an `impl` block: only the runtime crate's path.

@@ -53,8 +53,7 @@ fn expand(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
     let ident = &func.sig.ident;
     let name = syn::LitStr::new(&model.name, model.name_span);
     let function = format!("::{ident}");
-    let ctx = context_ident(model);
-    let ctx_param = ctx.as_ref().map_or_else(|| quote!(_), |ctx| quote!(#ctx));
+    let ctx_param = invoke_context_param(model);
     let input = input_ident();
     let run = run(model, &quote!(#ident));
     let parameters = parameters(model);
@@ -64,6 +63,10 @@ fn expand(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
         quote!(
             const DYNAMIC: bool = true;
         )
+    });
+    let execution = (!model.is_async()).then(|| {
+        let execution = execution(model);
+        quote!(const EXECUTION: #krate::Execution = #execution;)
     });
     let definition = definition(model, ident);
 
@@ -82,6 +85,7 @@ fn expand(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
             const PARAMETERS: &'static [&'static str] = &[#(#parameters),*];
             #limits
             #dynamic
+            #execution
 
             fn invoke(
                 #ctx_param: #krate::ActivityContext,
@@ -100,6 +104,27 @@ pub(crate) fn context_ident(model: &ActivityFn<'_>) -> Option<Ident> {
     model
         .takes_context()
         .then(|| format_ident!("ctx", span = Span::mixed_site()))
+}
+
+/// The context parameter of `invoke`: `ctx` when the function takes it or runs off the async
+/// threads (the context knows the worker's pools), else `_`.
+pub(crate) fn invoke_context_param(model: &ActivityFn<'_>) -> TokenStream {
+    if model.takes_context() || !model.is_async() {
+        let ctx = format_ident!("ctx", span = Span::mixed_site());
+        quote!(#ctx)
+    } else {
+        quote!(_)
+    }
+}
+
+/// `const EXECUTION` (or the `execution` field of a method) when it is not the default.
+pub(crate) fn execution(model: &ActivityFn<'_>) -> TokenStream {
+    let krate = &model.krate;
+    if model.is_async() {
+        quote!(#krate::Execution::Async)
+    } else {
+        quote!(#krate::Execution::Blocking)
+    }
 }
 
 /// The name of the `ActivityInput` parameter of `invoke`.
@@ -174,7 +199,9 @@ pub(crate) fn run(model: &ActivityFn<'_>, callee: &TokenStream) -> TokenStream {
     if model.is_async() {
         quote!(#krate::__private::Box::pin(async move { #body }))
     } else {
-        quote!(#krate::__private::run_blocking(move || { #body }))
+        // On the worker's blocking pool, which the context knows.
+        let ctx = format_ident!("ctx", span = Span::mixed_site());
+        quote!(#krate::__private::Executor::of(&#ctx).run_blocking(move || { #body }))
     }
 }
 

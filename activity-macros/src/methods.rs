@@ -10,7 +10,7 @@ use syn::{Error, ImplItem, ItemImpl};
 
 use crate::ast::{ActivityFn, type_label};
 use crate::attr::{ActivityArgs, ImplArgs};
-use crate::expand::{context_ident, input_ident, limits, parameters, run};
+use crate::expand::{execution, input_ident, invoke_context_param, limits, parameters, run};
 use crate::valid;
 
 /// Expands `#[activity(args)] impl Type { ... }`.
@@ -134,7 +134,8 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type) -> TokenStream {
     let this: Ident = format_ident!("this", span = Span::mixed_site());
     let method = &model.sig.ident;
     let run = run(model, &quote!(#this.#method));
-    let ctx_param = context_ident(model).map_or_else(|| quote!(_), |ctx| quote!(#ctx));
+    let ctx_param = invoke_context_param(model);
+    let execution = execution(model);
     let input = input_ident();
     quote! {
         #krate::Registration::method(
@@ -145,6 +146,7 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type) -> TokenStream {
                 parameters: &[#(#parameters),*],
                 limits: #limits,
                 dynamic: #dynamic,
+                execution: #execution,
                 invoke: |#this, #ctx_param, #input| #run,
             },
         )

@@ -6,6 +6,7 @@
 use syn::{Error, Type};
 
 use crate::ast::{ActivityFn, Param};
+use crate::attr::IsolationKind;
 
 /// All problems of `model`, combined into one error.
 pub(crate) fn check(model: &ActivityFn<'_>) -> Result<(), Error> {
@@ -51,6 +52,7 @@ pub(crate) fn check(model: &ActivityFn<'_>) -> Result<(), Error> {
         check_dynamic(model, &mut errors);
     }
     check_sizes(model, &mut errors);
+    check_isolation(model, &mut errors);
     errors.finish()
 }
 
@@ -151,6 +153,21 @@ fn check_dynamic(model: &ActivityFn<'_>, errors: &mut Errors) {
                  `RawValue` with `.decode::<T>()`",
             ))
         }
+    }
+}
+
+/// `isolation` places a plain `fn`: an `async fn` already runs on the async threads.
+fn check_isolation(model: &ActivityFn<'_>, errors: &mut Errors) {
+    let Some(isolation) = model.isolation else {
+        return;
+    };
+    match (isolation.kind, &model.sig.asyncness) {
+        (IsolationKind::Thread, Some(asyncness)) => errors.push(Error::new_spanned(
+            asyncness,
+            "`isolation = \"thread\"` is for a plain `fn`, which runs on the worker's blocking \
+             pool; an `async fn` runs on the async threads: remove `async` or the option",
+        )),
+        (IsolationKind::Thread, None) => {}
     }
 }
 

@@ -10,6 +10,7 @@ use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 use crate::context::ActivityContext;
 use crate::error::ActivityError;
+use crate::executor::Execution;
 use crate::limits::PayloadLimits;
 use crate::payload::{PayloadError, encoding_of, from_absent, from_payload, to_payload};
 use crate::registry::Registration;
@@ -70,6 +71,9 @@ pub trait Activity: 'static {
     ///
     /// [`RawValue`]: crate::RawValue
     const DYNAMIC: bool = false;
+    /// Where the function runs: [`Execution::Blocking`] for a plain `fn`, which `invoke` then
+    /// hands to `Executor::of(&ctx).run_blocking(..)`, so it runs on the worker's blocking pool.
+    const EXECUTION: Execution = Execution::Async;
 
     /// Runs one attempt: decode the arguments, call the function, encode the result.
     fn invoke(ctx: ActivityContext, input: ActivityInput) -> ActivityFuture;
@@ -294,27 +298,4 @@ impl<E: Into<ActivityError>> IntoActivityError for E {
     fn into_activity_error(self) -> ActivityError {
         self.into()
     }
-}
-
-/// Runs a blocking activity body off the async threads, on tokio's blocking pool.
-///
-/// A panic in `body` resumes in the returned future, where the worker catches it as for async
-/// activities.
-#[doc(hidden)]
-pub fn run_blocking<F>(body: F) -> ActivityFuture
-where
-    F: FnOnce() -> Result<ActivityOutput, ActivityError> + Send + 'static,
-{
-    // The activity's span (the worker enters it around `invoke`) goes along to the blocking
-    // thread, so logs there carry the activity's fields too.
-    let span = tracing::Span::current();
-    Box::pin(async move {
-        match tokio::task::spawn_blocking(move || span.in_scope(body)).await {
-            Ok(result) => result,
-            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-            Err(err) => Err(ActivityError::new(format!(
-                "the blocking activity was not run: {err}"
-            ))),
-        }
-    })
 }

@@ -11,6 +11,7 @@ use temporalio_common::protos::temporal::api::common::v1::Payload;
 use tokio_util::sync::CancellationToken;
 
 use crate::client::Client;
+use crate::executor::PoolHandle;
 use crate::payload::{PayloadConverter, PayloadError, from_payload, to_payload};
 
 /// The handle an activity gets when its first parameter is `ActivityContext`.
@@ -30,6 +31,7 @@ struct Inner {
     worker_shutdown: CancellationToken,
     client: Option<Client>,
     cancellation: Cancellation,
+    blocking_pool: PoolHandle,
 }
 
 /// Where heartbeat details go: the worker core, or a test environment. It may refuse them (details
@@ -46,6 +48,8 @@ pub(crate) struct ContextParts {
     /// Cancelled when the worker begins a graceful shutdown.
     pub worker_shutdown: CancellationToken,
     pub client: Option<Client>,
+    /// Where blocking (`fn`) activities run.
+    pub blocking_pool: PoolHandle,
 }
 
 impl ActivityContext {
@@ -59,6 +63,7 @@ impl ActivityContext {
                 worker_shutdown: parts.worker_shutdown,
                 client: parts.client,
                 cancellation: Cancellation::default(),
+                blocking_pool: parts.blocking_pool,
             }),
         }
     }
@@ -158,6 +163,11 @@ impl ActivityContext {
             .wait_timeout_while(flag, timeout, |cancelled| !*cancelled)
             .unwrap_or_else(|e| e.into_inner());
         *flag
+    }
+
+    /// The pool blocking activities run on.
+    pub(crate) fn blocking_pool(&self) -> &PoolHandle {
+        &self.inner.blocking_pool
     }
 
     /// Marks the activity cancelled. The first cancellation wins.
@@ -407,6 +417,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn context() -> (ActivityContext, Arc<AtomicUsize>) {
+        static POOL: OnceLock<crate::executor::BlockingPool> = OnceLock::new();
+        let pool = POOL.get_or_init(|| crate::executor::BlockingPool::new("context-test", 1));
         let beats = Arc::new(AtomicUsize::new(0));
         let counter = beats.clone();
         let sink: HeartbeatSink = Arc::new(move |_| {
@@ -420,6 +432,7 @@ mod tests {
             heartbeat_sink: sink,
             worker_shutdown: CancellationToken::new(),
             client: None,
+            blocking_pool: pool.handle(),
         };
         (ActivityContext::new(parts), beats)
     }

@@ -44,6 +44,7 @@ mod context;
 #[cfg(feature = "dev-server")]
 pub mod dev_server;
 mod error;
+mod executor;
 pub mod limits;
 pub mod payload;
 mod raw;
@@ -58,6 +59,7 @@ pub use context::{
     ActivityContext, ActivityInfo, CancellationDetails, CancellationReason, RetryPolicy,
 };
 pub use error::{ActivityError, WorkerError};
+pub use executor::Execution;
 pub use payload::{Bytes, Payload, PayloadConverter};
 pub use raw::RawValue;
 pub use registry::{Activities, ActivityMethods, Registration};
@@ -69,7 +71,8 @@ pub use activity_macros::activity;
 /// What generated code uses. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::activity::{ResultKind, TypedValue, ValueKind, run_blocking};
+    pub use crate::activity::{ResultKind, TypedValue, ValueKind};
+    pub use crate::executor::Executor;
     pub use crate::registry::MethodActivity;
     pub use ::core::concat;
     pub use ::core::module_path;

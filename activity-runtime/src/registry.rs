@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::activity::{Activity, ActivityFuture, ActivityInput};
 use crate::context::ActivityContext;
 use crate::error::WorkerError;
+use crate::executor::Execution;
 use crate::limits::PayloadLimits;
 
 /// One registered activity: its name, where it is defined, and how to run it.
@@ -17,6 +18,7 @@ pub struct Registration {
     parameters: &'static [&'static str],
     limits: PayloadLimits,
     dynamic: bool,
+    execution: Execution,
     invoke: Invoke,
 }
 
@@ -36,6 +38,7 @@ pub struct MethodActivity<T> {
     pub parameters: &'static [&'static str],
     pub limits: PayloadLimits,
     pub dynamic: bool,
+    pub execution: Execution,
     pub invoke: fn(Arc<T>, ActivityContext, ActivityInput) -> ActivityFuture,
 }
 
@@ -48,6 +51,7 @@ impl Registration {
             parameters: A::PARAMETERS,
             limits: A::LIMITS,
             dynamic: A::DYNAMIC,
+            execution: A::EXECUTION,
             invoke: Invoke::Function(A::invoke),
         }
     }
@@ -62,6 +66,7 @@ impl Registration {
             parameters: method.parameters,
             limits: method.limits,
             dynamic: method.dynamic,
+            execution: method.execution,
             invoke: Invoke::Bound(Arc::new(move |ctx, input| {
                 invoke(Arc::clone(&state), ctx, input)
             })),
@@ -91,6 +96,11 @@ impl Registration {
     /// The payload size limits.
     pub fn limits(&self) -> PayloadLimits {
         self.limits
+    }
+
+    /// Where the function runs.
+    pub fn execution(&self) -> Execution {
+        self.execution
     }
 
     pub(crate) fn invoke(&self, ctx: ActivityContext, input: ActivityInput) -> ActivityFuture {
@@ -269,6 +279,11 @@ impl Registry {
     /// The activity registered as `name`, else the dynamic activity.
     pub(crate) fn get(&self, name: &str) -> Option<&Registration> {
         self.by_name.get(name).or(self.dynamic.as_ref())
+    }
+
+    /// Every registration, the dynamic one included.
+    pub(crate) fn registrations(&self) -> impl Iterator<Item = &Registration> {
+        self.by_name.values().chain(&self.dynamic)
     }
 
     pub(crate) fn names(&self) -> &str {

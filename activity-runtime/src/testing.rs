@@ -40,6 +40,7 @@ use crate::context::{
     ActivityContext, ActivityInfo, CancellationDetails, CancellationReason, ContextParts,
 };
 use crate::error::ActivityError;
+use crate::executor::BlockingPool;
 use crate::payload::{Payload, from_payload, to_payload};
 
 /// Runs activities in a test, with settable info, captured heartbeats, cancellation with a
@@ -50,6 +51,8 @@ pub struct ActivityEnvironment {
     headers: HashMap<String, Payload>,
     shared: Arc<Shared>,
     worker_shutdown: CancellationToken,
+    /// Where blocking activities run: this environment's own small pool.
+    blocking_pool: BlockingPool,
 }
 
 #[derive(Default)]
@@ -87,6 +90,7 @@ impl ActivityEnvironment {
             headers: HashMap::new(),
             shared: Arc::default(),
             worker_shutdown: CancellationToken::new(),
+            blocking_pool: BlockingPool::new("activity-env-blocking", 4),
         }
     }
 
@@ -137,6 +141,7 @@ impl ActivityEnvironment {
             }),
             worker_shutdown: self.worker_shutdown.clone(),
             client: None,
+            blocking_pool: self.blocking_pool.handle(),
         });
         *lock(&self.shared.running) = Some(ctx.clone());
         if let Some(details) = lock(&self.shared.pending_cancel).take() {

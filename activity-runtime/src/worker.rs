@@ -29,6 +29,7 @@ use crate::context::{
     ActivityContext, ActivityInfo, CancellationDetails, ContextParts, HeartbeatSink,
 };
 use crate::error::{ActivityError, Outcome, WorkerError};
+use crate::executor::{self, BlockingPool};
 use crate::limits::WorkerLimits;
 use crate::registry::{Activities, Registry};
 
@@ -68,6 +69,8 @@ pub struct Worker {
     client: Client,
     /// Payload size limits: the namespace's, and the warnings already logged.
     limits: Arc<WorkerLimits>,
+    /// Where blocking activities run; its threads exit when the worker is dropped.
+    blocking_pool: BlockingPool,
 }
 
 /// Configures and connects a [`Worker`].
@@ -81,6 +84,7 @@ pub struct WorkerBuilder {
     activities: Activities,
     max_concurrent_activities: usize,
     graceful_shutdown_period: Duration,
+    blocking_threads: Option<usize>,
 }
 
 impl Default for WorkerBuilder {
@@ -93,6 +97,7 @@ impl Default for WorkerBuilder {
             activities: Activities::new(),
             max_concurrent_activities: 100,
             graceful_shutdown_period: Duration::ZERO,
+            blocking_threads: None,
         }
     }
 }
@@ -132,6 +137,18 @@ impl WorkerBuilder {
     /// How many activities may run at once (default 100).
     pub fn max_concurrent_activities(mut self, max: usize) -> Self {
         self.max_concurrent_activities = max.max(1);
+        self
+    }
+
+    /// How many blocking (`fn`) activities may run at once: the size of the worker's own pool of
+    /// threads named `activity-blocking-N`, started on demand (default: as many as
+    /// [`max_concurrent_activities`](Self::max_concurrent_activities)). Blocking activities never
+    /// run on the async threads nor on tokio's shared blocking pool; when every thread is busy,
+    /// further ones wait in a queue. A thread is never killed: a cancelled blocking activity
+    /// ends (and is reported cancelled) when its function returns, so check
+    /// `ctx.is_cancelled()` or wait with `ctx.wait_cancelled_timeout(..)`.
+    pub fn blocking_threads(mut self, threads: usize) -> Self {
+        self.blocking_threads = Some(threads.max(1));
         self
     }
 
@@ -211,7 +228,13 @@ impl WorkerBuilder {
             });
         }
 
+        let blocking_pool = executor::worker_pools(
+            &registry,
+            self.max_concurrent_activities,
+            self.blocking_threads,
+        );
         Ok(Worker {
+            blocking_pool,
             core: Arc::new(core),
             _runtime: runtime,
             registry: Arc::new(registry),
@@ -395,6 +418,7 @@ impl Worker {
                 .guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.clone())),
             worker_shutdown: self.shutting_down.clone(),
             client: Some(self.client.clone()),
+            blocking_pool: self.blocking_pool.handle(),
         });
         if registration.is_some() {
             running

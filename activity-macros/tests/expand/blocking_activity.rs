@@ -11,18 +11,20 @@ impl ::activity_runtime::Activity for count_words {
         ::activity_runtime::__private::module_path!(), "::count_words"
     );
     const PARAMETERS: &'static [&'static str] = &["text"];
+    const EXECUTION: ::activity_runtime::Execution = ::activity_runtime::Execution::Blocking;
     fn invoke(
-        _: ::activity_runtime::ActivityContext,
+        ctx: ::activity_runtime::ActivityContext,
         input: ::activity_runtime::ActivityInput,
     ) -> ::activity_runtime::ActivityFuture {
-        ::activity_runtime::__private::run_blocking(move || {
-            let arg0 = input.decode::<String>(0, "text", "String")?;
-            input.finish(1);
-            use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-            match count_words(arg0) {
-                output => (&output).output_kind().finish(output),
-            }
-        })
+        ::activity_runtime::__private::Executor::of(&ctx)
+            .run_blocking(move || {
+                let arg0 = input.decode::<String>(0, "text", "String")?;
+                input.finish(1);
+                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
+                match count_words(arg0) {
+                    output => (&output).output_kind().finish(output),
+                }
+            })
     }
 }
 #[automatically_derived]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use activity_runtime::client::{ActivityOptions, Client};
 use activity_runtime::dev_server::DevServer;
-use activity_runtime::{Activities, ShutdownHandle, Worker};
+use activity_runtime::{Activities, ShutdownHandle, Worker, WorkerBuilder};
 use tokio::sync::OnceCell;
 
 static SERVER: OnceCell<DevServer> = OnceCell::const_new();
@@ -53,12 +53,22 @@ impl RunningWorker {
 
 /// Starts a worker serving `activities` on a fresh task queue of the shared server.
 pub async fn start_worker(prefix: &str, activities: Activities) -> RunningWorker {
+    start_worker_with(prefix, activities, |builder| builder).await
+}
+
+/// Like [`start_worker`], with more settings on the builder.
+pub async fn start_worker_with(
+    prefix: &str,
+    activities: Activities,
+    configure: impl FnOnce(WorkerBuilder) -> WorkerBuilder,
+) -> RunningWorker {
     let server = server().await;
     let task_queue = unique_task_queue(prefix);
-    let worker = Worker::builder()
+    let builder = Worker::builder()
         .target(server.address())
         .task_queue(&task_queue)
-        .register(activities)
+        .register(activities);
+    let worker = configure(builder)
         .build()
         .await
         .expect("worker builds against the dev server");

@@ -1,0 +1,10 @@
+use activity_runtime::activity;
+
+const THREAD: &str = "thread";
+
+#[activity(isolation = THREAD)]
+fn checksum(data: Vec<u8>) -> u32 {
+    data.iter().map(|&b| u32::from(b)).sum()
+}
+
+fn main() {}
