@@ -13,6 +13,7 @@ together with the Python type name, so the Rust side can check they really arriv
 import argparse
 import asyncio
 import json
+import os
 import sys
 import uuid
 from dataclasses import dataclass
@@ -135,3 +136,8 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything is done and printed. Skip interpreter finalization: the SDK's native runtime
+    # threads can abort it ("PyGILState_Release: ... finalizing", SIGABRT) after a clean run.
+    os._exit(0)
