@@ -48,8 +48,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use temporalio_client::ActivityIdentifier;
 use temporalio_client::errors::ActivityResultError;
-use temporalio_client::{ActivityIdentifier, ConnectionOptions};
 use temporalio_common::UntypedActivity;
 use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
@@ -68,11 +68,24 @@ pub use temporalio_common::data_converters::{
 pub use temporalio_common::{ActivityCloseTimeouts, ActivityDefinition};
 
 /// A connection to one namespace of a Temporal server.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Client {
     inner: temporalio_client::Client,
     /// The namespace's blob size limit, asked for once, on the first call that needs it.
     namespace_limit: Arc<tokio::sync::OnceCell<NamespaceLimit>>,
+    /// The payload codec the official client applies; kept to measure encoded sizes.
+    codec: Option<crate::codec::SharedCodec>,
+}
+
+/// Not derived: the official client's `Debug` prints its connection's headers, API key included.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use temporalio_client::NamespacedClient;
+        f.debug_struct("Client")
+            .field("namespace", &self.inner.namespace())
+            .field("codec", &self.codec)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a standalone activity is started.
@@ -289,38 +302,58 @@ impl Client {
         target: impl Into<String>,
         namespace: impl Into<String>,
     ) -> Result<Self, ClientError> {
-        let target = target.into();
-        let connect_error = |message: String| ClientError::Connect {
-            target: target.clone(),
-            message,
+        Self::connect_with(
+            crate::connection::ConnectOptions::new()
+                .isolated()
+                .target(target)
+                .namespace(namespace),
+        )
+        .await
+    }
+
+    /// Connects as the CLI and the other SDKs do: a `temporal.toml` profile, the `TEMPORAL_*`
+    /// variables, then what `options` sets (TLS, mTLS, API key, payload codec); see
+    /// [`crate::connection`].
+    ///
+    /// # Errors
+    /// [`ClientError::Connect`], whose message says which setting or credential failed.
+    pub async fn connect_with(
+        options: crate::connection::ConnectOptions,
+    ) -> Result<Self, ClientError> {
+        let connect_error = |err: crate::connection::ConnectionError| ClientError::Connect {
+            target: options.target.clone().unwrap_or_default(),
+            message: err.to_string(),
         };
-        let url = crate::worker::parse_target(&target).map_err(|e| connect_error(e.to_string()))?;
-        let options = ConnectionOptions::new(url)
-            .identity(format!("activity-runtime-client@{}", std::process::id()))
-            .connect_timeout(Duration::from_secs(10))
-            .build();
-        let client_options = temporalio_client::ClientOptions::new(namespace.into()).build();
-        let inner = temporalio_client::Client::connect(options, client_options)
+        let resolved = options
+            .resolve(format!("activity-runtime-client@{}", std::process::id()))
+            .map_err(connect_error)?;
+        let connection = crate::connection::connect(&resolved)
             .await
-            .map_err(|e| connect_error(e.to_string()))?;
-        Ok(Self::wrap(inner))
+            .map_err(connect_error)?;
+        Self::from_connection(connection, &resolved.namespace, options.codec.clone())
     }
 
-    fn wrap(inner: temporalio_client::Client) -> Self {
-        Self {
-            inner,
-            namespace_limit: Arc::default(),
-        }
-    }
-
-    /// A client on an existing connection (the worker's own, for activities).
+    /// A client on an existing connection (the worker's own, for activities), applying `codec`
+    /// to every payload it sends and receives.
     pub(crate) fn from_connection(
         connection: temporalio_client::Connection,
         namespace: &str,
+        codec: Option<crate::codec::SharedCodec>,
     ) -> Result<Self, ClientError> {
-        let options = temporalio_client::ClientOptions::new(namespace.to_owned()).build();
+        let mut options = temporalio_client::ClientOptions::new(namespace.to_owned()).build();
+        if let Some(codec) = &codec {
+            options.data_converter = temporalio_common::data_converters::DataConverter::new(
+                temporalio_common::data_converters::PayloadConverter::default(),
+                temporalio_common::data_converters::DefaultFailureConverter::default(),
+                codec.clone(),
+            );
+        }
         temporalio_client::Client::new(connection, options)
-            .map(Self::wrap)
+            .map(|inner| Self {
+                inner,
+                namespace_limit: Arc::default(),
+                codec,
+            })
             .map_err(|e| ClientError::Other(e.to_string()))
     }
 
@@ -426,9 +459,17 @@ impl Client {
         options: ActivityOptions,
     ) -> Result<ActivityHandle, ClientError> {
         let payloads = args.into_payloads()?;
+        // Measured as sent: encoded (the official client encodes again, identically in size).
+        let measured = match &self.codec {
+            Some(codec) => codec
+                .encode(payloads.clone())
+                .await
+                .map_err(|e| ClientError::Other(format!("the payload codec failed: {e}")))?,
+            None => payloads.clone(),
+        };
         crate::limits::check_input_payloads(
             activity_type,
-            &payloads,
+            &measured,
             &[],
             self.namespace_limit().await,
         )

@@ -384,6 +384,9 @@ pub enum WorkerError {
     /// The worker core could not be set up, or failed while serving.
     #[error("worker core error: {0}")]
     Core(String),
+    /// The connection settings, TLS or credentials failed: the variant says which.
+    #[error(transparent)]
+    Connection(#[from] crate::connection::ConnectionError),
 }
 
 #[cfg(test)]

@@ -40,6 +40,8 @@
 
 mod activity;
 pub mod client;
+pub mod codec;
+pub mod connection;
 mod context;
 #[cfg(feature = "dev-server")]
 pub mod dev_server;

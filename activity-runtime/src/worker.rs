@@ -8,14 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use temporalio_client::{Connection, ConnectionOptions};
 use temporalio_common::protos::coresdk::activity_result::ActivityExecutionResult;
 use temporalio_common::protos::coresdk::activity_task::{ActivityTask, Start, activity_task};
 use temporalio_common::protos::coresdk::{ActivityHeartbeat, ActivityTaskCompletion};
 use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_common::worker::WorkerTaskTypes;
 use temporalio_sdk_core::{
-    CoreRuntime, PollError, RuntimeOptions, Url, Worker as CoreWorker, WorkerConfig,
+    CoreRuntime, PollError, RuntimeOptions, Worker as CoreWorker, WorkerConfig,
     WorkerValidationError, WorkerVersioningStrategy, init_worker,
 };
 use tokio::sync::watch;
@@ -25,6 +24,8 @@ use tracing::Instrument;
 
 use crate::activity::ActivityInput;
 use crate::client::Client;
+use crate::codec::SharedCodec;
+use crate::connection::{ConnectOptions, ConnectionError};
 use crate::context::{
     ActivityContext, ActivityInfo, CancellationDetails, ContextParts, HeartbeatSink,
 };
@@ -71,6 +72,8 @@ pub struct Worker {
     limits: Arc<WorkerLimits>,
     /// Where blocking activities run; its threads exit when the worker is dropped.
     blocking_pool: BlockingPool,
+    /// Encodes and decodes payloads at the boundary with the server, if set.
+    codec: Option<SharedCodec>,
 }
 
 /// Configures and connects a [`Worker`].
@@ -78,41 +81,74 @@ pub struct Worker {
 #[must_use = "call `.build().await` to connect the worker"]
 pub struct WorkerBuilder {
     target: Option<String>,
-    namespace: String,
+    namespace: Option<String>,
     task_queue: Option<String>,
     identity: Option<String>,
+    /// Profile, config file, TLS and API key (target, namespace and identity are set above).
+    connect: ConnectOptions,
     activities: Activities,
     max_concurrent_activities: usize,
     graceful_shutdown_period: Duration,
     blocking_threads: Option<usize>,
+    codec: Option<SharedCodec>,
 }
 
 impl Default for WorkerBuilder {
     fn default() -> Self {
         Self {
             target: None,
-            namespace: "default".to_owned(),
+            namespace: None,
+            connect: ConnectOptions::default(),
             task_queue: None,
             identity: None,
             activities: Activities::new(),
             max_concurrent_activities: 100,
             graceful_shutdown_period: Duration::ZERO,
             blocking_threads: None,
+            codec: None,
         }
     }
 }
 
 impl WorkerBuilder {
-    /// The server address, `host:port` or a URL. Defaults to `TEMPORAL_ADDRESS`, else
-    /// `localhost:7233`.
+    /// The server address, `host:port` or a URL. Defaults to `TEMPORAL_ADDRESS`, else the config
+    /// profile's, else `localhost:7233` (see [`crate::connection`]).
     pub fn target(mut self, target: impl Into<String>) -> Self {
         self.target = Some(target.into());
         self
     }
 
-    /// The namespace; `default` unless set.
+    /// The namespace. Defaults to `TEMPORAL_NAMESPACE`, else the config profile's, else
+    /// `default`.
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = namespace.into();
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// The profile of the `temporal.toml` config file to connect with (default:
+    /// `TEMPORAL_PROFILE`, else `default`). See [`crate::connection`].
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.connect = self.connect.profile(profile);
+        self
+    }
+
+    /// The config file (default: `TEMPORAL_CONFIG_FILE`, else
+    /// `~/.config/temporalio/temporal.toml`).
+    pub fn config_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        self.connect = self.connect.config_file(path);
+        self
+    }
+
+    /// TLS (and mTLS) settings; they replace the profile's and the environment's.
+    pub fn tls(mut self, tls: crate::connection::TlsConfig) -> Self {
+        self.connect = self.connect.tls(tls);
+        self
+    }
+
+    /// An API key, sent as `authorization: Bearer <key>`; turns TLS on unless the target is an
+    /// explicit `http://` URL. Overrides `TEMPORAL_API_KEY`.
+    pub fn api_key(mut self, key: impl Into<crate::connection::ApiKey>) -> Self {
+        self.connect = self.connect.api_key(key);
         self
     }
 
@@ -152,6 +188,13 @@ impl WorkerBuilder {
         self
     }
 
+    /// A payload codec (encryption, compression): decodes arguments and heartbeat details,
+    /// encodes results, heartbeat details and failure details. See [`crate::codec`].
+    pub fn codec(mut self, codec: impl crate::codec::PayloadCodec + Send + Sync + 'static) -> Self {
+        self.codec = Some(SharedCodec::new(codec));
+        self
+    }
+
     /// How long running activities may go on after shutdown begins before they are cancelled
     /// with reason [`crate::CancellationReason::WorkerShutdown`] (default: cancelled at once).
     pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
@@ -170,33 +213,21 @@ impl WorkerBuilder {
         if registry.is_empty() {
             return Err(WorkerError::NoActivities);
         }
-        let target = self
-            .target
-            .or_else(|| {
-                std::env::var("TEMPORAL_ADDRESS")
-                    .ok()
-                    .filter(|t| !t.is_empty())
-            })
-            .unwrap_or_else(|| DEFAULT_TARGET.to_owned());
-        let url = parse_target(&target)?;
-        let identity = self.identity.unwrap_or_else(default_identity);
-
-        let connection = Connection::connect(
-            ConnectionOptions::new(url)
-                .identity(identity)
-                .connect_timeout(Duration::from_secs(10))
-                .build(),
-        )
-        .await
-        .map_err(|err| WorkerError::Connect {
-            target: target.clone(),
-            source: Box::new(err),
-        })?;
+        let mut connect = self.connect;
+        connect.target = self.target;
+        connect.namespace = self.namespace;
+        connect.identity = self.identity;
+        let resolved = connect.resolve(default_identity()).map_err(worker_error)?;
+        let target = resolved.target.clone();
+        let namespace = resolved.namespace.clone();
+        let connection = crate::connection::connect(&resolved)
+            .await
+            .map_err(worker_error)?;
 
         let runtime = CoreRuntime::new_assume_tokio(RuntimeOptions::default())
             .map_err(|err| WorkerError::Core(format!("{err:#}")))?;
         let config = WorkerConfig::builder()
-            .namespace(self.namespace.clone())
+            .namespace(namespace.clone())
             .task_queue(task_queue.clone())
             .task_types(WorkerTaskTypes::activity_only())
             .versioning_strategy(WorkerVersioningStrategy::None {
@@ -206,12 +237,12 @@ impl WorkerBuilder {
             .graceful_shutdown_period(self.graceful_shutdown_period)
             .build()
             .map_err(WorkerError::Core)?;
-        let client = Client::from_connection(connection.clone(), &self.namespace)
+        let client = Client::from_connection(connection.clone(), &namespace, self.codec.clone())
             .map_err(|err| WorkerError::Core(err.to_string()))?;
         let core = init_worker(&runtime, config, connection)
             .map_err(|err| WorkerError::Core(format!("{err:#}")))?;
         let validated = core.validate().await;
-        let limits = WorkerLimits::new(&self.namespace, validated.as_ref().ok());
+        let limits = WorkerLimits::new(&namespace, validated.as_ref().ok());
         if let Err(err) = validated {
             let WorkerValidationError::NamespaceDescribeError { source, namespace } = err;
             return Err(match source.code() {
@@ -238,12 +269,13 @@ impl WorkerBuilder {
             core: Arc::new(core),
             _runtime: runtime,
             registry: Arc::new(registry),
-            namespace: self.namespace,
+            namespace,
             task_queue,
             shutdown: ShutdownHandle::new(),
             shutting_down: CancellationToken::new(),
             client,
             limits,
+            codec: self.codec,
         })
     }
 }
@@ -329,7 +361,10 @@ impl Worker {
         let mut fatal = None;
         loop {
             match self.core.poll_activity_task().await {
-                Ok(task) => self.dispatch(task, &running, &tasks),
+                Ok(task) => match self.decode(task).await {
+                    Ok(task) => self.dispatch(task, &running, &tasks),
+                    Err(completion) => self.reply(completion, &tasks),
+                },
                 Err(PollError::ShutDown) => break,
                 Err(err) => {
                     tracing::error!(error = %err, "activity polling failed; shutting down");
@@ -348,6 +383,38 @@ impl Worker {
         }
         tracing::info!(task_queue = %self.task_queue, "worker stopped");
         fatal.map_or(Ok(()), Err)
+    }
+
+    /// Applies the codec to a task's payloads; a task that cannot be decoded fails at once.
+    async fn decode(&self, mut task: ActivityTask) -> Result<ActivityTask, ActivityTaskCompletion> {
+        let Some(codec) = &self.codec else {
+            return Ok(task);
+        };
+        match codec.decode_task(&mut task).await {
+            Ok(()) => Ok(task),
+            Err(err) => {
+                tracing::error!(error = %err, "the payload codec could not decode an activity task");
+                let failure = ActivityError::new(format!(
+                    "the payload codec could not decode the activity's arguments: {err}"
+                ))
+                .with_type("PayloadCodecError")
+                .into_failure();
+                Err(ActivityTaskCompletion {
+                    task_token: task.task_token,
+                    result: Some(ActivityExecutionResult::fail(failure)),
+                })
+            }
+        }
+    }
+
+    /// Sends a completion on a task of its own.
+    fn reply(&self, completion: ActivityTaskCompletion, tasks: &TaskTracker) {
+        let core = self.core.clone();
+        tasks.spawn(async move {
+            if let Err(err) = core.complete_activity_task(completion).await {
+                tracing::error!(error = %err, "could not report an activity result");
+            }
+        });
     }
 
     fn dispatch(&self, task: ActivityTask, running: &Running, tasks: &TaskTracker) {
@@ -414,8 +481,15 @@ impl Worker {
             info,
             heartbeat_details: start.heartbeat_details,
             headers: start.header_fields,
-            heartbeat_sink: limits
-                .guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.clone())),
+            heartbeat_sink: {
+                let sink =
+                    limits.guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.clone()));
+                // With a codec, sizes are checked on what is sent: after encoding.
+                match &self.codec {
+                    Some(codec) => codec.encoding_sink(sink),
+                    None => sink,
+                }
+            },
             worker_shutdown: self.shutting_down.clone(),
             client: Some(self.client.clone()),
             blocking_pool: self.blocking_pool.handle(),
@@ -428,6 +502,7 @@ impl Worker {
         }
         span.in_scope(|| limits.check_input(&start.input));
         let input = ActivityInput::new(start.activity_type, start.input);
+        let codec = self.codec.clone();
         async move {
             let Some(registration) = registration else {
                 return ActivityExecutionResult::fail(not_found.expect("set when unregistered"));
@@ -448,7 +523,12 @@ impl Worker {
                 }
             }
         }
-        .map(move |result| limits.finish(result))
+        .then(move |result| async move {
+            match codec {
+                Some(codec) => limits.finish(codec.encode_result(result).await),
+                None => limits.finish(result),
+            }
+        })
         .instrument(span)
     }
 }
@@ -505,24 +585,18 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
     }
 }
 
-/// Accepts `host:port` (as the CLI and `TEMPORAL_ADDRESS` do) or a full URL.
-pub(crate) fn parse_target(target: &str) -> Result<Url, WorkerError> {
-    let with_scheme = if target.contains("://") {
-        target.to_owned()
-    } else {
-        format!("http://{target}")
-    };
-    let url = Url::parse(&with_scheme).map_err(|err| WorkerError::InvalidTarget {
-        target: target.to_owned(),
-        reason: err.to_string(),
-    })?;
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(WorkerError::InvalidTarget {
-            target: target.to_owned(),
-            reason: "no host".to_owned(),
-        });
+/// Unreachable servers and bad addresses keep their own [`WorkerError`] variants.
+fn worker_error(err: ConnectionError) -> WorkerError {
+    match err {
+        ConnectionError::Unreachable { target, message } => WorkerError::Connect {
+            target,
+            source: message.into(),
+        },
+        ConnectionError::InvalidTarget { target, reason } => {
+            WorkerError::InvalidTarget { target, reason }
+        }
+        other => WorkerError::Connection(other),
     }
-    Ok(url)
 }
 
 fn default_identity() -> String {
@@ -536,24 +610,4 @@ fn default_identity() -> String {
         })
         .unwrap_or_else(|| "localhost".to_owned());
     format!("{}@{host}", std::process::id())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_accept_host_port_and_urls() {
-        assert_eq!(
-            parse_target("localhost:7233").unwrap().as_str(),
-            "http://localhost:7233/"
-        );
-        assert_eq!(
-            parse_target("https://ns.tmprl.cloud:7233")
-                .unwrap()
-                .scheme(),
-            "https"
-        );
-        assert!(parse_target("http://").is_err());
-    }
 }
