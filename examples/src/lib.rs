@@ -1,5 +1,6 @@
 //! Activities served by the example worker.
 
+pub mod encryption;
 pub mod inventory;
 
 use std::path::PathBuf;

@@ -1,0 +1,271 @@
+//! Encryption on the wire: a Python workflow with the Temporal Python sample's AES-GCM codec
+//! (`tests/python/encryption.py`) calls Rust activities served by a worker with
+//! [`EncryptionCodec`]. Arguments, results and failure details arrive decrypted on both sides, and
+//! the history the server stores, read without the codec, holds no plaintext.
+//!
+//! Also: the client wrapper with the codec against the same worker, and heartbeat details that
+//! come back decoded on the next attempt.
+//!
+//! Needs the pinned Python SDK and `cryptography`: `TEMPORAL_PYTHON`, else
+//! `<workspace>/.tools/venv/bin/python` (`make tools` installs them).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use activity_runtime::client::{ActivityOptions, Client};
+use activity_runtime::connection::ConnectOptions;
+use activity_runtime::dev_server::DevServer;
+use activity_runtime::{ActivityContext, ActivityError, Worker, activities, activity};
+use examples::encryption::EncryptionCodec;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+struct Secret {
+    greeting: String,
+    name: String,
+}
+
+#[activity]
+async fn secret_greeting(secret: Secret) -> String {
+    format!("{}, {}!", secret.greeting, secret.name)
+}
+
+#[derive(Serialize)]
+struct FailureDetails {
+    secret: String,
+}
+
+#[activity]
+async fn secret_failure(secret: String) -> Result<(), ActivityError> {
+    Err(ActivityError::new("refused")
+        .with_type("SecretError")
+        .non_retryable()
+        .with_details(&FailureDetails { secret }))
+}
+
+/// Fails its first attempt after a heartbeat; the second attempt returns the details it sees.
+#[activity]
+async fn resumes_from_heartbeat(
+    ctx: ActivityContext,
+    secret: String,
+) -> Result<String, ActivityError> {
+    if let Some(previous) = ctx.heartbeat_details::<String>()? {
+        return Ok(format!("resumed from {previous}"));
+    }
+    ctx.heartbeat(&format!("checkpoint {secret}"))?;
+    // Core sends heartbeats asynchronously (throttled); give it time to reach the server.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    Err(ActivityError::new("first attempt fails"))
+}
+
+async fn start_worker(server: &DevServer, task_queue: &str) -> activity_runtime::ShutdownHandle {
+    let worker = Worker::builder()
+        .target(server.address())
+        .task_queue(task_queue)
+        .codec(EncryptionCodec::sample())
+        .register(activities![
+            secret_greeting,
+            secret_failure,
+            resumes_from_heartbeat
+        ])
+        .build()
+        .await
+        .expect("worker builds");
+    let shutdown = worker.shutdown_handle();
+    tokio::spawn(worker.run());
+    shutdown
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_workflow_and_rust_activities_share_encrypted_payloads() {
+    let server = DevServer::start()
+        .await
+        .expect("a dev server (run `make tools`)");
+    let task_queue = format!("encrypted-{}", std::process::id());
+    let shutdown = start_worker(&server, &task_queue).await;
+
+    let secret = format!("SECRET-{}", std::process::id());
+    let started = Instant::now();
+    let report = run_python(&server, &task_queue, &secret).await;
+    eprintln!(
+        "encrypted Python workflow took {:?}: {report}",
+        started.elapsed()
+    );
+    shutdown.shutdown();
+
+    assert_eq!(
+        report["greeting"],
+        json!(format!("Hello, {secret}!")),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["failure"],
+        json!({"type": "SecretError", "details": [{"secret": secret}]}),
+        "{report:#}"
+    );
+    let payloads = report["history"]["activity_payloads"].as_array().unwrap();
+    // Two inputs, one result, one set of failure details.
+    assert!(payloads.len() >= 4, "{report:#}");
+    for payload in payloads {
+        assert_eq!(payload["encoding"], "binary/encrypted", "{report:#}");
+        assert_eq!(payload["key_id"], "test-key-id", "{report:#}");
+        assert_eq!(payload["secret_in_plain"], false, "{report:#}");
+    }
+    assert_eq!(
+        report["history"]["secret_in_any_event"], false,
+        "{report:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_wrapper_encodes_and_heartbeat_details_come_back_decoded() {
+    let server = DevServer::start()
+        .await
+        .expect("a dev server (run `make tools`)");
+    let task_queue = format!("encrypted-client-{}", std::process::id());
+    let shutdown = start_worker(&server, &task_queue).await;
+    let client = Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(server.address())
+            .codec(EncryptionCodec::sample()),
+    )
+    .await
+    .unwrap();
+    let options = || {
+        ActivityOptions::new(&task_queue)
+            .maximum_attempts(1)
+            .start_to_close_timeout(Duration::from_secs(30))
+    };
+    let greeting: String = client
+        .execute_activity(
+            "secret_greeting",
+            (json!({"greeting": "Hi", "name": "Rust"}),),
+            options(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(greeting, "Hi, Rust!");
+
+    let err = client
+        .execute_activity::<Value>("secret_failure", ("shh",), options())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("refused"), "{err}");
+
+    let resumed: String = client
+        .execute_activity(
+            "resumes_from_heartbeat",
+            ("HB",),
+            ActivityOptions::new(&task_queue)
+                .maximum_attempts(2)
+                .initial_retry_interval(Duration::from_millis(100))
+                .heartbeat_timeout(Duration::from_secs(10))
+                .start_to_close_timeout(Duration::from_secs(30)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resumed, "resumed from checkpoint HB");
+
+    // Without the codec, the caller sees the ciphertext: the result really was encrypted.
+    let plain = Client::connect(server.address(), "default").await.unwrap();
+    let raw = plain
+        .execute_activity_raw(
+            "secret_greeting",
+            vec![
+                EncryptionCodec::sample()
+                    .encrypt(
+                        &activity_runtime::payload::to_payload(
+                            &json!({"greeting": "Yo", "name": "X"}),
+                        )
+                        .unwrap(),
+                    )
+                    .unwrap(),
+            ],
+            options(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(raw[0].metadata["encoding"], b"binary/encrypted");
+    shutdown.shutdown();
+}
+
+/// The Python interpreter with the pinned SDK, or a failure that says how to get it.
+fn python() -> PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fallback = workspace.join(".tools/venv/bin/python");
+    let from_env = std::env::var_os("TEMPORAL_PYTHON")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    if let Some(path) = from_env.iter().find(|p| p.exists()) {
+        return path.clone();
+    }
+    if fallback.exists() {
+        return fallback;
+    }
+    panic!(
+        "the encryption interop test needs Python with temporalio 1.35.0 and cryptography: run \
+         `make tools` in {}",
+        workspace.display(),
+    );
+}
+
+async fn run_python(server: &DevServer, activity_task_queue: &str, secret: &str) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/encryption.py");
+    let mut child = Command::new(python())
+        .arg(&script)
+        .args(["--address", server.address()])
+        .args(["--namespace", server.namespace()])
+        .args(["--activity-task-queue", activity_task_queue])
+        .args([
+            "--workflow-task-queue",
+            &format!("{activity_task_queue}-workflows"),
+        ])
+        .args(["--secret", secret])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("could not start {}: {err}", script.display()));
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let stdout = stdout.join().unwrap();
+    let stderr = stderr.join().unwrap();
+    let status =
+        status.unwrap_or_else(|| panic!("the Python script timed out\n{stdout}\n{stderr}"));
+    assert!(
+        status.success(),
+        "the Python script failed ({status})\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+    );
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    serde_json::from_str(line)
+        .unwrap_or_else(|err| panic!("not JSON ({err}): {line}\n--- stderr ---\n{stderr}"))
+}
