@@ -174,9 +174,11 @@ impl ActivityContext {
     pub(crate) fn cancel(&self, details: CancellationDetails) {
         let cancellation = &self.inner.cancellation;
         let _ = cancellation.details.set(details);
+        // The token first: a blocking activity woken by the flag below must already be seen as
+        // cancelled by `is_cancelled`, which is what the worker checks when it returns.
+        cancellation.token.cancel();
         *cancellation.flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
         cancellation.condvar.notify_all();
-        cancellation.token.cancel();
     }
 }
 
