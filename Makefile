@@ -47,5 +47,5 @@ demo: tools
 	$(TOOLS_ENV) cargo run -p examples --bin demo
 
 test: tools
-	$(TOOLS_ENV) cargo test --workspace --all-targets
+	$(TOOLS_ENV) cargo test --workspace --all-targets --no-fail-fast
 	$(TOOLS_ENV) cargo test --workspace --doc
