@@ -4,7 +4,7 @@
 //! A codec is the official [`PayloadCodec`] trait of `temporalio-common` (the one the official
 //! client's `DataConverter` takes), so one implementation serves the worker
 //! ([`WorkerBuilder::codec`](crate::WorkerBuilder::codec)) and the client wrapper
-//! ([`ClientOptions::codec`](crate::client::ClientOptions::codec)).
+//! ([`ConnectOptions::codec`](crate::connection::ConnectOptions::codec)).
 //!
 //! On the worker, a codec decodes the arguments and the last heartbeat details of every task
 //! before the activity sees them, and encodes results, heartbeat details and the details of
