@@ -137,6 +137,12 @@ impl<'a> ActivityFn<'a> {
         self.sig.asyncness.is_some()
     }
 
+    /// Whether the function runs in a child process (`isolation = "process"`).
+    pub(crate) fn in_process(&self) -> bool {
+        self.isolation
+            .is_some_and(|i| i.kind == crate::attr::IsolationKind::Process)
+    }
+
     /// Whether the function takes the context (in any position; validation checks it is first).
     pub(crate) fn takes_context(&self) -> bool {
         self.params

@@ -22,24 +22,30 @@ pub(crate) struct ActivityArgs {
     pub max_heartbeat_size: Option<Size>,
     /// Serve every activity type no other activity has, with the arguments as `Vec<RawValue>`.
     pub dynamic: darling::util::Flag,
-    /// Where a plain `fn` runs: `"thread"` (the worker's blocking pool, the default).
+    /// Where a plain `fn` runs: `"thread"` (the worker's blocking pool, the default) or
+    /// `"process"` (a child process from the worker's pool).
     pub isolation: Option<Isolation>,
 }
 
-/// `isolation = "thread"`: where a blocking activity runs.
+/// `isolation = "thread"` or `"process"`: where a plain `fn` activity runs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Isolation {
     pub kind: IsolationKind,
+    /// The value's literal, for errors.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum IsolationKind {
     /// On the worker's pool of blocking threads.
     Thread,
+    /// In a child process from the worker's pool.
+    Process,
 }
 
 /// The values `isolation` accepts, for messages.
-const ISOLATIONS: &str = "`\"thread\"` (a plain `fn` on the worker's blocking pool)";
+const ISOLATIONS: &str = "`\"thread\"` (a plain `fn` on the worker's blocking pool) or \
+                          `\"process\"` (a plain `fn` in a child process)";
 
 impl FromMeta for Isolation {
     fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
@@ -50,6 +56,7 @@ impl FromMeta for Isolation {
             }) => {
                 let kind = match value.value().as_str() {
                     "thread" => IsolationKind::Thread,
+                    "process" => IsolationKind::Process,
                     other => {
                         return Err(darling::Error::custom(format!(
                             "unknown isolation `{other}`; expected {ISOLATIONS}"
@@ -57,7 +64,10 @@ impl FromMeta for Isolation {
                         .with_span(&value.span()));
                     }
                 };
-                Ok(Self { kind })
+                Ok(Self {
+                    kind,
+                    span: value.span(),
+                })
             }
             syn::Expr::Group(group) => Self::from_expr(&group.expr),
             other => Err(darling::Error::custom(format!(

@@ -122,6 +122,8 @@ pub(crate) fn execution(model: &ActivityFn<'_>) -> TokenStream {
     let krate = &model.krate;
     if model.is_async() {
         quote!(#krate::Execution::Async)
+    } else if model.in_process() {
+        quote!(#krate::Execution::Process)
     } else {
         quote!(#krate::Execution::Blocking)
     }
@@ -198,6 +200,20 @@ pub(crate) fn run(model: &ActivityFn<'_>, callee: &TokenStream) -> TokenStream {
     };
     if model.is_async() {
         quote!(#krate::__private::Box::pin(async move { #body }))
+    } else if model.in_process() {
+        // A plain function the child process finds again at the same offset in this binary.
+        let ctx = format_ident!("ctx", span = Span::mixed_site());
+        let entry = format_ident!("entry", span = Span::mixed_site());
+        let entry_ctx = context_ident(model).map_or_else(|| quote!(_), |ctx| quote!(#ctx));
+        quote! {
+            fn #entry(
+                #entry_ctx: #krate::ActivityContext,
+                #input: #krate::ActivityInput,
+            ) -> #krate::__private::Result<#krate::ActivityOutput, #krate::ActivityError> {
+                #body
+            }
+            #krate::__private::Executor::of(&#ctx).run_in_process(#entry, #ctx, #input)
+        }
     } else {
         // On the worker's blocking pool, which the context knows.
         let ctx = format_ident!("ctx", span = Span::mixed_site());
@@ -346,6 +362,19 @@ mod snapshots {
             },
         );
         expect_test::expect_file!["../tests/expand/blocking_activity.rs"].assert_eq(&out);
+    }
+
+    #[test]
+    fn process_isolated_activity() {
+        let out = expanded(
+            quote!(isolation = "process"),
+            quote! {
+                fn checksum(ctx: ActivityContext, data: Vec<u8>) -> u32 {
+                    data.iter().map(|&b| u32::from(b)).sum()
+                }
+            },
+        );
+        expect_test::expect_file!["../tests/expand/process_activity.rs"].assert_eq(&out);
     }
 
     #[test]

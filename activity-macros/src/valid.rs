@@ -167,7 +167,17 @@ fn check_isolation(model: &ActivityFn<'_>, errors: &mut Errors) {
             "`isolation = \"thread\"` is for a plain `fn`, which runs on the worker's blocking \
              pool; an `async fn` runs on the async threads: remove `async` or the option",
         )),
-        (IsolationKind::Thread, None) => {}
+        (IsolationKind::Process, Some(asyncness)) => errors.push(Error::new_spanned(
+            asyncness,
+            "`isolation = \"process\"` runs a plain `fn` in a child process: remove `async` \
+             (the child has no async runtime)",
+        )),
+        (IsolationKind::Process, None) if model.method => errors.push(Error::new(
+            isolation.span,
+            "`isolation = \"process\"` takes a free `fn`: a method activity shares its instance, \
+             which lives in the worker's process",
+        )),
+        (IsolationKind::Thread | IsolationKind::Process, None) => {}
     }
 }
 

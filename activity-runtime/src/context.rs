@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::client::Client;
 use crate::executor::PoolHandle;
 use crate::payload::{PayloadConverter, PayloadError, from_payload, to_payload};
+use crate::process::ProcessHandle;
 
 /// The handle an activity gets when its first parameter is `ActivityContext`.
 ///
@@ -32,6 +33,7 @@ struct Inner {
     client: Option<Client>,
     cancellation: Cancellation,
     blocking_pool: PoolHandle,
+    process_pool: Option<ProcessHandle>,
 }
 
 /// Where heartbeat details go: the worker core, or a test environment. It may refuse them (details
@@ -50,6 +52,8 @@ pub(crate) struct ContextParts {
     pub client: Option<Client>,
     /// Where blocking (`fn`) activities run.
     pub blocking_pool: PoolHandle,
+    /// Where process-isolated activities run; `None` runs them on `blocking_pool`.
+    pub process_pool: Option<ProcessHandle>,
 }
 
 impl ActivityContext {
@@ -64,6 +68,7 @@ impl ActivityContext {
                 client: parts.client,
                 cancellation: Cancellation::default(),
                 blocking_pool: parts.blocking_pool,
+                process_pool: parts.process_pool,
             }),
         }
     }
@@ -168,6 +173,21 @@ impl ActivityContext {
     /// The pool blocking activities run on.
     pub(crate) fn blocking_pool(&self) -> &PoolHandle {
         &self.inner.blocking_pool
+    }
+
+    /// The pool process-isolated activities run in, if any.
+    pub(crate) fn process_pool(&self) -> Option<&ProcessHandle> {
+        self.inner.process_pool.as_ref()
+    }
+
+    /// The previous attempt's last heartbeat details, raw.
+    pub(crate) fn previous_heartbeat_details(&self) -> &[Payload] {
+        &self.inner.heartbeat_details
+    }
+
+    /// Records heartbeat details that are already encoded (from a child process).
+    pub(crate) fn heartbeat_payloads(&self, details: Vec<Payload>) -> Result<(), PayloadError> {
+        (self.inner.heartbeat_sink)(details)
     }
 
     /// Marks the activity cancelled. The first cancellation wins.
@@ -435,6 +455,7 @@ mod tests {
             worker_shutdown: CancellationToken::new(),
             client: None,
             blocking_pool: pool.handle(),
+            process_pool: None,
         };
         (ActivityContext::new(parts), beats)
     }

@@ -14,6 +14,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use crate::activity::{ActivityFuture, ActivityOutput};
 use crate::context::ActivityContext;
 use crate::error::ActivityError;
+use crate::process::{Entry, ProcessHandle, ProcessPool};
 use crate::registry::Registry;
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -27,11 +28,43 @@ pub enum Execution {
     Async,
     /// On the worker's pool of blocking threads.
     Blocking,
+    /// In a child process from the worker's pool (`#[activity(isolation = "process")]`).
+    Process,
 }
 
-/// The worker's blocking pool, sized `threads` or else `max_concurrent`, with a warning when the
-/// worker may start more blocking activities than the pool runs at once.
+/// The worker's pools: blocking threads, sized `threads` or else `max_concurrent`, and child
+/// processes, with a warning when the worker may start more blocking or process-isolated
+/// activities than the pools run at once.
 pub(crate) fn worker_pools(
+    registry: &Registry,
+    max_concurrent: usize,
+    threads: Option<usize>,
+    processes: usize,
+    grace: std::time::Duration,
+) -> (BlockingPool, Option<ProcessPool>) {
+    let isolated: Vec<&str> = registry
+        .registrations()
+        .filter(|r| r.execution() == Execution::Process)
+        .map(|r| r.name())
+        .collect();
+    if !isolated.is_empty() && max_concurrent > processes {
+        tracing::warn!(
+            max_concurrent_activities = max_concurrent,
+            process_pool_size = processes,
+            "the worker may run {max_concurrent} activities at once but only {processes} \
+             process-isolated activities ({}): further ones wait for a free child process; raise \
+             `process_pool_size` or lower `max_concurrent_activities`",
+            isolated.join(", "),
+        );
+    }
+    let process_pool = (!isolated.is_empty()).then(|| ProcessPool::new(processes, grace));
+    (
+        blocking_pool(registry, max_concurrent, threads),
+        process_pool,
+    )
+}
+
+fn blocking_pool(
     registry: &Registry,
     max_concurrent: usize,
     threads: Option<usize>,
@@ -169,6 +202,7 @@ impl Shared {
 #[doc(hidden)]
 pub struct Executor {
     blocking: PoolHandle,
+    process: Option<ProcessHandle>,
 }
 
 impl Executor {
@@ -176,6 +210,7 @@ impl Executor {
     pub fn of(ctx: &ActivityContext) -> Self {
         Self {
             blocking: ctx.blocking_pool().clone(),
+            process: ctx.process_pool().cloned(),
         }
     }
 
@@ -188,23 +223,45 @@ impl Executor {
     where
         F: FnOnce() -> Result<ActivityOutput, ActivityError> + Send + 'static,
     {
-        let span = tracing::Span::current();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let submitted = self.blocking.submit(Box::new(move || {
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| span.in_scope(body)));
-            let _ = tx.send(result);
-        }));
-        Box::pin(async move {
-            submitted?;
-            match rx.await {
-                Ok(Ok(result)) => result,
-                Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                Err(_) => Err(ActivityError::new(
-                    "the blocking activity was not run: its thread pool shut down",
-                )),
-            }
-        })
+        submit_to(&self.blocking, body)
     }
+
+    /// Runs a process-isolated activity: `entry` in a child process from the worker's pool. In
+    /// an `ActivityEnvironment` (no process pool) it runs on the environment's blocking pool.
+    pub fn run_in_process(
+        self,
+        entry: Entry,
+        ctx: ActivityContext,
+        input: crate::ActivityInput,
+    ) -> ActivityFuture {
+        match self.process {
+            Some(process) => process.run(entry, ctx, input),
+            None => submit_to(&self.blocking, move || entry(ctx, input)),
+        }
+    }
+}
+
+/// Queues `body` on `pool`; its result (or panic) comes back in the returned future.
+pub(crate) fn submit_to<F>(pool: &PoolHandle, body: F) -> ActivityFuture
+where
+    F: FnOnce() -> Result<ActivityOutput, ActivityError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let submitted = pool.submit(Box::new(move || {
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| span.in_scope(body)));
+        let _ = tx.send(result);
+    }));
+    Box::pin(async move {
+        submitted?;
+        match rx.await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => Err(ActivityError::new(
+                "the blocking activity was not run: its thread pool shut down",
+            )),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ mod context;
 pub mod dev_server;
 mod error;
 mod executor;
+pub mod process;
 pub mod limits;
 pub mod payload;
 mod raw;

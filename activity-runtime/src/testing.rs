@@ -142,6 +142,7 @@ impl ActivityEnvironment {
             worker_shutdown: self.worker_shutdown.clone(),
             client: None,
             blocking_pool: self.blocking_pool.handle(),
+            process_pool: None,
         });
         *lock(&self.shared.running) = Some(ctx.clone());
         if let Some(details) = lock(&self.shared.pending_cancel).take() {

@@ -32,6 +32,7 @@ use crate::context::{
 use crate::error::{ActivityError, Outcome, WorkerError};
 use crate::executor::{self, BlockingPool};
 use crate::limits::WorkerLimits;
+use crate::process::ProcessPool;
 use crate::registry::{Activities, Registry};
 
 /// The server address used when neither `.target(...)` nor `TEMPORAL_ADDRESS` is set.
@@ -72,6 +73,8 @@ pub struct Worker {
     limits: Arc<WorkerLimits>,
     /// Where blocking activities run; its threads exit when the worker is dropped.
     blocking_pool: BlockingPool,
+    /// Where process-isolated activities run; its children are killed when the worker is dropped.
+    process_pool: Option<ProcessPool>,
     /// Encodes and decodes payloads at the boundary with the server, if set.
     codec: Option<SharedCodec>,
 }
@@ -90,6 +93,8 @@ pub struct WorkerBuilder {
     max_concurrent_activities: usize,
     graceful_shutdown_period: Duration,
     blocking_threads: Option<usize>,
+    process_pool_size: usize,
+    process_grace_period: Duration,
     codec: Option<SharedCodec>,
 }
 
@@ -105,6 +110,8 @@ impl Default for WorkerBuilder {
             max_concurrent_activities: 100,
             graceful_shutdown_period: Duration::ZERO,
             blocking_threads: None,
+            process_pool_size: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            process_grace_period: Duration::from_secs(5),
             codec: None,
         }
     }
@@ -195,6 +202,21 @@ impl WorkerBuilder {
         self
     }
 
+    /// How many child processes run process-isolated activities (`#[activity(isolation =
+    /// "process")]`) at once (default: the number of CPUs). Children start on demand, serve one
+    /// attempt at a time, and are killed when the worker stops; one that dies is replaced.
+    pub fn process_pool_size(mut self, size: usize) -> Self {
+        self.process_pool_size = size.max(1);
+        self
+    }
+
+    /// How long a process-isolated activity has to return after its child is told of a
+    /// cancellation before the child is killed (default 5 s).
+    pub fn process_grace_period(mut self, period: Duration) -> Self {
+        self.process_grace_period = period;
+        self
+    }
+
     /// How long running activities may go on after shutdown begins before they are cancelled
     /// with reason [`crate::CancellationReason::WorkerShutdown`] (default: cancelled at once).
     pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
@@ -259,13 +281,16 @@ impl WorkerBuilder {
             });
         }
 
-        let blocking_pool = executor::worker_pools(
+        let (blocking_pool, process_pool) = executor::worker_pools(
             &registry,
             self.max_concurrent_activities,
             self.blocking_threads,
+            self.process_pool_size,
+            self.process_grace_period,
         );
         Ok(Worker {
             blocking_pool,
+            process_pool,
             core: Arc::new(core),
             _runtime: runtime,
             registry: Arc::new(registry),
@@ -493,6 +518,7 @@ impl Worker {
             worker_shutdown: self.shutting_down.clone(),
             client: Some(self.client.clone()),
             blocking_pool: self.blocking_pool.handle(),
+            process_pool: self.process_pool.as_ref().map(ProcessPool::handle),
         });
         if registration.is_some() {
             running
