@@ -159,9 +159,13 @@ impl PoolHandle {
             state.spawned += 1;
             let name = format!("{}-{}", self.shared.name, state.spawned);
             let shared = self.shared.clone();
-            let spawned = std::thread::Builder::new()
-                .name(name)
-                .spawn(move || shared.serve());
+            // Like tokio's own blocking threads, pool threads are inside the runtime, so
+            // `Handle::current()`, `block_on` and spawning work in blocking activities.
+            let runtime = tokio::runtime::Handle::try_current().ok();
+            let spawned = std::thread::Builder::new().name(name).spawn(move || {
+                let _runtime = runtime.as_ref().map(tokio::runtime::Handle::enter);
+                shared.serve()
+            });
             if let Err(err) = spawned {
                 state.threads -= 1;
                 tracing::error!(error = %err, "could not start a blocking-pool thread");
