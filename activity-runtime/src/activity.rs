@@ -94,9 +94,12 @@ pub struct ActivityInput {
 }
 
 impl ActivityInput {
-    pub(crate) fn new(activity_type: String, payloads: Vec<Payload>) -> Self {
+    /// The arguments `payloads` of an attempt of `activity_type`, as the worker hands them to
+    /// [`Activity::invoke`]. Workers build these; build one yourself to call `invoke` directly,
+    /// as the dispatch benchmarks do.
+    pub fn new(activity_type: impl Into<String>, payloads: Vec<Payload>) -> Self {
         Self {
-            activity_type,
+            activity_type: activity_type.into(),
             payloads,
         }
     }

@@ -1,0 +1,81 @@
+//! The load generator: standalone activities started and awaited through the official client.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use futures::{StreamExt as _, TryStreamExt as _};
+use temporalio_client::{
+    ActivityStartOptions, Client, ClientOptions, Connection, ConnectionOptions, Url,
+};
+use temporalio_common::data_converters::RawValue;
+use temporalio_common::protos::temporal::api::common::v1::Payload;
+use temporalio_common::{ActivityCloseTimeouts, RetryPolicy, UntypedActivity};
+
+/// The activity type every worker serves.
+pub const ACTIVITY: &str = "noop";
+
+/// The official client, on the dev server's default namespace.
+pub async fn connect(address: &str) -> anyhow::Result<Client> {
+    let url = Url::from_str(&format!("http://{address}"))?;
+    let connection = Connection::connect(ConnectionOptions::new(url).build()).await?;
+    Ok(Client::new(
+        connection,
+        ClientOptions::new("default").build(),
+    )?)
+}
+
+/// Runs `count` activities on `task_queue`, at most `concurrency` at a time, checks that each
+/// returned its own input, and returns how long they took.
+pub async fn run(
+    client: &Client,
+    task_queue: &str,
+    count: usize,
+    concurrency: usize,
+    phase: &str,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    futures::stream::iter(0..count)
+        .map(|i| one(client, task_queue, format!("{task_queue}-{phase}-{i}")))
+        .buffer_unordered(concurrency)
+        .try_collect::<()>()
+        .await?;
+    Ok(started.elapsed())
+}
+
+async fn one(client: &Client, task_queue: &str, id: String) -> anyhow::Result<()> {
+    let input = json_payload(&id);
+    let options = ActivityStartOptions::new(
+        task_queue,
+        id.clone(),
+        ActivityCloseTimeouts::StartToClose(Duration::from_secs(30)),
+    )
+    // One attempt: a failure shows up here instead of as a silent retry.
+    .retry_policy(RetryPolicy::builder().maximum_attempts(1).build())
+    .build();
+    let handle = client
+        .start_activity(
+            UntypedActivity::new(ACTIVITY),
+            RawValue::new(vec![input.clone()]),
+            options,
+        )
+        .await
+        .with_context(|| format!("starting {id}"))?;
+    let output = handle
+        .result()
+        .await
+        .with_context(|| format!("waiting for {id}"))?;
+    match output.payloads.as_slice() {
+        [payload] if payload.data == input.data => Ok(()),
+        other => bail!("{id} returned {other:?}, not its input"),
+    }
+}
+
+fn json_payload(text: &str) -> Payload {
+    Payload {
+        metadata: HashMap::from([("encoding".to_owned(), b"json/plain".to_vec())]),
+        data: serde_json::to_vec(text).expect("a string encodes"),
+        external_payloads: Vec::new(),
+    }
+}

@@ -1,0 +1,130 @@
+//! End to end: the same no-op activity served in turn by this runtime's worker, the official Rust
+//! SDK's worker and the Python SDK's worker, each in its own process, under one load generator.
+//!
+//! `make bench` (or `cargo bench -p activity-runtime --bench end_to_end`) starts a dev server and,
+//! for each round and each worker, starts the worker, warms it up, then runs `BENCH_ACTIVITIES`
+//! standalone activities `noop(String) -> String` at `BENCH_CONCURRENCY` from a Rust load
+//! generator on the official client (this process). Between the start and the end of the measured
+//! load it reads the worker process's user + system CPU time (`/proc/<pid>/stat`); at the end, its
+//! peak RSS (`VmHWM`). Every result is checked against its input. It prints the medians over
+//! `BENCH_ROUNDS` rounds as ratios to the official Rust worker and writes
+//! `benches/results/end_to_end.md` and `end_to_end.svg`.
+//!
+//! Under `cargo test` (no `--bench` argument) it runs a small load through all three workers, checks
+//! every result, and writes nothing.
+//!
+//! The worker processes are this same binary, re-executed with `BENCH_ROLE=ours|official`, and
+//! `python_worker.py` under `TEMPORAL_PYTHON`.
+
+mod load;
+mod report;
+mod workers;
+
+use std::time::Duration;
+
+use activity_runtime::dev_server::DevServer;
+
+use crate::report::{Measurement, Settings};
+use crate::workers::WorkerKind;
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    match std::env::var("BENCH_ROLE").ok().as_deref() {
+        Some(role) => runtime.block_on(workers::serve(role)),
+        None => {
+            let measuring = std::env::args().any(|arg| arg == "--bench");
+            runtime.block_on(orchestrate(measuring))
+        }
+    }
+}
+
+async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
+    let settings = if measuring {
+        Settings {
+            activities: env_number("BENCH_ACTIVITIES", 2000),
+            concurrency: env_number("BENCH_CONCURRENCY", 100),
+            warmup: env_number("BENCH_WARMUP", 200),
+            rounds: env_number("BENCH_ROUNDS", 3),
+        }
+    } else {
+        Settings {
+            activities: 40,
+            concurrency: 10,
+            warmup: 10,
+            rounds: 1,
+        }
+    };
+    let load_before = report::load_average();
+    let server = DevServer::start().await?;
+    let client = load::connect(server.address()).await?;
+    println!(
+        "dev server at {}; {} activities at concurrency {} per worker, {} round(s)",
+        server.address(),
+        settings.activities,
+        settings.concurrency,
+        settings.rounds
+    );
+
+    let mut measurements = Vec::new();
+    for round in 0..settings.rounds {
+        // Rotate the order so no worker always runs first or last.
+        let mut kinds = WorkerKind::ALL;
+        kinds.rotate_left(round % WorkerKind::ALL.len());
+        for kind in kinds {
+            let task_queue = format!("bench-{}-{round}", kind.label());
+            let worker = workers::start(kind, server.address(), &task_queue).await?;
+            load::run(
+                &client,
+                &task_queue,
+                settings.warmup,
+                settings.concurrency,
+                "warmup",
+            )
+            .await?;
+            let cpu_before = worker.cpu_time()?;
+            let elapsed = load::run(
+                &client,
+                &task_queue,
+                settings.activities,
+                settings.concurrency,
+                "measured",
+            )
+            .await?;
+            let cpu = worker.cpu_time()? - cpu_before;
+            let peak_rss = worker.peak_rss()?;
+            worker.stop();
+            let measurement = Measurement {
+                kind,
+                throughput: settings.activities as f64 / elapsed.as_secs_f64(),
+                cpu_per_activity: cpu / settings.activities as u32,
+                peak_rss,
+            };
+            println!("round {}: {measurement}", round + 1);
+            measurements.push(measurement);
+        }
+    }
+    drop(server);
+
+    let report = report::Report::new(settings, measurements, load_before);
+    println!("\n{}", report.markdown());
+    if measuring {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("end_to_end.md"), report.markdown())?;
+        report.chart(&dir.join("end_to_end.svg"))?;
+        println!("written to {}", dir.display());
+    }
+    Ok(())
+}
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    match std::env::var(name) {
+        Ok(value) => value
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={value} is not a number")),
+        Err(_) => default,
+    }
+}
+
+/// How long a worker may take to say it is ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);

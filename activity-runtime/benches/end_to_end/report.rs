@@ -1,0 +1,267 @@
+//! Medians over rounds, ratios to the official Rust worker, the markdown table and the chart.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use plotters::prelude::*;
+
+use crate::workers::WorkerKind;
+
+/// How much load each worker gets.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub activities: usize,
+    pub concurrency: usize,
+    pub warmup: usize,
+    pub rounds: usize,
+}
+
+/// One worker, one round.
+#[derive(Debug, Clone, Copy)]
+pub struct Measurement {
+    pub kind: WorkerKind,
+    /// Activities completed per second of the measured load.
+    pub throughput: f64,
+    /// The worker process's user + system CPU time per measured activity.
+    pub cpu_per_activity: Duration,
+    /// The worker process's peak resident set size, in bytes.
+    pub peak_rss: u64,
+}
+
+impl fmt::Display for Measurement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:<9} {:>7.1} activities/s, {:>6.0} µs CPU per activity, peak RSS {:>6.1} MB",
+            self.kind.label(),
+            self.throughput,
+            micros(self.cpu_per_activity),
+            megabytes(self.peak_rss)
+        )
+    }
+}
+
+/// The medians of every worker over the rounds.
+pub struct Report {
+    settings: Settings,
+    medians: Vec<Measurement>,
+    load_before: String,
+    load_after: String,
+}
+
+impl Report {
+    pub fn new(settings: Settings, measurements: Vec<Measurement>, load_before: String) -> Self {
+        let medians = WorkerKind::ALL
+            .iter()
+            .map(|&kind| {
+                let rounds: Vec<&Measurement> =
+                    measurements.iter().filter(|m| m.kind == kind).collect();
+                Measurement {
+                    kind,
+                    throughput: median(rounds.iter().map(|m| m.throughput)),
+                    cpu_per_activity: Duration::from_secs_f64(median(
+                        rounds.iter().map(|m| m.cpu_per_activity.as_secs_f64()),
+                    )),
+                    peak_rss: median(rounds.iter().map(|m| m.peak_rss as f64)) as u64,
+                }
+            })
+            .collect();
+        Self {
+            settings,
+            medians,
+            load_before,
+            load_after: load_average(),
+        }
+    }
+
+    fn of(&self, kind: WorkerKind) -> &Measurement {
+        self.medians
+            .iter()
+            .find(|m| m.kind == kind)
+            .expect("every kind measured")
+    }
+
+    /// Throughput, CPU per activity and peak RSS of `kind`, each divided by the official worker's.
+    fn ratios(&self, kind: WorkerKind) -> [f64; 3] {
+        let reference = self.of(WorkerKind::Official);
+        let m = self.of(kind);
+        [
+            m.throughput / reference.throughput,
+            m.cpu_per_activity.as_secs_f64() / reference.cpu_per_activity.as_secs_f64(),
+            m.peak_rss as f64 / reference.peak_rss as f64,
+        ]
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = String::from(
+            "| worker | throughput (activities/s) | CPU per activity (user+sys) | peak RSS | \
+             throughput × official | CPU × official | RSS × official |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        for kind in WorkerKind::ALL {
+            let m = self.of(kind);
+            let [throughput, cpu, rss] = self.ratios(kind);
+            out.push_str(&format!(
+                "| {} | {:.0} | {:.0} µs | {:.1} MB | {throughput:.2}× | {cpu:.2}× | {rss:.2}× |\n",
+                kind.title(),
+                m.throughput,
+                micros(m.cpu_per_activity),
+                megabytes(m.peak_rss),
+            ));
+        }
+        let [throughput, cpu, rss] = self.ratios(WorkerKind::Ours);
+        let mark = |ok: bool| if ok { "met" } else { "NOT met" };
+        out.push_str(&format!(
+            "\nTargets for activity-runtime: CPU per activity ≤ 0.75× official ({:.2}×, {}), \
+             peak RSS ≤ 1.0× ({:.2}×, {}), throughput ≥ 1.0× ({:.2}×, {}).\n",
+            cpu,
+            mark(cpu <= 0.75),
+            rss,
+            mark(rss <= 1.0),
+            throughput,
+            mark(throughput >= 1.0),
+        ));
+        out.push_str(&format!(
+            "\nMedians of {} round(s); each round, each worker (own process, default settings) \
+             served {} warm-up then {} measured standalone activities `noop(String) -> String` at \
+             concurrency {} from one Rust load generator on the official client, against \
+             `temporal server start-dev` (in memory) on the same machine. CPU is the worker \
+             process's user+sys time over the measured load (`/proc/<pid>/stat`); peak RSS is its \
+             `VmHWM`. Machine: {}; load average {} before, {} after. \
+             Command: `make bench`.\n",
+            self.settings.rounds,
+            self.settings.warmup,
+            self.settings.activities,
+            self.settings.concurrency,
+            machine(),
+            self.load_before,
+            self.load_after,
+        ));
+        out
+    }
+
+    /// A grouped bar chart of the three ratios per worker, with the official worker at 1.0.
+    pub fn chart(&self, path: &Path) -> anyhow::Result<()> {
+        const METRICS: [&str; 3] = [
+            "throughput (higher is better)",
+            "CPU per activity (lower is better)",
+            "peak RSS (lower is better)",
+        ];
+        const COLOURS: [RGBColor; 3] = [
+            RGBColor(0x88, 0x88, 0x88),
+            RGBColor(0xd3, 0x5f, 0x2d),
+            RGBColor(0x30, 0x6e, 0xb5),
+        ];
+        let ratios: Vec<[f64; 3]> = WorkerKind::ALL.iter().map(|&k| self.ratios(k)).collect();
+        let top = ratios
+            .iter()
+            .flatten()
+            .fold(1.0_f64, |a, &b| a.max(b))
+            .mul_add(1.15, 0.0);
+
+        let root = SVGBackend::new(path, (900, 480)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Worker cost relative to the official Rust SDK (= 1.0)",
+                ("sans-serif", 22),
+            )
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..3.0, 0.0..top)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(3)
+            .x_label_formatter(&|x: &f64| {
+                METRICS
+                    .get(x.floor() as usize)
+                    .map_or(String::new(), |m| (*m).to_owned())
+            })
+            .y_desc("ratio to official")
+            .draw()?;
+        let width = 0.8 / WorkerKind::ALL.len() as f64;
+        for (k, kind) in WorkerKind::ALL.iter().enumerate() {
+            let colour = COLOURS[k];
+            chart
+                .draw_series((0..METRICS.len()).map(|metric| {
+                    let x0 = metric as f64 + 0.1 + k as f64 * width;
+                    Rectangle::new(
+                        [(x0, 0.0), (x0 + width * 0.9, ratios[k][metric])],
+                        colour.filled(),
+                    )
+                }))?
+                .label(kind.title())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
+            chart.draw_series((0..METRICS.len()).map(|metric| {
+                let x = metric as f64 + 0.1 + (k as f64 + 0.45) * width;
+                Text::new(
+                    format!("{:.2}", ratios[k][metric]),
+                    (x - 0.04, ratios[k][metric] + top * 0.03),
+                    ("sans-serif", 13),
+                )
+            }))?;
+        }
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 1.0), (3.0, 1.0)],
+            BLACK.stroke_width(1),
+        )))?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    }
+}
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn megabytes(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+/// The 1-minute load average now.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+/// Cores, CPU model and memory of this machine.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("unknown CPU", |(_, m)| m.trim());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_gib = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
+    format!("{cores} cores ({model}), {memory_gib:.0} GiB")
+}

@@ -1,0 +1,216 @@
+//! The three workers under test, each a process of its own, and what is read off them.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+
+use crate::load::ACTIVITY;
+
+/// Which worker serves the activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerKind {
+    /// The official Rust SDK, `temporalio-sdk` 1.1.1: the reference every ratio is taken to.
+    Official,
+    /// This runtime: `#[activity]` on a plain function.
+    Ours,
+    /// The Python SDK, `temporalio` 1.35.0.
+    Python,
+}
+
+impl WorkerKind {
+    pub const ALL: [WorkerKind; 3] = [WorkerKind::Official, WorkerKind::Ours, WorkerKind::Python];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            WorkerKind::Official => "official",
+            WorkerKind::Ours => "ours",
+            WorkerKind::Python => "python",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            WorkerKind::Official => "official Rust SDK (temporalio-sdk 1.1.1)",
+            WorkerKind::Ours => "activity-runtime (this project)",
+            WorkerKind::Python => "Python SDK (temporalio 1.35.0)",
+        }
+    }
+}
+
+/// A started worker process.
+pub struct WorkerProcess {
+    child: Child,
+}
+
+/// Starts `kind` serving `noop` on `task_queue` and waits until it says `READY`.
+pub async fn start(
+    kind: WorkerKind,
+    address: &str,
+    task_queue: &str,
+) -> anyhow::Result<WorkerProcess> {
+    let mut command = match kind {
+        WorkerKind::Official | WorkerKind::Ours => {
+            let mut command = Command::new(std::env::current_exe()?);
+            command.env("BENCH_ROLE", kind.label());
+            command
+        }
+        WorkerKind::Python => {
+            let python = std::env::var("TEMPORAL_PYTHON").unwrap_or_else(|_| "python3".into());
+            let mut command = Command::new(python);
+            command.arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/benches/end_to_end/python_worker.py"
+            ));
+            command
+        }
+    };
+    let mut child = command
+        .env("BENCH_ADDRESS", address)
+        .env("BENCH_TASK_QUEUE", task_queue)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting the {} worker", kind.label()))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let ready = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = lines.any(|line| line.is_ok_and(|l| l.trim() == "READY"));
+        // Keep draining, so the worker never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        ready
+    });
+    match tokio::time::timeout(crate::READY_TIMEOUT, ready).await {
+        Ok(Ok(true)) => Ok(WorkerProcess { child }),
+        _ => {
+            let _ = child.kill();
+            let status = child.wait()?;
+            bail!("the {} worker never said READY ({status})", kind.label())
+        }
+    }
+}
+
+impl WorkerProcess {
+    /// User + system CPU time the process has used so far, all its threads together.
+    pub fn cpu_time(&self) -> anyhow::Result<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // Fields after the command name (which may hold spaces) start at field 3, `state`.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .context("a /proc stat line")?
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks = |field: usize| -> anyhow::Result<u64> { Ok(fields[field - 3].parse()?) };
+        let total = ticks(14)? + ticks(15)?;
+        Ok(Duration::from_secs_f64(
+            total as f64 / clock_ticks_per_second(),
+        ))
+    }
+
+    /// The process's peak resident set size so far, in bytes (`VmHWM`).
+    pub fn peak_rss(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .context("VmHWM in /proc status")?;
+        let kib: u64 = line
+            .trim_start_matches("VmHWM:")
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()?;
+        Ok(kib * 1024)
+    }
+
+    /// Kills the worker; everything worth reading has been read.
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .and_then(|text| f64::from_str(text.trim()).ok())
+        .unwrap_or(100.0)
+}
+
+/// Runs as the worker process `role` (`BENCH_ROLE`): serves `noop` until killed.
+pub async fn serve(role: &str) -> anyhow::Result<()> {
+    let address = std::env::var("BENCH_ADDRESS")?;
+    let task_queue = std::env::var("BENCH_TASK_QUEUE")?;
+    match role {
+        "ours" => ours::serve(&address, &task_queue).await,
+        "official" => official::serve(&address, &task_queue).await,
+        other => bail!("unknown BENCH_ROLE {other}"),
+    }
+}
+
+fn say_ready() {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "READY");
+    let _ = stdout.flush();
+}
+
+/// This runtime's worker, as the README shows it.
+mod ours {
+    use activity_runtime::{Worker, activities, activity};
+
+    #[activity]
+    async fn noop(text: String) -> String {
+        text
+    }
+
+    pub async fn serve(address: &str, task_queue: &str) -> anyhow::Result<()> {
+        assert_eq!(<noop as activity_runtime::Activity>::NAME, super::ACTIVITY);
+        let worker = Worker::builder()
+            .target(address)
+            .task_queue(task_queue)
+            .register(activities![noop])
+            .build()
+            .await?;
+        super::say_ready();
+        worker.run().await?;
+        Ok(())
+    }
+}
+
+/// The official Rust SDK's worker, as its crate documentation shows it.
+// `#[activities]` emits an associated constant per activity that warns when never read.
+#[allow(dead_code)]
+mod official {
+    use temporalio_macros::activities;
+    use temporalio_sdk::activities::{ActivityContext, ActivityError};
+    use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+
+    pub struct BenchActivities;
+
+    #[activities]
+    impl BenchActivities {
+        #[activity(name = "noop")]
+        pub async fn noop(_ctx: ActivityContext, text: String) -> Result<String, ActivityError> {
+            Ok(text)
+        }
+    }
+
+    pub async fn serve(address: &str, task_queue: &str) -> anyhow::Result<()> {
+        let runtime = Runtime::from_current_tokio(Default::default())?;
+        let client = crate::load::connect(address).await?;
+        let options = WorkerOptions::new(task_queue)
+            .register_activities(BenchActivities)
+            .build();
+        let mut worker = Worker::new(&runtime, client, options)?;
+        super::say_ready();
+        worker.run().await?;
+        Ok(())
+    }
+}
