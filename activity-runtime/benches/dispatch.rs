@@ -108,8 +108,7 @@ struct Case {
 fn generated<A: Activity>(ctx: &ActivityContext, input: ActivityInput) -> Payload {
     ready(A::invoke(ctx.clone(), input))
         .expect("the activity succeeds")
-        .payload()
-        .clone()
+        .into_payload()
 }
 
 fn official_context() -> SerializationContextData {

@@ -212,6 +212,11 @@ impl ActivityOutput {
     pub fn payload(&self) -> &Payload {
         &self.payload
     }
+
+    /// The encoded payload, by value.
+    pub fn into_payload(self) -> Payload {
+        self.payload
+    }
 }
 
 /// How generated code turns what an activity function returned into its encoded result.

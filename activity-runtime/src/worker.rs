@@ -159,6 +159,13 @@ impl WorkerBuilder {
         self
     }
 
+    /// Gzip-compress the worker's gRPC messages. Off by default: see
+    /// [`ConnectOptions::gzip_compression`](crate::connection::ConnectOptions::gzip_compression).
+    pub fn gzip_compression(mut self, enabled: bool) -> Self {
+        self.connect = self.connect.gzip_compression(enabled);
+        self
+    }
+
     /// The task queue to poll. Required.
     pub fn task_queue(mut self, task_queue: impl Into<String>) -> Self {
         self.task_queue = Some(task_queue.into());

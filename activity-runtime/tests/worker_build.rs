@@ -113,3 +113,34 @@ async fn a_malformed_address_is_refused() {
         .unwrap();
     assert!(matches!(err, WorkerError::InvalidTarget { .. }), "{err:?}");
 }
+
+/// Compression is off by default (see `ConnectOptions::gzip_compression`); a worker and a client
+/// that turn it on still talk to the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzip_compression_can_be_turned_on() {
+    use activity_runtime::client::Client;
+    use activity_runtime::connection::ConnectOptions;
+
+    let worker = common::start_worker_with("gzip", activities![greet], |builder| {
+        builder.gzip_compression(true)
+    })
+    .await;
+    let client = Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(common::server().await.address())
+            .gzip_compression(true),
+    )
+    .await
+    .unwrap();
+    let greeting: String = client
+        .execute_activity(
+            "greet",
+            ("compressed".to_owned(),),
+            common::one_attempt(&worker.task_queue),
+        )
+        .await
+        .unwrap();
+    assert_eq!(greeting, "Hello, compressed!");
+    worker.stop().await;
+}

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use futures::{StreamExt as _, TryStreamExt as _};
 use temporalio_client::{
-    ActivityStartOptions, Client, ClientOptions, Connection, ConnectionOptions, Url,
+    ActivityStartOptions, Client, ClientOptions, Connection, ConnectionOptions, GrpcCompression,
+    Url,
 };
 use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
@@ -16,10 +17,18 @@ use temporalio_common::{ActivityCloseTimeouts, RetryPolicy, UntypedActivity};
 /// The activity type every worker serves.
 pub const ACTIVITY: &str = "noop";
 
-/// The official client, on the dev server's default namespace.
+/// The official client, on the dev server's default namespace, with its default settings.
 pub async fn connect(address: &str) -> anyhow::Result<Client> {
+    connect_with(address, GrpcCompression::default()).await
+}
+
+/// The official client with the given gRPC compression.
+pub async fn connect_with(address: &str, compression: GrpcCompression) -> anyhow::Result<Client> {
     let url = Url::from_str(&format!("http://{address}"))?;
-    let connection = Connection::connect(ConnectionOptions::new(url).build()).await?;
+    let options = ConnectionOptions::new(url)
+        .grpc_compression(compression)
+        .build();
+    let connection = Connection::connect(options).await?;
     Ok(Client::new(
         connection,
         ClientOptions::new("default").build(),

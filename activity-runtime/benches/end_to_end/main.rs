@@ -1,5 +1,6 @@
 //! End to end: the same no-op activity served in turn by this runtime's worker, the official Rust
-//! SDK's worker and the Python SDK's worker, each in its own process, under one load generator.
+//! SDK's worker (as configured by default, and with gzip off as this runtime has it) and the Python
+//! SDK's worker, each in its own process, under one load generator.
 //!
 //! `make bench` (or `cargo bench -p activity-runtime --bench end_to_end`) starts a dev server and,
 //! for each round and each worker, starts the worker, warms it up, then runs `BENCH_ACTIVITIES`
@@ -10,10 +11,11 @@
 //! `BENCH_ROUNDS` rounds as ratios to the official Rust worker and writes
 //! `benches/results/end_to_end.md` and `end_to_end.svg`.
 //!
-//! Under `cargo test` (no `--bench` argument) it runs a small load through all three workers, checks
+//! Under `cargo test` (no `--bench` argument) it runs a small load through every worker, checks
 //! every result, and writes nothing.
 //!
-//! The worker processes are this same binary, re-executed with `BENCH_ROLE=ours|official`, and
+//! The worker processes are this same binary, re-executed with
+//! `BENCH_ROLE=ours|official|official-nogzip`, and
 //! `python_worker.py` under `TEMPORAL_PYTHON`.
 
 mod load;
@@ -44,7 +46,8 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
             activities: env_number("BENCH_ACTIVITIES", 2000),
             concurrency: env_number("BENCH_CONCURRENCY", 100),
             warmup: env_number("BENCH_WARMUP", 200),
-            rounds: env_number("BENCH_ROUNDS", 3),
+            // One round per worker: with the order rotated, each worker runs once in each slot.
+            rounds: env_number("BENCH_ROUNDS", WorkerKind::ALL.len()),
         }
     } else {
         Settings {
@@ -64,6 +67,20 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
         settings.concurrency,
         settings.rounds
     );
+
+    // The dev server gets faster over its first few thousand activities; let that happen before
+    // anything is measured.
+    let warmup_queue = "bench-server-warmup";
+    let worker = workers::start(WorkerKind::Official, server.address(), warmup_queue).await?;
+    load::run(
+        &client,
+        warmup_queue,
+        settings.warmup * 5,
+        settings.concurrency,
+        "server-warmup",
+    )
+    .await?;
+    worker.stop();
 
     let mut measurements = Vec::new();
     for round in 0..settings.rounds {

@@ -123,14 +123,16 @@ impl Report {
             mark(throughput >= 1.0),
         ));
         out.push_str(&format!(
-            "\nMedians of {} round(s); each round, each worker (own process, default settings) \
+            "\nMedians of {} round(s), after {} activities to warm the server up; each round, in \
+             rotated order, each worker (own process, default settings but where its row says otherwise) \
              served {} warm-up then {} measured standalone activities `noop(String) -> String` at \
-             concurrency {} from one Rust load generator on the official client, against \
+             concurrency {} from one Rust load generator on the official client (default settings), against \
              `temporal server start-dev` (in memory) on the same machine. CPU is the worker \
              process's user+sys time over the measured load (`/proc/<pid>/stat`); peak RSS is its \
              `VmHWM`. Machine: {}; load average {} before, {} after. \
              Command: `make bench`.\n",
             self.settings.rounds,
+            self.settings.warmup * 5,
             self.settings.warmup,
             self.settings.activities,
             self.settings.concurrency,
@@ -148,8 +150,9 @@ impl Report {
             "CPU per activity (lower is better)",
             "peak RSS (lower is better)",
         ];
-        const COLOURS: [RGBColor; 3] = [
+        const COLOURS: [RGBColor; 4] = [
             RGBColor(0x88, 0x88, 0x88),
+            RGBColor(0xbb, 0xbb, 0xbb),
             RGBColor(0xd3, 0x5f, 0x2d),
             RGBColor(0x30, 0x6e, 0xb5),
         ];

@@ -1,4 +1,4 @@
-//! The three workers under test, each a process of its own, and what is read off them.
+//! The workers under test, each a process of its own, and what is read off them.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -6,14 +6,19 @@ use std::str::FromStr as _;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use temporalio_client::GrpcCompression;
 
 use crate::load::ACTIVITY;
 
 /// Which worker serves the activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkerKind {
-    /// The official Rust SDK, `temporalio-sdk` 1.1.1: the reference every ratio is taken to.
+    /// The official Rust SDK, `temporalio-sdk` 1.1.1, as configured by default: the reference
+    /// every ratio is taken to.
     Official,
+    /// The official Rust SDK with gRPC gzip compression turned off, as this runtime has it by
+    /// default: shows what is left once the two differ only in the layer above core.
+    OfficialNoGzip,
     /// This runtime: `#[activity]` on a plain function.
     Ours,
     /// The Python SDK, `temporalio` 1.35.0.
@@ -21,11 +26,17 @@ pub enum WorkerKind {
 }
 
 impl WorkerKind {
-    pub const ALL: [WorkerKind; 3] = [WorkerKind::Official, WorkerKind::Ours, WorkerKind::Python];
+    pub const ALL: [WorkerKind; 4] = [
+        WorkerKind::Official,
+        WorkerKind::OfficialNoGzip,
+        WorkerKind::Ours,
+        WorkerKind::Python,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             WorkerKind::Official => "official",
+            WorkerKind::OfficialNoGzip => "official-nogzip",
             WorkerKind::Ours => "ours",
             WorkerKind::Python => "python",
         }
@@ -34,6 +45,7 @@ impl WorkerKind {
     pub fn title(self) -> &'static str {
         match self {
             WorkerKind::Official => "official Rust SDK (temporalio-sdk 1.1.1)",
+            WorkerKind::OfficialNoGzip => "official Rust SDK, gzip off (not its default)",
             WorkerKind::Ours => "activity-runtime (this project)",
             WorkerKind::Python => "Python SDK (temporalio 1.35.0)",
         }
@@ -52,7 +64,7 @@ pub async fn start(
     task_queue: &str,
 ) -> anyhow::Result<WorkerProcess> {
     let mut command = match kind {
-        WorkerKind::Official | WorkerKind::Ours => {
+        WorkerKind::Official | WorkerKind::OfficialNoGzip | WorkerKind::Ours => {
             let mut command = Command::new(std::env::current_exe()?);
             command.env("BENCH_ROLE", kind.label());
             command
@@ -143,13 +155,28 @@ fn clock_ticks_per_second() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// Runs as the worker process `role` (`BENCH_ROLE`): serves `noop` until killed.
+/// Runs as `role` (`BENCH_ROLE`): the worker `ours` or `official`, serving `noop` until killed, or
+/// `load`, which runs `BENCH_ACTIVITIES` activities against a worker started by hand.
 pub async fn serve(role: &str) -> anyhow::Result<()> {
     let address = std::env::var("BENCH_ADDRESS")?;
     let task_queue = std::env::var("BENCH_TASK_QUEUE")?;
     match role {
         "ours" => ours::serve(&address, &task_queue).await,
-        "official" => official::serve(&address, &task_queue).await,
+        "official" => official::serve(&address, &task_queue, GrpcCompression::Gzip).await,
+        "official-nogzip" => official::serve(&address, &task_queue, GrpcCompression::None).await,
+        // Load alone, for profiling a worker started by hand (see the README).
+        "load" => {
+            let client = crate::load::connect(&address).await?;
+            let count = crate::env_number("BENCH_ACTIVITIES", 2000);
+            let concurrency = crate::env_number("BENCH_CONCURRENCY", 100);
+            let elapsed =
+                crate::load::run(&client, &task_queue, count, concurrency, "load").await?;
+            println!(
+                "{count} activities in {elapsed:.1?}: {:.1}/s",
+                count as f64 / elapsed.as_secs_f64()
+            );
+            Ok(())
+        }
         other => bail!("unknown BENCH_ROLE {other}"),
     }
 }
@@ -202,9 +229,13 @@ mod official {
         }
     }
 
-    pub async fn serve(address: &str, task_queue: &str) -> anyhow::Result<()> {
+    pub async fn serve(
+        address: &str,
+        task_queue: &str,
+        compression: temporalio_client::GrpcCompression,
+    ) -> anyhow::Result<()> {
         let runtime = Runtime::from_current_tokio(Default::default())?;
-        let client = crate::load::connect(address).await?;
+        let client = crate::load::connect_with(address, compression).await?;
         let options = WorkerOptions::new(task_queue)
             .register_activities(BenchActivities)
             .build();
