@@ -165,14 +165,20 @@ pub fn to_payload<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadEr
 
 /// Decodes one payload into `T`.
 pub fn from_payload<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError> {
-    match encoding_of(payload) {
-        JSON_PLAIN => serde_json::from_slice(&payload.data)
-            .map_err(|e| PayloadError::Deserialize(e.to_string())),
-        BINARY_NULL => T::deserialize(().into_deserializer())
-            .map_err(|e: de::value::Error| PayloadError::Deserialize(e.to_string())),
-        BINARY_PLAIN => T::deserialize(BinaryDeserializer(&payload.data))
-            .map_err(|e| PayloadError::Deserialize(e.to_string())),
-        other => Err(PayloadError::UnsupportedEncoding(other.to_owned())),
+    // Compared as bytes: this runs for every argument, and the common case needs no UTF-8 check.
+    let encoding = encoding_bytes(payload);
+    if encoding == Some(JSON_PLAIN.as_bytes()) {
+        serde_json::from_slice(&payload.data).map_err(|e| PayloadError::Deserialize(e.to_string()))
+    } else if encoding == Some(BINARY_NULL.as_bytes()) {
+        T::deserialize(().into_deserializer())
+            .map_err(|e: de::value::Error| PayloadError::Deserialize(e.to_string()))
+    } else if encoding == Some(BINARY_PLAIN.as_bytes()) {
+        T::deserialize(BinaryDeserializer(&payload.data))
+            .map_err(|e| PayloadError::Deserialize(e.to_string()))
+    } else {
+        Err(PayloadError::UnsupportedEncoding(
+            encoding_of(payload).to_owned(),
+        ))
     }
 }
 
@@ -184,14 +190,18 @@ pub(crate) fn from_absent<T: DeserializeOwned>() -> Option<T> {
 
 /// The `encoding` metadata of a payload, or `"<none>"` when it has none.
 pub fn encoding_of(payload: &Payload) -> &str {
-    // Metadata maps hold one or two entries: scanning them costs a tenth of hashing the key with
-    // the map's SipHash (measured by the dispatch benchmark), and this runs for every argument.
+    encoding_bytes(payload)
+        .and_then(|e| std::str::from_utf8(e).ok())
+        .unwrap_or("<none>")
+}
+
+/// The raw `encoding` metadata of a payload. Metadata maps hold one or two entries: scanning them
+/// costs a tenth of hashing the key with the map's SipHash (measured by the dispatch benchmark).
+fn encoding_bytes(payload: &Payload) -> Option<&[u8]> {
     payload
         .metadata
         .iter()
-        .find_map(|(key, value)| (key == ENCODING_KEY).then_some(value))
-        .and_then(|e| std::str::from_utf8(e).ok())
-        .unwrap_or("<none>")
+        .find_map(|(key, value)| (key == ENCODING_KEY).then_some(value.as_slice()))
 }
 
 fn payload(encoding: &'static str, data: Vec<u8>) -> Payload {

@@ -33,6 +33,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     match std::env::var("BENCH_ROLE").ok().as_deref() {
         Some(role) => runtime.block_on(workers::serve(role)),
+        None if std::env::var_os("BENCH_REDRAW").is_some() => redraw(),
         None => {
             let measuring = std::env::args().any(|arg| arg == "--bench");
             runtime.block_on(orchestrate(measuring))
@@ -125,13 +126,32 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
     let report = report::Report::new(settings, measurements, load_before);
     println!("\n{}", report.markdown());
     if measuring {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results");
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join("end_to_end.md"), report.markdown())?;
-        report.chart(&dir.join("end_to_end.svg"))?;
-        println!("written to {}", dir.display());
+        write(&report)?;
     }
     Ok(())
+}
+
+fn results_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results")
+}
+
+/// Writes `end_to_end.json` (every round), `end_to_end.md` (the table) and `end_to_end.svg`.
+fn write(report: &report::Report) -> anyhow::Result<()> {
+    let dir = results_dir();
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("end_to_end.json"), report.to_json())?;
+    std::fs::write(dir.join("end_to_end.md"), report.markdown())?;
+    report.chart(&dir.join("end_to_end.svg"))?;
+    println!("written to {}", dir.display());
+    Ok(())
+}
+
+/// `BENCH_REDRAW=1`: the table and chart again from the last `end_to_end.json`, measuring nothing.
+fn redraw() -> anyhow::Result<()> {
+    let json = std::fs::read_to_string(results_dir().join("end_to_end.json"))?;
+    let report = report::Report::from_json(&json)?;
+    println!("{}", report.markdown());
+    write(&report)
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {

@@ -5,11 +5,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::workers::WorkerKind;
 
 /// How much load each worker gets.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     pub activities: usize,
     pub concurrency: usize,
@@ -45,12 +46,73 @@ impl fmt::Display for Measurement {
 /// The medians of every worker over the rounds.
 pub struct Report {
     settings: Settings,
+    measurements: Vec<Measurement>,
     medians: Vec<Measurement>,
     load_before: String,
     load_after: String,
+    machine: String,
+}
+
+/// What `end_to_end.json` keeps: every round's figures, so the table and chart can be redrawn.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Raw {
+    settings: Settings,
+    /// `(worker label, activities/s, CPU µs per activity, peak RSS bytes)` per worker and round.
+    rounds: Vec<(String, f64, f64, u64)>,
+    load_before: String,
+    load_after: String,
+    machine: String,
 }
 
 impl Report {
+    /// Every round's figures, as JSON.
+    pub fn to_json(&self) -> String {
+        let raw = Raw {
+            settings: self.settings,
+            rounds: self
+                .measurements
+                .iter()
+                .map(|m| {
+                    (
+                        m.kind.label().to_owned(),
+                        m.throughput,
+                        micros(m.cpu_per_activity),
+                        m.peak_rss,
+                    )
+                })
+                .collect(),
+            load_before: self.load_before.clone(),
+            load_after: self.load_after.clone(),
+            machine: self.machine.clone(),
+        };
+        serde_json::to_string_pretty(&raw).expect("plain data encodes")
+    }
+
+    /// A report from what [`to_json`](Self::to_json) wrote.
+    pub fn from_json(json: &str) -> anyhow::Result<Self> {
+        let raw: Raw = serde_json::from_str(json)?;
+        let measurements = raw
+            .rounds
+            .iter()
+            .map(|(label, throughput, cpu_micros, peak_rss)| {
+                let kind = WorkerKind::ALL
+                    .into_iter()
+                    .find(|k| k.label() == label)
+                    .ok_or_else(|| anyhow::anyhow!("unknown worker {label}"))?;
+                Ok(Measurement {
+                    kind,
+                    throughput: *throughput,
+                    cpu_per_activity: Duration::from_secs_f64(cpu_micros / 1e6),
+                    peak_rss: *peak_rss,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut report = Self::new(raw.settings, measurements, raw.load_before);
+        report.load_after = raw.load_after;
+        report.machine = raw.machine;
+        Ok(report)
+    }
+
     pub fn new(settings: Settings, measurements: Vec<Measurement>, load_before: String) -> Self {
         let medians = WorkerKind::ALL
             .iter()
@@ -69,9 +131,11 @@ impl Report {
             .collect();
         Self {
             settings,
+            measurements,
             medians,
             load_before,
             load_after: load_average(),
+            machine: machine(),
         }
     }
 
@@ -102,12 +166,27 @@ impl Report {
         for kind in WorkerKind::ALL {
             let m = self.of(kind);
             let [throughput, cpu, rss] = self.ratios(kind);
+            // The spread over rounds next to each median, so noise is visible.
+            let range = |value: fn(&Measurement) -> f64, digits: usize| {
+                let values: Vec<f64> = self
+                    .measurements
+                    .iter()
+                    .filter(|r| r.kind == kind)
+                    .map(value)
+                    .collect();
+                let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+                let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                format!("{low:.digits$}–{high:.digits$}")
+            };
             out.push_str(&format!(
-                "| {} | {:.0} | {:.0} µs | {:.1} MB | {throughput:.2}× | {cpu:.2}× | {rss:.2}× |\n",
+                "| {} | {:.0} ({}) | {:.0} µs ({}) | {:.1} MB ({}) | {throughput:.2}× | {cpu:.2}× | {rss:.2}× |\n",
                 kind.title(),
                 m.throughput,
+                range(|r| r.throughput, 0),
                 micros(m.cpu_per_activity),
+                range(|r| micros(r.cpu_per_activity), 0),
                 megabytes(m.peak_rss),
+                range(|r| megabytes(r.peak_rss), 1),
             ));
         }
         let [throughput, cpu, rss] = self.ratios(WorkerKind::Ours);
@@ -123,7 +202,7 @@ impl Report {
             mark(throughput >= 1.0),
         ));
         out.push_str(&format!(
-            "\nMedians of {} round(s), after {} activities to warm the server up; each round, in \
+            "\nMedians of {} round(s) (lowest–highest in brackets), after {} activities to warm the server up; each round, in \
              rotated order, each worker (own process, default settings but where its row says otherwise) \
              served {} warm-up then {} measured standalone activities `noop(String) -> String` at \
              concurrency {} from one Rust load generator on the official client (default settings), against \
@@ -136,7 +215,7 @@ impl Report {
             self.settings.warmup,
             self.settings.activities,
             self.settings.concurrency,
-            machine(),
+            self.machine,
             self.load_before,
             self.load_after,
         ));
@@ -157,11 +236,7 @@ impl Report {
             RGBColor(0x30, 0x6e, 0xb5),
         ];
         let ratios: Vec<[f64; 3]> = WorkerKind::ALL.iter().map(|&k| self.ratios(k)).collect();
-        let top = ratios
-            .iter()
-            .flatten()
-            .fold(1.0_f64, |a, &b| a.max(b))
-            .mul_add(1.15, 0.0);
+        let top = ratios.iter().flatten().fold(1.0_f64, |a, &b| a.max(b)) * 1.2;
 
         let root = SVGBackend::new(path, (900, 480)).into_drawing_area();
         root.fill(&WHITE)?;
@@ -177,12 +252,8 @@ impl Report {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(3)
-            .x_label_formatter(&|x: &f64| {
-                METRICS
-                    .get(x.floor() as usize)
-                    .map_or(String::new(), |m| (*m).to_owned())
-            })
+            // The groups are labelled below, one label each.
+            .x_label_formatter(&|_: &f64| String::new())
             .y_desc("ratio to official")
             .draw()?;
         let width = 0.8 / WorkerKind::ALL.len() as f64;
@@ -213,9 +284,17 @@ impl Report {
             vec![(0.0, 1.0), (3.0, 1.0)],
             BLACK.stroke_width(1),
         )))?;
+        let label_style = ("sans-serif", 15)
+            .into_font()
+            .into_text_style(&root)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        for (metric, name) in METRICS.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(metric as f64 + 0.5, 0.0));
+            root.draw(&Text::new(*name, (x, y + 12), label_style.clone()))?;
+        }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .draw()?;
