@@ -13,11 +13,9 @@
 
 mod common;
 
-use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityOptions, Client};
@@ -229,21 +227,8 @@ http {{
 }
 
 /// Log lines of every test in this binary.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn capture_logs() -> Captured {
-    let captured = Captured::default();
+fn capture_logs() -> common::CapturedLogs {
+    let captured = common::CapturedLogs::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
@@ -461,7 +446,7 @@ async fn tls_mtls_and_api_keys_through_nginx() {
     eprintln!("the errors, as users see them:\n{}", errors.join("\n"));
 
     // (4) No secret in the logs, errors or Debug output.
-    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     assert!(logs.len() > 100, "logs were captured: {logs}");
     let haystacks = [
         ("logs", logs.as_str()),

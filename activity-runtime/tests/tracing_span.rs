@@ -3,9 +3,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use activity_runtime::{activities, activity};
 
 #[activity]
@@ -18,23 +15,9 @@ fn logs_blocking(order: u32) {
     tracing::info!(order, "charging from a blocking thread");
 }
 
-/// Everything the subscriber writes, shared with the test.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_inside_activities_carry_the_activity_fields() {
-    let captured = Captured::default();
+    let captured = common::CapturedLogs::default();
     let writer = captured.clone();
     tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
@@ -58,7 +41,7 @@ async fn logs_inside_activities_carry_the_activity_fields() {
     }
     worker.stop().await;
 
-    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let output = captured.text();
     for (activity_type, id, message) in [
         ("logs_async", "span-async", "charging from async"),
         (

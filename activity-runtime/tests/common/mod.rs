@@ -94,3 +94,25 @@ pub fn one_attempt(task_queue: &str) -> ActivityOptions {
         .maximum_attempts(1)
         .start_to_close_timeout(Duration::from_secs(30))
 }
+
+/// Everything a `tracing_subscriber::fmt` subscriber writes, shared with the test that reads it:
+/// pass `move || captured.clone()` as its writer.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    /// What has been written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).expect("log output is UTF-8")
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
