@@ -155,10 +155,10 @@ impl PayloadConverter {
 /// Encodes one value as a payload, the way every Temporal SDK's default converter does.
 pub fn to_payload<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError> {
     match value.serialize(TopLevelProbe) {
-        Ok(Special::Null) => Ok(payload(BINARY_NULL, Vec::new())),
-        Ok(Special::Bytes(bytes)) => Ok(payload(BINARY_PLAIN, bytes)),
+        Ok(Special::Null) => Ok(payload(&NULL_METADATA, Vec::new())),
+        Ok(Special::Bytes(bytes)) => Ok(payload(&PLAIN_METADATA, bytes)),
         Err(NotSpecial) => serde_json::to_vec(value)
-            .map(|json| payload(JSON_PLAIN, json))
+            .map(|json| payload(&JSON_METADATA, json))
             .map_err(PayloadError::Serialize),
     }
 }
@@ -204,31 +204,23 @@ fn encoding_bytes(payload: &Payload) -> Option<&[u8]> {
         .find_map(|(key, value)| (key == ENCODING_KEY).then_some(value.as_slice()))
 }
 
-fn payload(encoding: &'static str, data: Vec<u8>) -> Payload {
-    Payload {
-        metadata: metadata_for(encoding),
-        data,
-        ..Default::default()
-    }
+/// `{"encoding": …}` for each encoding this converter writes, built once: a payload clones its map,
+/// which copies the table without hashing the key again, most of what building one costs
+/// (measured by the dispatch benchmark; every activity result goes through here).
+type Metadata = std::sync::LazyLock<HashMap<String, Vec<u8>>>;
+static JSON_METADATA: Metadata = Metadata::new(|| metadata(JSON_PLAIN));
+static NULL_METADATA: Metadata = Metadata::new(|| metadata(BINARY_NULL));
+static PLAIN_METADATA: Metadata = Metadata::new(|| metadata(BINARY_PLAIN));
+
+fn metadata(encoding: &str) -> HashMap<String, Vec<u8>> {
+    HashMap::from([(ENCODING_KEY.to_owned(), encoding.as_bytes().to_vec())])
 }
 
-/// `{"encoding": encoding}`, cloned from a map built once per encoding: a clone copies the table
-/// without hashing the key again, which is most of what building the map costs (measured by the
-/// dispatch benchmark; every activity result goes through here).
-fn metadata_for(encoding: &'static str) -> HashMap<String, Vec<u8>> {
-    use std::sync::LazyLock;
-    type Metadata = LazyLock<HashMap<String, Vec<u8>>>;
-    fn build(encoding: &str) -> HashMap<String, Vec<u8>> {
-        HashMap::from([(ENCODING_KEY.to_owned(), encoding.as_bytes().to_vec())])
-    }
-    static JSON: Metadata = LazyLock::new(|| build(JSON_PLAIN));
-    static NULL: Metadata = LazyLock::new(|| build(BINARY_NULL));
-    static PLAIN: Metadata = LazyLock::new(|| build(BINARY_PLAIN));
-    match encoding {
-        JSON_PLAIN => JSON.clone(),
-        BINARY_NULL => NULL.clone(),
-        BINARY_PLAIN => PLAIN.clone(),
-        other => build(other),
+fn payload(metadata: &Metadata, data: Vec<u8>) -> Payload {
+    Payload {
+        metadata: HashMap::clone(metadata),
+        data,
+        ..Default::default()
     }
 }
 

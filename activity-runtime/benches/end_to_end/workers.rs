@@ -145,14 +145,18 @@ impl WorkerProcess {
     }
 }
 
+/// `getconf CLK_TCK`, asked once (the unit of `/proc/<pid>/stat` times).
 fn clock_ticks_per_second() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .and_then(|text| f64::from_str(text.trim()).ok())
-        .unwrap_or(100.0)
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|text| f64::from_str(text.trim()).ok())
+            .unwrap_or(100.0)
+    })
 }
 
 /// Runs as `role` (`BENCH_ROLE`): the worker `ours` or `official`, serving `noop` until killed, or
