@@ -1,10 +1,102 @@
-//! The typed model of an annotated function. It borrows the syn tree, so every later error can
-//! point at the user's own tokens.
+//! The typed model of an annotated function, or of an annotated `impl` block and its methods. It
+//! borrows the syn tree, so every later error can point at the user's own tokens.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use syn::{FnArg, GenericArgument, Pat, PathArguments, ReturnType, Signature, Type};
+use syn::{
+    FnArg, GenericArgument, ImplItem, ItemImpl, Pat, PathArguments, ReturnType, Signature, Type,
+};
 
 use crate::attr::{ActivityArgs, Isolation};
+use crate::errors::Errors;
+
+/// An `impl` block under `#[activity]`: its `#[activity]` methods become activities that share one
+/// instance, registered as `Arc::new(instance)`.
+pub(crate) struct ActivityImpl<'a> {
+    /// The block as it is emitted: the methods' `#[activity]` attributes taken off
+    /// ([`take_method_attributes`]).
+    pub block: &'a ItemImpl,
+    /// The path of the runtime crate, from the block's `crate = "..."`; methods cannot set it.
+    pub krate: syn::Path,
+    /// How many methods carry `#[activity]`, whether or not their arguments parsed.
+    pub marked: usize,
+    /// The marked methods whose arguments parsed, in order.
+    pub methods: Vec<ActivityFn<'a>>,
+}
+
+/// A method's `#[activity(...)]`, taken off the method.
+pub(crate) struct MarkedMethod {
+    /// The method's index in the block's items.
+    index: usize,
+    /// The tokens inside the parentheses; empty for a bare `#[activity]`.
+    args: TokenStream,
+}
+
+/// Takes the `#[activity]` attribute off each method of `block`, which is emitted without them,
+/// and keeps their arguments.
+pub(crate) fn take_method_attributes(
+    block: &mut ItemImpl,
+    errors: &mut Errors,
+) -> Vec<MarkedMethod> {
+    let mut marked = Vec::new();
+    for (index, item) in block.items.iter_mut().enumerate() {
+        let ImplItem::Fn(method) = item else { continue };
+        let Some(position) = method.attrs.iter().position(is_activity_attr) else {
+            continue;
+        };
+        let attr = method.attrs.remove(position);
+        let args = match &attr.meta {
+            syn::Meta::Path(_) => TokenStream::new(),
+            syn::Meta::List(list) => list.tokens.clone(),
+            syn::Meta::NameValue(nv) => {
+                errors.push(syn::Error::new_spanned(
+                    nv,
+                    "write `#[activity]` or `#[activity(...)]`",
+                ));
+                continue;
+            }
+        };
+        marked.push(MarkedMethod { index, args });
+    }
+    marked
+}
+
+/// `#[activity]`, `#[activity(...)]`, `#[activity_runtime::activity]`, `#[rt::activity(...)]`.
+fn is_activity_attr(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "activity")
+}
+
+impl<'a> ActivityImpl<'a> {
+    /// The model of `block`, whose `marked` methods had `#[activity]`. Errors in a method's
+    /// arguments go to `errors`, and that method is left out of `methods`.
+    pub(crate) fn new(
+        block: &'a ItemImpl,
+        krate: syn::Path,
+        marked: Vec<MarkedMethod>,
+        errors: &mut Errors,
+    ) -> Self {
+        let count = marked.len();
+        let methods = marked
+            .into_iter()
+            .filter_map(|MarkedMethod { index, args }| {
+                let ImplItem::Fn(method) = &block.items[index] else {
+                    return None;
+                };
+                let mut args = ActivityArgs::parse_method(args, errors)?;
+                args.krate = Some(krate.clone());
+                Some(ActivityFn::new(&method.sig, args, true))
+            })
+            .collect();
+        Self {
+            block,
+            krate,
+            marked: count,
+            methods,
+        }
+    }
+}
 
 /// A function under `#[activity]`, or a method in an `#[activity] impl` block.
 pub(crate) struct ActivityFn<'a> {
@@ -76,9 +168,7 @@ impl<'a> ActivityFn<'a> {
             (None, Some(span)) => ("*".to_owned(), span),
             (None, None) => (sig.ident.to_string(), sig.ident.span()),
         };
-        let krate = args
-            .krate
-            .unwrap_or_else(|| syn::parse_quote!(::activity_runtime));
+        let krate = args.krate.unwrap_or_else(crate::attr::default_krate);
         let params = sig
             .inputs
             .iter()

@@ -6,6 +6,8 @@ use darling::ast::NestedMeta;
 use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 
+use crate::errors::Errors;
+
 /// The options written in `#[activity(...)]`.
 #[derive(Debug, Default, FromMeta)]
 pub(crate) struct ActivityArgs {
@@ -87,16 +89,86 @@ pub(crate) struct ImplArgs {
 }
 
 impl ImplArgs {
-    pub(crate) fn parse(args: TokenStream) -> darling::Result<Self> {
-        let items = NestedMeta::parse_meta_list(args)?;
-        Self::from_list(&items)
+    pub(crate) fn parse(args: TokenStream) -> Result<Self, Box<ArgsError>> {
+        parse_list(args)
     }
 }
 
 impl ActivityArgs {
-    pub(crate) fn parse(args: TokenStream) -> darling::Result<Self> {
-        let items = NestedMeta::parse_meta_list(args)?;
-        Self::from_list(&items)
+    pub(crate) fn parse(args: TokenStream) -> Result<Self, Box<ArgsError>> {
+        parse_list(args)
+    }
+
+    /// The arguments of `#[activity(...)]` on a method inside an `#[activity] impl` block: every
+    /// option but `crate`.
+    ///
+    /// `crate` belongs to the block. The block's `ActivityMethods` implementation and every
+    /// method's registration are generated together and name the runtime once, so a method
+    /// cannot have a path of its own. Rather than silently overriding a method's `crate` with the
+    /// block's, or accepting it when it is "the same" (`rt` and `::rt` may or may not be the same
+    /// crate, so tokens cannot tell), a method's `crate` is always an error, on that option,
+    /// saying where to write it. The method's other options are still read, so their errors are
+    /// reported in the same compilation; `None` when they do not parse.
+    pub(crate) fn parse_method(args: TokenStream, errors: &mut Errors) -> Option<Self> {
+        let items = match NestedMeta::parse_meta_list(args) {
+            Ok(items) => items,
+            Err(err) => {
+                errors.push(err);
+                return None;
+            }
+        };
+        let (krate, items): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .partition(|item| crate_option(item).is_some());
+        for option in krate {
+            errors.push(syn::Error::new_spanned(
+                option,
+                "`crate` goes on the `#[activity]` impl block, not on a method: all the block's \
+                 methods reach the runtime through one path. Write \
+                 `#[activity(crate = \"...\")] impl Type { ... }`",
+            ));
+        }
+        Self::from_list(&items).map_err(|err| errors.push(err)).ok()
+    }
+}
+
+/// The runtime crate's path when the attribute does not give one.
+pub(crate) fn default_krate() -> syn::Path {
+    syn::parse_quote!(::activity_runtime)
+}
+
+/// Arguments that did not parse. `krate` is the `crate = "..."` path when that option on its own
+/// was readable: the fallback output (the user's item, the errors and a stand-in companion) names
+/// the runtime through it, so a renamed runtime does not add "unresolved crate" errors.
+#[derive(Debug)]
+pub(crate) struct ArgsError {
+    pub error: darling::Error,
+    pub krate: Option<syn::Path>,
+}
+
+fn parse_list<T: FromMeta>(args: TokenStream) -> Result<T, Box<ArgsError>> {
+    let items = NestedMeta::parse_meta_list(args).map_err(|err| ArgsError {
+        error: err.into(),
+        krate: None,
+    })?;
+    T::from_list(&items).map_err(|error| {
+        Box::new(ArgsError {
+            error,
+            krate: items
+                .iter()
+                .filter_map(crate_option)
+                .find_map(|option| syn::Path::from_expr(&option.value).ok()),
+        })
+    })
+}
+
+/// `crate = ...` among the arguments.
+fn crate_option(item: &NestedMeta) -> Option<&syn::MetaNameValue> {
+    match item {
+        NestedMeta::Meta(syn::Meta::NameValue(option)) if option.path.is_ident("crate") => {
+            Some(option)
+        }
+        _ => None,
     }
 }
 
@@ -228,9 +300,46 @@ mod tests {
     fn unknown_options_are_errors_that_list_the_known_ones() {
         let err = ActivityArgs::parse(quote!(nmae = "x"))
             .unwrap_err()
+            .error
             .to_string();
         assert!(err.contains("nmae"), "{err}");
         assert!(err.contains("name"), "{err}");
+    }
+
+    #[test]
+    fn failed_arguments_keep_a_readable_crate_path() {
+        let err = ActivityArgs::parse(quote!(crate = "rt", nmae = "x")).unwrap_err();
+        assert!(err.krate.unwrap().is_ident("rt"));
+        let err = ImplArgs::parse(quote!(name = "x", crate = "::renamed::rt")).unwrap_err();
+        let krate = err.krate.unwrap();
+        assert_eq!(quote!(#krate).to_string(), ":: renamed :: rt");
+        // `crate` itself unreadable: nothing to keep.
+        let err = ActivityArgs::parse(quote!(crate = 5, nmae = "x")).unwrap_err();
+        assert!(err.krate.is_none());
+    }
+
+    #[test]
+    fn a_method_may_not_set_crate() {
+        let mut errors = Errors::default();
+        let args = ActivityArgs::parse_method(quote!(name = "m", crate = "rt"), &mut errors);
+        // The other options are still read.
+        assert_eq!(args.unwrap().name.unwrap().value, "m");
+        let all: Vec<_> = errors
+            .finish()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(all.len(), 1, "{all:#?}");
+        assert!(
+            all[0].starts_with("`crate` goes on the `#[activity]` impl block, not on a method"),
+            "{all:#?}"
+        );
+
+        let mut errors = Errors::default();
+        let args = ActivityArgs::parse_method(quote!(crate = "rt", nmae = "m"), &mut errors);
+        assert!(args.is_none());
+        assert_eq!(errors.finish().unwrap_err().into_iter().count(), 2);
     }
 
     #[test]
@@ -278,6 +387,7 @@ mod tests {
         assert_eq!(args.max_heartbeat_size.unwrap().bytes, 2000);
         let err = ActivityArgs::parse(quote!(max_result_size = "lots"))
             .unwrap_err()
+            .error
             .to_string();
         assert!(err.contains("invalid size"), "{err}");
     }
@@ -289,7 +399,7 @@ mod tests {
             quote!(name = 5),
             quote!(name = concat!("a", "b")),
         ] {
-            let err = ActivityArgs::parse(args).unwrap_err().to_string();
+            let err = ActivityArgs::parse(args).unwrap_err().error.to_string();
             assert!(err.contains("must be a string literal"), "{err}");
         }
     }

@@ -1,61 +1,97 @@
-//! Generates the code for `#[activity]` from the model.
+//! Drives the pipeline (attr → ast → valid → expand, or `fallback` after an error) and
+//! generates the code from the model.
 //!
-//! The function is emitted unchanged. Beside it, in the type namespace, comes a companion type
-//! with the function's name that implements `Activity` (`activities![f]` names that type) and the
-//! official `ActivityDefinition` (typed calls from the official client and workflows). Every
-//! path goes through the runtime crate (`::activity_runtime::__private::…` by default), so the
-//! user's crate needs no other dependency and may shadow any prelude name.
+//! For a function, the function is emitted unchanged. Beside it, in the type namespace, comes a
+//! companion type with the function's name that implements `Activity` (`activities![f]` names that
+//! type) and the official `ActivityDefinition` (typed calls from the official client and
+//! workflows). For an `impl` block, the block is emitted without its methods' `#[activity]`
+//! attributes, followed by an implementation of `ActivityMethods` that lists one registration per
+//! method, each bound to the shared instance.
+//!
+//! Every path goes through the runtime crate (`::activity_runtime::__private::…` by default), so
+//! the user's crate needs no other dependency and may shadow any prelude name. Every variable the
+//! generated code binds is out of the user's reach too: see [`crate::hygiene`].
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Ident, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Error, ItemFn, ItemImpl, ReturnType};
 
-use crate::ast::{ActivityFn, Output, type_label};
-use crate::attr::ActivityArgs;
-use crate::valid;
+use crate::ast::{self, ActivityFn, ActivityImpl, Output, type_label};
+use crate::attr::{self, ActivityArgs, ImplArgs};
+use crate::errors::Errors;
+use crate::hygiene::{Locals, signature_types};
+use crate::{fallback, valid};
 
-/// The whole attribute: parse, model, validate, expand. Errors come out as `compile_error!`
-/// beside the untouched item and a stand-in companion, so that nothing else breaks.
+/// The whole attribute, on a function or an `impl` block. Errors come out as `compile_error!`
+/// beside the untouched item and stand-ins, so that nothing else breaks.
 pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     if let Ok(block) = syn::parse2::<ItemImpl>(item.clone()) {
-        return crate::methods::activity_impl(args, block);
+        return activity_impl(args, block);
     }
-    let func: ItemFn = match syn::parse2(item.clone()) {
-        Ok(func) => func,
+    match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(func) => activity_fn(args, &func),
         Err(err) => {
             let message = Error::new(
                 err.span(),
                 "`#[activity]` goes on a function (`fn` or `async fn`) or on an `impl` block",
             );
             let error = message.to_compile_error();
-            return quote!(#error #item);
+            quote!(#error #item)
         }
-    };
+    }
+}
+
+/// `#[activity(args)] fn ...`.
+fn activity_fn(args: TokenStream, func: &ItemFn) -> TokenStream {
     let args = match ActivityArgs::parse(args) {
         Ok(args) => args,
         Err(err) => {
-            let krate = syn::parse_quote!(::activity_runtime);
-            return fallback(&func, &krate, err.write_errors());
+            let krate = err.krate.unwrap_or_else(attr::default_krate);
+            return fallback::activity_fn(func, &krate, err.error.write_errors());
         }
     };
     let model = ActivityFn::new(&func.sig, args, false);
-    if let Err(err) = valid::check(&model) {
-        return fallback(&func, &model.krate, err.to_compile_error());
+    let mut errors = Errors::default();
+    valid::check(&model, &mut errors);
+    match errors.finish() {
+        Ok(()) => expand_fn(func, &model),
+        Err(err) => fallback::activity_fn(func, &model.krate, err.to_compile_error()),
     }
-    expand(&func, &model)
+}
+
+/// `#[activity(args)] impl Type { ... }`.
+fn activity_impl(args: TokenStream, mut block: ItemImpl) -> TokenStream {
+    let mut errors = Errors::default();
+    let krate = match ImplArgs::parse(args) {
+        Ok(args) => args.krate,
+        Err(err) => {
+            errors.push(err.error);
+            err.krate
+        }
+    };
+    let krate = krate.unwrap_or_else(attr::default_krate);
+    let marked = ast::take_method_attributes(&mut block, &mut errors);
+    let model = ActivityImpl::new(&block, krate, marked, &mut errors);
+    valid::check_impl(&model, &mut errors);
+    match errors.finish() {
+        Ok(()) => expand_impl(&model),
+        Err(err) => fallback::activity_impl(&model, err.to_compile_error()),
+    }
 }
 
 /// The function, its companion type, and the `Activity` and `ActivityDefinition` implementations.
-fn expand(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
+fn expand_fn(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
     let krate = &model.krate;
-    let vis = &func.vis;
+    let types = signature_types(model);
     let ident = &func.sig.ident;
+    let locals = Locals::new(quote!(#ident #types #krate));
+    let vis = &func.vis;
     let name = syn::LitStr::new(&model.name, model.name_span);
     let function = format!("::{ident}");
-    let ctx_param = invoke_context_param(model);
-    let input = input_ident();
-    let run = run(model, &quote!(#ident));
+    let ctx_param = invoke_context_param(model, &locals);
+    let input = locals.name("input");
+    let run = run(model, &quote!(#ident), &locals);
     let parameters = parameters(model);
     let limits =
         limits(model).map(|limits| quote!(const LIMITS: #krate::limits::PayloadLimits = #limits;));
@@ -69,6 +105,30 @@ fn expand(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
         quote!(const EXECUTION: #krate::Execution = #execution;)
     });
     let definition = definition(model, ident);
+    let impls = locals.scope(
+        &bindings(model),
+        quote! {
+            #[automatically_derived]
+            impl #krate::Activity for #ident {
+                const NAME: &'static str = #name;
+                const FUNCTION: &'static str =
+                    #krate::__private::concat!(#krate::__private::module_path!(), #function);
+                const PARAMETERS: &'static [&'static str] = &[#(#parameters),*];
+                #limits
+                #dynamic
+                #execution
+
+                fn invoke(
+                    #ctx_param: #krate::ActivityContext,
+                    #input: #krate::ActivityInput,
+                ) -> #krate::ActivityFuture {
+                    #run
+                }
+            }
+
+            #definition
+        },
+    );
 
     quote! {
         #func
@@ -77,48 +137,119 @@ fn expand(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
         #[allow(non_camel_case_types)]
         #vis struct #ident {}
 
-        #[automatically_derived]
-        impl #krate::Activity for #ident {
-            const NAME: &'static str = #name;
-            const FUNCTION: &'static str =
-                #krate::__private::concat!(#krate::__private::module_path!(), #function);
-            const PARAMETERS: &'static [&'static str] = &[#(#parameters),*];
-            #limits
-            #dynamic
-            #execution
-
-            fn invoke(
-                #ctx_param: #krate::ActivityContext,
-                #input: #krate::ActivityInput,
-            ) -> #krate::ActivityFuture {
-                #run
-            }
-        }
-
-        #definition
+        #impls
     }
 }
 
-/// `ctx`, when the function takes the context.
-pub(crate) fn context_ident(model: &ActivityFn<'_>) -> Option<Ident> {
-    model
-        .takes_context()
-        .then(|| format_ident!("ctx", span = Span::mixed_site()))
+/// The block, and its `ActivityMethods` implementation: one registration per method.
+fn expand_impl(model: &ActivityImpl<'_>) -> TokenStream {
+    let block = model.block;
+    let krate = &model.krate;
+    let self_ty = &block.self_ty;
+    let types = model.methods.iter().map(signature_types);
+    let locals = Locals::new(quote!(#self_ty #krate #(#types)*));
+    let registrations = model
+        .methods
+        .iter()
+        .map(|method| registration(method, self_ty, &locals));
+    let activities = locals.name("activities");
+    let mut names = vec!["this".to_owned(), "activities".to_owned()];
+    for method in &model.methods {
+        for name in bindings(method) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    let impls = locals.scope(
+        &names,
+        quote! {
+            #[automatically_derived]
+            impl #krate::ActivityMethods for #self_ty {
+                fn activities(self: #krate::__private::Arc<Self>) -> #krate::Activities {
+                    let mut #activities = #krate::Activities::new();
+                    #(#activities.push(#registrations);)*
+                    #activities
+                }
+            }
+        },
+    );
+    quote! {
+        #block
+
+        #impls
+    }
 }
 
-/// The context parameter of `invoke`: `ctx` when the function takes it or runs off the async
-/// threads (the context knows the worker's pools), else `_`.
-pub(crate) fn invoke_context_param(model: &ActivityFn<'_>) -> TokenStream {
-    if model.takes_context() || !model.is_async() {
-        let ctx = format_ident!("ctx", span = Span::mixed_site());
-        quote!(#ctx)
+/// `Registration::method(Arc::clone(&self), MethodActivity { .. })` for one method.
+fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) -> TokenStream {
+    let krate = &model.krate;
+    let name = syn::LitStr::new(&model.name, model.name_span);
+    let function = format!("::{}::{}", type_label(self_ty), model.sig.ident);
+    let parameters = parameters(model);
+    let limits = limits(model).unwrap_or_else(|| quote!(#krate::limits::PayloadLimits::DEFAULT));
+    let dynamic = model.dynamic.is_some();
+    let this = locals.name("this");
+    let method = &model.sig.ident;
+    let run = run(model, &quote!(#this.#method), locals);
+    let ctx_param = invoke_context_param(model, locals);
+    let execution = execution(model);
+    let input = locals.name("input");
+    quote! {
+        #krate::Registration::method(
+            #krate::__private::Arc::clone(&self),
+            #krate::__private::MethodActivity {
+                name: #name,
+                function: #krate::__private::concat!(#krate::__private::module_path!(), #function),
+                parameters: &[#(#parameters),*],
+                limits: #limits,
+                dynamic: #dynamic,
+                execution: #execution,
+                invoke: |#this, #ctx_param, #input| #run,
+            },
+        )
+    }
+}
+
+/// The variables the body of `invoke` binds, in order: its parameters, the decoded arguments, and
+/// the result.
+fn bindings(model: &ActivityFn<'_>) -> Vec<String> {
+    let mut names = Vec::new();
+    if binds_context(model) {
+        names.push("ctx".to_owned());
+    }
+    names.push("input".to_owned());
+    if model.dynamic.is_some() {
+        names.push("args".to_owned());
+    } else {
+        names.extend((0..model.value_params().count()).map(|position| format!("arg{position}")));
+    }
+    names.push("output".to_owned());
+    names
+}
+
+/// Whether `invoke` names its context: the function takes it, or runs off the async threads (the
+/// context knows the worker's pools).
+fn binds_context(model: &ActivityFn<'_>) -> bool {
+    model.takes_context() || !model.is_async()
+}
+
+/// `ctx`, when the function takes the context.
+fn context_ident(model: &ActivityFn<'_>, locals: &Locals) -> Option<Ident> {
+    model.takes_context().then(|| locals.name("ctx"))
+}
+
+/// The context parameter of `invoke`: `ctx` when it is used, else `_`.
+fn invoke_context_param(model: &ActivityFn<'_>, locals: &Locals) -> TokenStream {
+    if binds_context(model) {
+        locals.name("ctx").into_token_stream()
     } else {
         quote!(_)
     }
 }
 
 /// `const EXECUTION` (or the `execution` field of a method) when it is not the default.
-pub(crate) fn execution(model: &ActivityFn<'_>) -> TokenStream {
+fn execution(model: &ActivityFn<'_>) -> TokenStream {
     let krate = &model.krate;
     if model.is_async() {
         quote!(#krate::Execution::Async)
@@ -129,13 +260,8 @@ pub(crate) fn execution(model: &ActivityFn<'_>) -> TokenStream {
     }
 }
 
-/// The name of the `ActivityInput` parameter of `invoke`.
-pub(crate) fn input_ident() -> Ident {
-    format_ident!("input", span = Span::mixed_site())
-}
-
 /// The parameter names listed in `PARAMETERS`.
-pub(crate) fn parameters<'a>(model: &'a ActivityFn<'_>) -> Vec<&'a String> {
+fn parameters<'a>(model: &'a ActivityFn<'_>) -> Vec<&'a String> {
     if model.dynamic.is_some() {
         return Vec::new();
     }
@@ -144,12 +270,12 @@ pub(crate) fn parameters<'a>(model: &'a ActivityFn<'_>) -> Vec<&'a String> {
 
 /// The body of `invoke`: decode the arguments, call `callee` (a function path, or `this.method`),
 /// encode the result; on tokio's threads for an `async fn`, on a blocking thread otherwise.
-pub(crate) fn run(model: &ActivityFn<'_>, callee: &TokenStream) -> TokenStream {
+fn run(model: &ActivityFn<'_>, callee: &TokenStream, locals: &Locals) -> TokenStream {
     let krate = &model.krate;
-    let input = input_ident();
+    let input = locals.name("input");
     let (vars, decode_stmts): (Vec<Ident>, Vec<TokenStream>) = if model.dynamic.is_some() {
         // All arguments, undecoded.
-        let args = format_ident!("args", span = Span::mixed_site());
+        let args = locals.name("args");
         let stmt = quote!(let #args = #input.into_raw_values(););
         (vec![args], vec![stmt])
     } else {
@@ -158,7 +284,7 @@ pub(crate) fn run(model: &ActivityFn<'_>, callee: &TokenStream) -> TokenStream {
             .value_params()
             .enumerate()
             .map(|(position, param)| {
-                let var = format_ident!("arg{}", position, span = Span::mixed_site());
+                let var = locals.name(&format!("arg{position}"));
                 let position = proc_macro2::Literal::usize_unsuffixed(position);
                 let ty = param.ty;
                 let param_name = &param.name;
@@ -176,18 +302,18 @@ pub(crate) fn run(model: &ActivityFn<'_>, callee: &TokenStream) -> TokenStream {
         (vars, stmts)
     };
 
-    let ctx = context_ident(model);
+    let ctx = context_ident(model, locals);
     let call_args = ctx.iter().chain(&vars);
     let await_ = model.is_async().then(|| quote!(.await));
     let call = quote!(#callee(#(#call_args),*) #await_);
 
-    // Spanned on the return type so that a result type error points there. The binding is only
-    // visible in the match arm below, which is all generated code.
+    // Located at the return type so that a result type error points there; mixed-site, and
+    // shadowed like every other variable, so that it is always a new variable.
     let output_span = match &model.sig.output {
         ReturnType::Default => model.sig.ident.span(),
         ReturnType::Type(_, ty) => ty.span(),
     };
-    let output = format_ident!("output", span = output_span);
+    let output = locals.name_at("output", output_span);
     let finish = quote_spanned! {output_span=>
         (&#output).output_kind().finish(#output)
     };
@@ -198,13 +324,13 @@ pub(crate) fn run(model: &ActivityFn<'_>, callee: &TokenStream) -> TokenStream {
             #output => #finish,
         }
     };
+    let ctx = locals.name("ctx");
     if model.is_async() {
         quote!(#krate::__private::Box::pin(async move { #body }))
     } else if model.in_process() {
         // A plain function the child process finds again at the same offset in this binary.
-        let ctx = format_ident!("ctx", span = Span::mixed_site());
-        let entry = format_ident!("entry", span = Span::mixed_site());
-        let entry_ctx = context_ident(model).map_or_else(|| quote!(_), |ctx| quote!(#ctx));
+        let entry = locals.name("entry");
+        let entry_ctx = context_ident(model, locals).map_or_else(|| quote!(_), |ctx| quote!(#ctx));
         quote! {
             fn #entry(
                 #entry_ctx: #krate::ActivityContext,
@@ -216,7 +342,6 @@ pub(crate) fn run(model: &ActivityFn<'_>, callee: &TokenStream) -> TokenStream {
         }
     } else {
         // On the worker's blocking pool, which the context knows.
-        let ctx = format_ident!("ctx", span = Span::mixed_site());
         quote!(#krate::__private::Executor::of(&#ctx).run_blocking(move || { #body }))
     }
 }
@@ -286,39 +411,6 @@ fn definition(model: &ActivityFn<'_>, ident: &Ident) -> Option<TokenStream> {
             }
         }
     })
-}
-
-/// After an error: the function untouched, the errors, and a companion that never runs, so that
-/// `activities![f]` elsewhere does not pile further errors on top. A method (with `self`) gets no
-/// companion: it sits in an `impl` block, where a type cannot be declared.
-fn fallback(func: &ItemFn, krate: &syn::Path, errors: TokenStream) -> TokenStream {
-    if func.sig.receiver().is_some() {
-        return quote!(#errors #func);
-    }
-    let vis = &func.vis;
-    let ident = &func.sig.ident;
-    let name = ident.to_string();
-    quote! {
-        #errors
-        #func
-
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #ident {}
-
-        #[automatically_derived]
-        impl #krate::Activity for #ident {
-            const NAME: &'static str = #name;
-            const FUNCTION: &'static str = #name;
-
-            fn invoke(
-                _: #krate::ActivityContext,
-                _: #krate::ActivityInput,
-            ) -> #krate::ActivityFuture {
-                #krate::__private::unreachable!()
-            }
-        }
-    }
 }
 
 /// Expansion snapshots: what `cargo expand` shows for typical activities, checked in under
@@ -396,6 +488,50 @@ mod snapshots {
     }
 
     #[test]
+    fn method_activities() {
+        let out = expanded(
+            quote!(),
+            quote! {
+                impl Inventory {
+                    /// Reserves items.
+                    #[activity(name = "reserve")]
+                    async fn reserve(
+                        &self,
+                        ctx: ActivityContext,
+                        sku: String,
+                        n: u32,
+                    ) -> Result<u64, E> {
+                        self.db.reserve(&sku, n).await
+                    }
+
+                    #[activity]
+                    fn price(&self, sku: String) -> u64 {
+                        self.prices[&sku]
+                    }
+
+                    fn helper(&self) {}
+                }
+            },
+        );
+        expect_test::expect_file!["../tests/expand/method_activities.rs"].assert_eq(&out);
+    }
+
+    /// The user's own names win: a function called `entry` and a type that mentions `input` push
+    /// the generated names aside (`entry_`, `input_`).
+    #[test]
+    fn generated_names_step_aside() {
+        let out = expanded(
+            quote!(isolation = "process"),
+            quote! {
+                fn entry(block: [u8; input]) -> u8 {
+                    block[0]
+                }
+            },
+        );
+        expect_test::expect_file!["../tests/expand/renamed_locals_activity.rs"].assert_eq(&out);
+    }
+
+    #[test]
     fn invalid_activity_keeps_the_function_and_reports_every_error() {
         let out = expanded(
             quote!(name = ""),
@@ -404,5 +540,134 @@ mod snapshots {
             },
         );
         expect_test::expect_file!["../tests/expand/invalid_activity.rs"].assert_eq(&out);
+    }
+}
+
+/// The whole attribute on `quote!` input, checked on the emitted tokens.
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    /// The expansion as text, with `quote!`'s spacing (`rt :: Activity`).
+    fn expanded(args: TokenStream, item: TokenStream) -> String {
+        super::activity(args, item).to_string()
+    }
+
+    /// The messages of the `compile_error!`s in an expansion, as escaped in a string literal.
+    fn errors(expansion: &str) -> Vec<&str> {
+        expansion
+            .split("compile_error ! { \"")
+            .skip(1)
+            .map(|rest| rest.split("\" }").next().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_fallback_of_a_function_keeps_a_readable_crate_path() {
+        // The arguments fail to parse, but `crate` on its own is readable.
+        let out = expanded(
+            quote!(crate = "rt", nmae = "x"),
+            quote!(
+                fn f() {}
+            ),
+        );
+        assert_eq!(errors(&out).len(), 1, "{out}");
+        assert!(out.contains("impl rt :: Activity for f"), "{out}");
+        assert!(!out.contains("activity_runtime"), "{out}");
+
+        // The arguments parse, and validation fails.
+        let out = expanded(
+            quote!(crate = "rt", name = ""),
+            quote!(
+                fn f() {}
+            ),
+        );
+        assert_eq!(errors(&out).len(), 1, "{out}");
+        assert!(out.contains("impl rt :: Activity for f"), "{out}");
+        assert!(!out.contains("activity_runtime"), "{out}");
+
+        // `crate` itself unreadable: the default path.
+        let out = expanded(
+            quote!(crate = 5),
+            quote!(
+                fn f() {}
+            ),
+        );
+        assert!(
+            out.contains("impl :: activity_runtime :: Activity for f"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn the_fallback_of_an_impl_block_keeps_a_readable_crate_path() {
+        let out = expanded(
+            quote!(crate = "rt", name = "x"),
+            quote! {
+                impl S {
+                    #[activity]
+                    fn m(&self) {}
+                }
+            },
+        );
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(errors[0].contains("Unknown field: `name`"), "{out}");
+        assert!(out.contains("impl rt :: ActivityMethods for S"), "{out}");
+        assert!(!out.contains("activity_runtime"), "{out}");
+    }
+
+    #[test]
+    fn a_method_cannot_set_crate() {
+        let message = "`crate` goes on the `#[activity]` impl block, not on a method: all the \
+                       block's methods reach the runtime through one path. Write \
+                       `#[activity(crate = \\\"...\\\")] impl Type { ... }`";
+        // Whether or not the block sets it, and even to the same path.
+        for block_args in [quote!(), quote!(crate = "rt")] {
+            let out = expanded(
+                block_args.clone(),
+                quote! {
+                    impl S {
+                        #[activity(crate = "rt", name = "renamed")]
+                        fn m(&self) {}
+
+                        #[activity]
+                        fn n(&self) {}
+                    }
+                },
+            );
+            assert_eq!(errors(&out), [message], "{out}");
+            // The block and its stand-in implementation use the block's path.
+            let krate = if block_args.is_empty() {
+                ":: activity_runtime"
+            } else {
+                "rt"
+            };
+            assert!(
+                out.contains(&format!("impl {krate} :: ActivityMethods for S")),
+                "{out}"
+            );
+            // The method's attribute is gone from the block, which is still emitted.
+            assert!(out.contains("fn m (& self) { }"), "{out}");
+            assert!(!out.contains("# [activity"), "{out}");
+        }
+    }
+
+    #[test]
+    fn a_methods_other_problems_are_reported_with_its_crate() {
+        let out = expanded(
+            quote!(),
+            quote! {
+                impl S {
+                    #[activity(crate = "rt", nmae = "x")]
+                    fn m(&mut self) {}
+                }
+            },
+        );
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 2, "{out}");
+        assert!(errors[0].starts_with("`crate` goes on the"), "{out}");
+        assert!(errors[1].contains("Unknown field: `nmae`"), "{out}");
     }
 }

@@ -2,13 +2,18 @@
 //! everything the generated code needs.
 //!
 //! The macro is a short pipeline, one stage per file:
-//! [`attr`] parses the attribute arguments, [`ast`] builds a typed model of the function,
-//! [`valid`] checks it, and [`expand`] generates code from the model alone.
+//! [`attr`] parses the attribute arguments, [`ast`] builds a typed model of the function or `impl`
+//! block, [`valid`] checks it, and [`expand`] generates code from the model alone, or
+//! [`fallback`] code after an error. Every stage adds its errors to one [`errors::Errors`].
 
 mod ast;
 mod attr;
+mod errors;
 mod expand;
-mod methods;
+mod fallback;
+mod hygiene;
+#[cfg(doctest)]
+mod hygiene_tests;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -3,14 +3,42 @@
 //! Type checks (that parameters are `DeserializeOwned`, that the return type is `Serialize`) are
 //! left to the compiler: the expansion places them on the user's own types.
 
+use proc_macro2::Span;
 use syn::{Error, Type};
 
-use crate::ast::{ActivityFn, Param};
+use crate::ast::{ActivityFn, ActivityImpl, Param};
 use crate::attr::IsolationKind;
+use crate::errors::Errors;
 
-/// All problems of `model`, combined into one error.
-pub(crate) fn check(model: &ActivityFn<'_>) -> Result<(), Error> {
-    let mut errors = Errors::default();
+/// The problems of an `#[activity] impl` block: the block itself, then each method.
+pub(crate) fn check_impl(model: &ActivityImpl<'_>, errors: &mut Errors) {
+    let block = model.block;
+    if !block.generics.params.is_empty() {
+        errors.push(Error::new_spanned(
+            &block.generics,
+            "an `#[activity]` impl block cannot be generic: each activity needs one concrete type",
+        ));
+    }
+    if let Some((_, trait_path, _)) = &block.trait_ {
+        errors.push(Error::new_spanned(
+            trait_path,
+            "`#[activity]` goes on an inherent `impl Type` block, not a trait implementation",
+        ));
+    }
+    if model.marked == 0 {
+        errors.push(Error::new(
+            Span::call_site(),
+            "this `#[activity]` impl block has no `#[activity]` method: mark the methods that are \
+             activities",
+        ));
+    }
+    for method in &model.methods {
+        check(method, errors);
+    }
+}
+
+/// The problems of one function or method, added to `errors`.
+pub(crate) fn check(model: &ActivityFn<'_>, errors: &mut Errors) {
     let sig = model.sig;
 
     if model.name.is_empty() {
@@ -47,13 +75,12 @@ pub(crate) fn check(model: &ActivityFn<'_>) -> Result<(), Error> {
         ));
     }
 
-    check_params(model, &mut errors);
+    check_params(model, errors);
     if model.dynamic.is_some() {
-        check_dynamic(model, &mut errors);
+        check_dynamic(model, errors);
     }
-    check_sizes(model, &mut errors);
-    check_isolation(model, &mut errors);
-    errors.finish()
+    check_sizes(model, errors);
+    check_isolation(model, errors);
 }
 
 /// The receiver (methods only, first), the context (first after the receiver, by value), and
@@ -274,23 +301,6 @@ fn check_value_type(ty: &Type, errors: &mut Errors) {
     }
 }
 
-/// Collects errors so that all of them are reported in one compilation.
-#[derive(Default)]
-struct Errors(Option<Error>);
-
-impl Errors {
-    fn push(&mut self, error: Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn finish(self) -> Result<(), Error> {
-        self.0.map_or(Ok(()), Err)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,7 +313,9 @@ mod tests {
 
     fn errors_with(func: ItemFn, args: ActivityArgs) -> Vec<String> {
         let model = ActivityFn::new(&func.sig, args, false);
-        match check(&model) {
+        let mut errors = Errors::default();
+        check(&model, &mut errors);
+        match errors.finish() {
             Ok(()) => Vec::new(),
             Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
         }

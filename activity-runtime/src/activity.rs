@@ -1,23 +1,15 @@
 //! The contract between an activity and the worker: what `#[activity]` generates, written out so
 //! that it can also be implemented by hand.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use temporalio_common::protos::temporal::api::common::v1::Payload;
 
-use crate::context::ActivityContext;
+use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
+use crate::context::{ActivityContext, Executors, ProcessEntry, run_blocking};
 use crate::error::ActivityError;
-use crate::executor::Execution;
 use crate::limits::PayloadLimits;
-use crate::payload::{PayloadError, encoding_of, from_absent, from_payload, to_payload};
-use crate::registry::Registration;
-
-/// The future one activity attempt runs as.
-pub type ActivityFuture =
-    Pin<Box<dyn Future<Output = Result<ActivityOutput, ActivityError>> + Send + 'static>>;
 
 /// An activity a [`Worker`](crate::Worker) can run.
 ///
@@ -87,135 +79,181 @@ pub trait Activity: 'static {
     }
 }
 
-/// The encoded arguments of one activity attempt, one payload per positional parameter.
-pub struct ActivityInput {
-    activity_type: String,
-    payloads: Vec<Payload>,
+/// Where an activity's function runs. `#[activity]` sets it from the function: `async fn` runs
+/// on the async threads, `fn` on the worker's blocking pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Execution {
+    /// On the async (tokio) threads.
+    Async,
+    /// On the worker's pool of blocking threads.
+    Blocking,
+    /// In a child process from the worker's pool (`#[activity(isolation = "process")]`).
+    Process,
 }
 
-impl ActivityInput {
-    /// The arguments `payloads` of an attempt of `activity_type`, as the worker hands them to
-    /// [`Activity::invoke`]. Workers build these; build one yourself to call `invoke` directly,
-    /// as the dispatch benchmarks do.
-    pub fn new(activity_type: impl Into<String>, payloads: Vec<Payload>) -> Self {
+/// One registered activity: its name, where it is defined, and how to run it.
+#[derive(Clone)]
+pub struct Registration {
+    name: &'static str,
+    function: &'static str,
+    parameters: &'static [&'static str],
+    limits: PayloadLimits,
+    dynamic: bool,
+    execution: Execution,
+    invoke: Invoke,
+}
+
+/// How a registration runs an attempt: a plain function, or one bound to shared state.
+#[derive(Clone)]
+enum Invoke {
+    Function(fn(ActivityContext, ActivityInput) -> ActivityFuture),
+    Bound(Arc<dyn Fn(ActivityContext, ActivityInput) -> ActivityFuture + Send + Sync>),
+}
+
+/// What `#[activity]` knows about a method of an `#[activity] impl` block, for
+/// [`Registration::method`].
+#[doc(hidden)]
+pub struct MethodActivity<T> {
+    pub name: &'static str,
+    pub function: &'static str,
+    pub parameters: &'static [&'static str],
+    pub limits: PayloadLimits,
+    pub dynamic: bool,
+    pub execution: Execution,
+    pub invoke: fn(Arc<T>, ActivityContext, ActivityInput) -> ActivityFuture,
+}
+
+impl<T> std::fmt::Debug for MethodActivity<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MethodActivity")
+            .field("name", &self.name)
+            .field("function", &self.function)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registration {
+    /// The registration of activity `A`.
+    pub fn of<A: Activity>() -> Self {
         Self {
-            activity_type: activity_type.into(),
-            payloads,
+            name: A::NAME,
+            function: A::FUNCTION,
+            parameters: A::PARAMETERS,
+            limits: A::LIMITS,
+            dynamic: A::DYNAMIC,
+            execution: A::EXECUTION,
+            invoke: Invoke::Function(A::invoke),
         }
     }
 
-    /// How many arguments the caller sent.
-    pub fn len(&self) -> usize {
-        self.payloads.len()
+    /// The registration of a method activity bound to `state`, which every attempt shares.
+    #[doc(hidden)]
+    pub fn method<T: Send + Sync + 'static>(state: Arc<T>, method: MethodActivity<T>) -> Self {
+        let invoke = method.invoke;
+        Self {
+            name: method.name,
+            function: method.function,
+            parameters: method.parameters,
+            limits: method.limits,
+            dynamic: method.dynamic,
+            execution: method.execution,
+            invoke: Invoke::Bound(Arc::new(move |ctx, input| {
+                invoke(Arc::clone(&state), ctx, input)
+            })),
+        }
     }
 
-    /// Whether the caller sent no arguments.
-    pub fn is_empty(&self) -> bool {
-        self.payloads.is_empty()
+    /// Whether this is the dynamic activity, which serves every type no other activity has.
+    pub fn is_dynamic(&self) -> bool {
+        self.dynamic
     }
 
-    /// The raw payloads, for activities that read their arguments themselves.
-    pub fn into_payloads(self) -> Vec<Payload> {
-        self.payloads
+    /// The activity type name.
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
-    /// The arguments as [`RawValue`](crate::RawValue)s that remember their position and the
-    /// activity type, for decoding with the same messages as generated decoders.
-    pub fn into_raw_values(self) -> Vec<crate::RawValue> {
-        let activity_type: std::sync::Arc<str> = self.activity_type.into();
-        self.payloads
-            .into_iter()
-            .enumerate()
-            .map(|(position, payload)| {
-                crate::RawValue::argument(payload, position, activity_type.clone())
-            })
-            .collect()
+    /// The Rust path of the function.
+    pub fn function(&self) -> &'static str {
+        self.function
     }
 
-    /// Decodes the argument at `position` (0-based) for parameter `name` of Rust type `type_label`.
-    ///
-    /// A missing argument decodes as `None` into an `Option` and is an error for any other type.
-    /// Errors name the activity, the parameter, its position, its type and the payload's encoding.
-    pub fn decode<T: DeserializeOwned>(
-        &self,
-        position: usize,
-        name: &str,
-        type_label: &str,
-    ) -> Result<T, ActivityError> {
-        let Some(payload) = self.payloads.get(position) else {
-            return from_absent::<T>().ok_or_else(|| {
-                ActivityError::new(format!(
-                    "activity `{}` is missing required argument {} `{name}: {type_label}`: \
-                     the caller sent {} argument(s)",
-                    self.activity_type,
-                    position + 1,
-                    self.payloads.len(),
-                ))
-                .with_type("ArgumentError")
-                .non_retryable()
-            });
-        };
-        from_payload(payload).map_err(|err| {
-            let reason = match err {
-                PayloadError::Deserialize(reason) => reason,
-                other => other.to_string(),
-            };
-            ActivityError::new(format!(
-                "activity `{}` could not decode argument {} `{name}: {type_label}` from a `{}` payload: {reason}",
-                self.activity_type,
-                position + 1,
-                encoding_of(payload),
-            ))
-            .with_type("ArgumentError")
-            .non_retryable()
-        })
+    /// The names of the parameters decoded from payloads (empty when not known).
+    pub fn parameters(&self) -> &'static [&'static str] {
+        self.parameters
     }
 
-    /// Ends decoding: `declared` is how many parameters the activity takes. Arguments beyond
-    /// those are ignored with a warning, so callers can evolve ahead of workers.
-    pub fn finish(self, declared: usize) {
-        if self.payloads.len() > declared {
-            tracing::warn!(
-                activity_type = %self.activity_type,
-                declared,
-                received = self.payloads.len(),
-                "activity `{}` takes {declared} argument(s) but the caller sent {}; the extra ones are ignored",
-                self.activity_type,
-                self.payloads.len(),
-            );
+    /// The payload size limits.
+    pub fn limits(&self) -> PayloadLimits {
+        self.limits
+    }
+
+    /// Where the function runs.
+    pub fn execution(&self) -> Execution {
+        self.execution
+    }
+
+    pub(crate) fn invoke(&self, ctx: ActivityContext, input: ActivityInput) -> ActivityFuture {
+        match &self.invoke {
+            Invoke::Function(invoke) => invoke(ctx, input),
+            Invoke::Bound(invoke) => invoke(ctx, input),
         }
     }
 }
 
-/// An encoded activity result.
-#[derive(Debug, Clone)]
-pub struct ActivityOutput {
-    pub(crate) payload: Payload,
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("name", &self.name)
+            .field("function", &self.function)
+            .field("dynamic", &self.dynamic)
+            .finish_non_exhaustive()
+    }
 }
 
-impl ActivityOutput {
-    /// Encodes a result with the default payload converter.
+/// Where an activity's body runs, as generated code asks for it:
+/// `Executor::of(&ctx).run_blocking(move || ...)`.
+#[doc(hidden)]
+pub struct Executor {
+    executors: Arc<dyn Executors>,
+}
+
+impl Executor {
+    /// The executors of the worker (or test environment) running `ctx`'s activity.
+    pub fn of(ctx: &ActivityContext) -> Self {
+        Self {
+            executors: ctx.executors().clone(),
+        }
+    }
+
+    /// Runs a blocking activity body on the worker's blocking pool.
     ///
-    /// # Errors
-    /// A non-retryable failure when the value cannot be encoded.
-    pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Self, ActivityError> {
-        to_payload(value)
-            .map(|payload| Self { payload })
-            .map_err(|err| {
-                ActivityError::new(format!("could not encode the activity result: {err}"))
-                    .with_type("PayloadError")
-                    .non_retryable()
-            })
+    /// The body is queued at once; a panic in it resumes in the returned future, where the worker
+    /// catches it as for async activities. The activity's span goes along to the pool thread, so
+    /// logs there carry the activity's fields too.
+    pub fn run_blocking<F>(self, body: F) -> ActivityFuture
+    where
+        F: FnOnce() -> Result<ActivityOutput, ActivityError> + Send + 'static,
+    {
+        run_blocking(&*self.executors, body)
     }
 
-    /// The encoded payload.
-    pub fn payload(&self) -> &Payload {
-        &self.payload
+    /// Runs a process-isolated activity: `entry` in a child process from the worker's pool. In
+    /// an `ActivityEnvironment` (no process pool) it runs on the environment's blocking pool.
+    pub fn run_in_process(
+        self,
+        entry: ProcessEntry,
+        ctx: ActivityContext,
+        input: ActivityInput,
+    ) -> ActivityFuture {
+        self.executors.run_in_process(entry, ctx, input)
     }
+}
 
-    /// The encoded payload, by value.
-    pub fn into_payload(self) -> Payload {
-        self.payload
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor").finish_non_exhaustive()
     }
 }
 
@@ -245,6 +283,7 @@ pub trait ValueKind {
 impl<T: ?Sized> ValueKind for &T {}
 
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct FallibleOutput;
 
 impl FallibleOutput {
@@ -261,6 +300,7 @@ impl FallibleOutput {
 }
 
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct PlainOutput;
 
 impl PlainOutput {

@@ -42,22 +42,30 @@
 //! # }
 //! ```
 
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use temporalio_client::ActivityIdentifier;
 use temporalio_client::errors::ActivityResultError;
 use temporalio_common::UntypedActivity;
-use temporalio_common::data_converters::RawValue;
+use temporalio_common::data_converters::{
+    ActivitySerializationContext, GenericPayloadConverter, PayloadConverter, RawValue,
+    SerializationContext, SerializationContextData,
+};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::failure::v1::{Failure, failure::FailureInfo};
 
 use crate::activity::Activity;
-use crate::limits::{NamespaceLimit, PayloadsTooLarge};
-use crate::payload::{PayloadError, from_payload, to_payload};
+use crate::codec::SharedCodec;
+use crate::connection::{ConnectOptions, ConnectionError};
+use crate::context::ActivityContext;
+use crate::limits::{
+    NamespaceLimit, PayloadKind, PayloadsTooLarge, encoded_size, largest_argument,
+};
+pub use crate::payload::ActivityArgs;
+use crate::payload::{ArgumentEncodeError, PayloadError, from_result_payloads, to_payload};
 
 /// What a typed call through the official client ([`Client::inner`]) needs, in the versions the
 /// runtime uses.
@@ -74,7 +82,7 @@ pub struct Client {
     /// The namespace's blob size limit, asked for once, on the first call that needs it.
     namespace_limit: Arc<tokio::sync::OnceCell<NamespaceLimit>>,
     /// The payload codec the official client applies; kept to measure encoded sizes.
-    codec: Option<crate::codec::SharedCodec>,
+    codec: Option<SharedCodec>,
 }
 
 /// Not derived: the official client's `Debug` prints its connection's headers, API key included.
@@ -203,14 +211,10 @@ impl std::fmt::Display for ActivityFailure {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// The server could not be reached.
-    #[error("cannot reach a Temporal server at `{target}`: {message}")]
-    Connect {
-        /// The address tried.
-        target: String,
-        /// What went wrong.
-        message: String,
-    },
+    /// The connection could not be made: the settings, a credential, or an unreachable server
+    /// (the [`ConnectionError`] variant says which).
+    #[error(transparent)]
+    Connect(#[from] ConnectionError),
     /// An argument could not be encoded.
     #[error("could not encode argument {position}: {source}")]
     Encode {
@@ -249,47 +253,12 @@ pub enum ClientError {
     Other(String),
 }
 
-/// Arguments of an activity call: a tuple of `Serialize` values, one payload each.
-pub trait ActivityArgs {
-    /// Encodes the arguments in order.
-    ///
-    /// # Errors
-    /// When an argument cannot be encoded.
-    fn into_payloads(self) -> Result<Vec<Payload>, ClientError>;
-}
-
-macro_rules! tuple_args {
-    ($($name:ident $pos:tt),*) => {
-        impl<$($name: Serialize),*> ActivityArgs for ($($name,)*) {
-            #[allow(unused_variables, clippy::unused_unit)]
-            fn into_payloads(self) -> Result<Vec<Payload>, ClientError> {
-                Ok(vec![$(
-                    to_payload(&self.$pos).map_err(|source| ClientError::Encode {
-                        position: $pos + 1,
-                        source,
-                    })?,
-                )*])
-            }
+impl From<ArgumentEncodeError> for ClientError {
+    fn from(err: ArgumentEncodeError) -> Self {
+        Self::Encode {
+            position: err.position,
+            source: err.source,
         }
-    };
-}
-
-tuple_args!();
-tuple_args!(A 0);
-tuple_args!(A 0, B 1);
-tuple_args!(A 0, B 1, C 2);
-tuple_args!(A 0, B 1, C 2, D 3);
-tuple_args!(A 0, B 1, C 2, D 3, E 4);
-tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5);
-tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
-tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
-tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
-tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
-
-/// Already-encoded payloads, sent as they are.
-impl ActivityArgs for Vec<Payload> {
-    fn into_payloads(self) -> Result<Vec<Payload>, ClientError> {
-        Ok(self)
     }
 }
 
@@ -303,7 +272,7 @@ impl Client {
         namespace: impl Into<String>,
     ) -> Result<Self, ClientError> {
         Self::connect_with(
-            crate::connection::ConnectOptions::new()
+            ConnectOptions::new()
                 .isolated()
                 .target(target)
                 .namespace(namespace),
@@ -317,19 +286,10 @@ impl Client {
     ///
     /// # Errors
     /// [`ClientError::Connect`], whose message says which setting or credential failed.
-    pub async fn connect_with(
-        options: crate::connection::ConnectOptions,
-    ) -> Result<Self, ClientError> {
-        let connect_error = |err: crate::connection::ConnectionError| ClientError::Connect {
-            target: options.target.clone().unwrap_or_default(),
-            message: err.to_string(),
-        };
-        let resolved = options
-            .resolve(format!("activity-runtime-client@{}", std::process::id()))
-            .map_err(connect_error)?;
-        let connection = crate::connection::connect(&resolved)
-            .await
-            .map_err(connect_error)?;
+    pub async fn connect_with(options: ConnectOptions) -> Result<Self, ClientError> {
+        let resolved =
+            options.resolve(format!("activity-runtime-client@{}", std::process::id()))?;
+        let connection = crate::connection::connect(&resolved).await?;
         Self::from_connection(connection, &resolved.namespace, options.codec.clone())
     }
 
@@ -338,7 +298,7 @@ impl Client {
     pub(crate) fn from_connection(
         connection: temporalio_client::Connection,
         namespace: &str,
-        codec: Option<crate::codec::SharedCodec>,
+        codec: Option<SharedCodec>,
     ) -> Result<Self, ClientError> {
         let mut options = temporalio_client::ClientOptions::new(namespace.to_owned()).build();
         if let Some(codec) = &codec {
@@ -364,7 +324,7 @@ impl Client {
 
     /// Checks, before any request, that `input` for activity `A` fits the namespace's blob size
     /// limit (asked for once per client) and the gRPC cap. Encodes it as the official client's
-    /// default converter does; see [`crate::limits::check_input`].
+    /// default converter does; see [`check_input`].
     ///
     /// # Errors
     /// [`ClientError::TooLarge`] over the limit, [`ClientError::Other`] when the input cannot be
@@ -373,7 +333,7 @@ impl Client {
     where
         A: Activity + ActivityDefinition,
     {
-        crate::limits::check_input_with::<A>(input, self.namespace_limit().await)
+        check_input_with::<A>(input, self.namespace_limit().await)
     }
 
     /// The namespace's blob size limit, from `DescribeNamespace` (once; unknown when that fails,
@@ -425,11 +385,7 @@ impl Client {
         let payloads = self
             .execute_activity_raw(activity_type, args.into_payloads()?, options)
             .await?;
-        let Some(first) = payloads.first() else {
-            return serde_json::from_value(serde_json::Value::Null)
-                .map_err(|e| ClientError::Decode(PayloadError::Deserialize(e.to_string())));
-        };
-        from_payload(first).map_err(ClientError::Decode)
+        from_result_payloads(&payloads).map_err(ClientError::Decode)
     }
 
     /// Like [`execute_activity`](Self::execute_activity), with payloads in and out.
@@ -467,13 +423,8 @@ impl Client {
                 .map_err(|e| ClientError::Other(format!("the payload codec failed: {e}")))?,
             None => payloads.clone(),
         };
-        crate::limits::check_input_payloads(
-            activity_type,
-            &measured,
-            &[],
-            self.namespace_limit().await,
-        )
-        .map_err(|err| ClientError::TooLarge(Box::new(err)))?;
+        check_input_payloads(activity_type, &measured, &[], self.namespace_limit().await)
+            .map_err(|err| ClientError::TooLarge(Box::new(err)))?;
         let id = options
             .id
             .clone()
@@ -539,6 +490,14 @@ pub struct ActivityHandle {
     inner: temporalio_client::ActivityHandle<temporalio_client::Client, UntypedActivity>,
 }
 
+impl std::fmt::Debug for ActivityHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActivityHandle")
+            .field("id", &self.id())
+            .finish_non_exhaustive()
+    }
+}
+
 impl ActivityHandle {
     /// The activity id.
     pub fn id(&self) -> &str {
@@ -551,11 +510,7 @@ impl ActivityHandle {
     /// Failure, cancellation, timeout and decoding errors.
     pub async fn result<R: DeserializeOwned>(&self) -> Result<R, ClientError> {
         let payloads = self.result_raw().await?;
-        match payloads.first() {
-            Some(first) => from_payload(first).map_err(ClientError::Decode),
-            None => serde_json::from_value(serde_json::Value::Null)
-                .map_err(|e| ClientError::Decode(PayloadError::Deserialize(e.to_string()))),
-        }
+        from_result_payloads(&payloads).map_err(ClientError::Decode)
     }
 
     /// Waits for the activity to end and returns its result payloads.
@@ -597,6 +552,86 @@ impl ActivityHandle {
     }
 }
 
+/// Checks, before any request, that the input of activity `A` fits the default blob size limit
+/// ([`DEFAULT_BLOB_SIZE_LIMIT`](crate::limits::DEFAULT_BLOB_SIZE_LIMIT), or the gRPC cap), encoding it exactly as the official client's
+/// default converter does. [`Client::check_input`] checks
+/// against the namespace's own limit instead.
+///
+/// ```
+/// use activity_runtime::{activity, client};
+///
+/// #[activity]
+/// async fn store(data: String) -> usize {
+///     data.len()
+/// }
+///
+/// assert!(client::check_input::<store>(&"small".to_owned()).is_ok());
+/// let err = client::check_input::<store>(&"x".repeat(3 << 20)).unwrap_err();
+/// assert!(err.to_string().contains("the input of activity `store` is 3145764 bytes"), "{err}");
+/// ```
+///
+/// # Errors
+/// [`ClientError::TooLarge`] over the limit, [`ClientError::Other`] when the input cannot be
+/// encoded.
+pub fn check_input<A>(input: &A::Input) -> Result<(), ClientError>
+where
+    A: Activity + ActivityDefinition,
+{
+    check_input_with::<A>(input, &NamespaceLimit::Unknown)
+}
+
+pub(crate) fn check_input_with<A>(
+    input: &A::Input,
+    namespace: &NamespaceLimit,
+) -> Result<(), ClientError>
+where
+    A: Activity + ActivityDefinition,
+{
+    let converter = PayloadConverter::default();
+    let data = SerializationContextData::Activity(ActivitySerializationContext::new());
+    let payloads = converter
+        .to_payloads(&SerializationContext::new(&data, &converter), input)
+        .map_err(|err| {
+            ClientError::Other(format!(
+                "could not encode the input of activity `{}`: {err}",
+                A::NAME
+            ))
+        })?;
+    check_input_payloads(A::NAME, &payloads, A::PARAMETERS, namespace)
+        .map_err(|err| ClientError::TooLarge(Box::new(err)))
+}
+
+/// The caller-side check of encoded arguments.
+pub(crate) fn check_input_payloads(
+    activity_type: &str,
+    payloads: &[Payload],
+    parameters: &'static [&'static str],
+    namespace: &NamespaceLimit,
+) -> Result<(), PayloadsTooLarge> {
+    let size = encoded_size(payloads);
+    let limit = namespace.error_limit(None);
+    if size <= limit.bytes {
+        return Ok(());
+    }
+    Err(PayloadsTooLarge {
+        activity_type: activity_type.to_owned(),
+        kind: PayloadKind::Input,
+        size,
+        limit: limit.bytes,
+        limit_source: limit.source,
+        largest_argument: largest_argument(payloads, parameters),
+    })
+}
+
+impl ActivityContext {
+    /// A client of the worker's Temporal server and namespace, for calling Temporal from inside
+    /// an activity (start another activity, signal a workflow, …). `None` in an
+    /// `ActivityEnvironment`.
+    pub fn client(&self) -> Option<&Client> {
+        self.extension::<Client>()
+    }
+}
+
 /// `StartToClose`, `ScheduleToClose`, … for a timeout type number.
 fn timeout_name(timeout_type: i32) -> String {
     use temporalio_common::protos::temporal::api::enums::v1::TimeoutType;
@@ -614,4 +649,38 @@ fn random_suffix() -> String {
             .map_or(0, |d| d.as_nanos()),
     );
     format!("{:016x}", hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::MIB;
+
+    fn payload_of(len: usize) -> Payload {
+        to_payload(&"x".repeat(len)).unwrap()
+    }
+
+    #[test]
+    fn the_largest_argument_is_named() {
+        let payloads = [payload_of(10), payload_of(3 * MIB), payload_of(20)];
+        let err = check_input_payloads(
+            "store",
+            &payloads,
+            &["key", "data", "note"],
+            &NamespaceLimit::Unknown,
+        )
+        .unwrap_err();
+        let arg = err.largest_argument.clone().unwrap();
+        assert_eq!((arg.position, arg.name), (2, Some("data")));
+        let message = err.to_string();
+        assert!(
+            message.contains("the largest is argument 2 `data`, 3145764 bytes (3.00 MiB). The"),
+            "{message}"
+        );
+        assert!(message.contains("set by the default blob size limit of 2 MiB"));
+        assert!(message.contains("The activity was not started"));
+        assert!(
+            check_input_payloads("store", &payloads[..1], &[], &NamespaceLimit::Unknown).is_ok()
+        );
+    }
 }

@@ -29,8 +29,11 @@ use temporalio_common::envconfig::{
 
 use crate::codec::{PayloadCodec, SharedCodec};
 
-/// The namespace used when nothing sets one.
-pub const DEFAULT_NAMESPACE: &str = "default";
+/// The server address used when neither `.target(...)`, `TEMPORAL_ADDRESS` nor a config profile
+/// sets one.
+pub const DEFAULT_TARGET: &str = "localhost:7233";
+
+pub use crate::context::DEFAULT_NAMESPACE;
 
 /// TLS settings: the CA that signs the server's certificate, the name to verify it against, and a
 /// client certificate for mTLS.
@@ -356,7 +359,7 @@ impl ConnectOptions {
             .clone()
             .or(address)
             .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| crate::DEFAULT_TARGET.to_owned());
+            .unwrap_or_else(|| DEFAULT_TARGET.to_owned());
         let url = parse_target(&target, tls.is_some())?;
         let namespace = self
             .namespace

@@ -1,19 +1,22 @@
-//! What a running activity can see and do: its info, heartbeats and cancellation.
+//! What a running activity can see and do: its info, heartbeats and cancellation; and where its
+//! blocking or process-isolated body runs ([`Executors`], implemented by the worker's pools and by
+//! test environments).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use serde::Serialize;
+use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use temporalio_common::protos::coresdk::activity_task::{ActivityCancelReason, Cancel, Start};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::Client;
-use crate::executor::PoolHandle;
+use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
+use crate::error::ActivityError;
 use crate::payload::{PayloadConverter, PayloadError, from_payload, to_payload};
-use crate::process::ProcessHandle;
 
 /// The handle an activity gets when its first parameter is `ActivityContext`.
 ///
@@ -30,30 +33,82 @@ struct Inner {
     headers: HashMap<String, Payload>,
     heartbeat_sink: HeartbeatSink,
     worker_shutdown: CancellationToken,
-    client: Option<Client>,
     cancellation: Cancellation,
-    blocking_pool: PoolHandle,
-    process_pool: Option<ProcessHandle>,
+    executors: Arc<dyn Executors>,
+    extensions: http::Extensions,
 }
 
 /// Where heartbeat details go: the worker core, or a test environment. It may refuse them (details
 /// over the size limit).
 pub(crate) type HeartbeatSink = Arc<dyn Fn(Vec<Payload>) -> Result<(), PayloadError> + Send + Sync>;
 
+/// A blocking activity body, queued on a pool.
+pub(crate) type BlockingJob = Box<dyn FnOnce() + Send + 'static>;
+
+/// The function a process-isolated activity runs in the child: decode, call, encode.
+pub(crate) type ProcessEntry =
+    fn(ActivityContext, ActivityInput) -> Result<ActivityOutput, ActivityError>;
+
+/// Where the blocking and process-isolated bodies of a context's activity run: the worker's pools,
+/// or a test environment's. Implemented above this layer (`blocking`, `worker`).
+pub(crate) trait Executors: Send + Sync + 'static {
+    /// Queues `job` on the blocking pool.
+    ///
+    /// # Errors
+    /// When the pool has shut down.
+    fn submit_blocking(&self, job: BlockingJob) -> Result<(), ActivityError>;
+
+    /// Runs `entry` in a child process. Without a process pool (test environments, a child
+    /// itself) it runs on the blocking pool, in this process.
+    fn run_in_process(
+        &self,
+        entry: ProcessEntry,
+        ctx: ActivityContext,
+        input: ActivityInput,
+    ) -> ActivityFuture {
+        run_blocking(self, move || entry(ctx, input))
+    }
+}
+
+/// Queues `body` on the blocking pool of `executors`; its result (or panic) comes back in the
+/// returned future. The activity's span goes along to the pool thread, so logs there carry the
+/// activity's fields too.
+pub(crate) fn run_blocking<E, F>(executors: &E, body: F) -> ActivityFuture
+where
+    E: Executors + ?Sized,
+    F: FnOnce() -> Result<ActivityOutput, ActivityError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let submitted = executors.submit_blocking(Box::new(move || {
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| span.in_scope(body)));
+        let _ = tx.send(result);
+    }));
+    Box::pin(async move {
+        submitted?;
+        match rx.await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => Err(ActivityError::new(
+                "the blocking activity was not run: its thread pool shut down",
+            )),
+        }
+    })
+}
+
 /// Everything a context is made of, from the worker or from an `ActivityEnvironment`.
 pub(crate) struct ContextParts {
-    pub info: ActivityInfo,
+    pub(crate) info: ActivityInfo,
     /// The previous attempt's last heartbeat details.
-    pub heartbeat_details: Vec<Payload>,
-    pub headers: HashMap<String, Payload>,
-    pub heartbeat_sink: HeartbeatSink,
+    pub(crate) heartbeat_details: Vec<Payload>,
+    pub(crate) headers: HashMap<String, Payload>,
+    pub(crate) heartbeat_sink: HeartbeatSink,
     /// Cancelled when the worker begins a graceful shutdown.
-    pub worker_shutdown: CancellationToken,
-    pub client: Option<Client>,
-    /// Where blocking (`fn`) activities run.
-    pub blocking_pool: PoolHandle,
-    /// Where process-isolated activities run; `None` runs them on `blocking_pool`.
-    pub process_pool: Option<ProcessHandle>,
+    pub(crate) worker_shutdown: CancellationToken,
+    /// Where blocking and process-isolated bodies run.
+    pub(crate) executors: Arc<dyn Executors>,
+    /// What layers above this one hand to activities (the worker's client, for one), by type.
+    pub(crate) extensions: http::Extensions,
 }
 
 impl ActivityContext {
@@ -65,10 +120,9 @@ impl ActivityContext {
                 headers: parts.headers,
                 heartbeat_sink: parts.heartbeat_sink,
                 worker_shutdown: parts.worker_shutdown,
-                client: parts.client,
                 cancellation: Cancellation::default(),
-                blocking_pool: parts.blocking_pool,
-                process_pool: parts.process_pool,
+                executors: parts.executors,
+                extensions: parts.extensions,
             }),
         }
     }
@@ -113,13 +167,6 @@ impl ActivityContext {
         PayloadConverter
     }
 
-    /// A client of the worker's Temporal server and namespace, for calling Temporal from inside
-    /// an activity (start another activity, signal a workflow, …). `None` in an
-    /// `ActivityEnvironment`.
-    pub fn client(&self) -> Option<&Client> {
-        self.inner.client.as_ref()
-    }
-
     /// Whether the worker has begun a graceful shutdown. The activity may go on until the grace
     /// period ends; then it is cancelled with reason [`CancellationReason::WorkerShutdown`].
     pub fn is_worker_shutdown(&self) -> bool {
@@ -155,29 +202,23 @@ impl ActivityContext {
     /// For blocking activities: waits up to `timeout` for cancellation, and says whether it came.
     /// Never call this from async code (use [`ActivityContext::cancelled`] there).
     pub fn wait_cancelled_timeout(&self, timeout: Duration) -> bool {
-        let flag = self
-            .inner
-            .cancellation
-            .flag
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let (flag, _) = self
-            .inner
-            .cancellation
+        let cancellation = &self.inner.cancellation;
+        let mut flag = cancellation.flag.lock();
+        cancellation
             .condvar
-            .wait_timeout_while(flag, timeout, |cancelled| !*cancelled)
-            .unwrap_or_else(|e| e.into_inner());
+            .wait_while_for(&mut flag, |cancelled| !*cancelled, timeout);
         *flag
     }
 
-    /// The pool blocking activities run on.
-    pub(crate) fn blocking_pool(&self) -> &PoolHandle {
-        &self.inner.blocking_pool
+    /// Where this activity's blocking and process-isolated bodies run.
+    pub(crate) fn executors(&self) -> &Arc<dyn Executors> {
+        &self.inner.executors
     }
 
-    /// The pool process-isolated activities run in, if any.
-    pub(crate) fn process_pool(&self) -> Option<&ProcessHandle> {
-        self.inner.process_pool.as_ref()
+    /// A value of type `T` that the layer which made this context handed to it.
+    #[cfg_attr(not(feature = "worker"), allow(dead_code))]
+    pub(crate) fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.inner.extensions.get::<T>()
     }
 
     /// The previous attempt's last heartbeat details, raw.
@@ -197,7 +238,7 @@ impl ActivityContext {
         // The token first: a blocking activity woken by the flag below must already be seen as
         // cancelled by `is_cancelled`, which is what the worker checks when it returns.
         cancellation.token.cancel();
-        *cancellation.flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        *cancellation.flag.lock() = true;
         cancellation.condvar.notify_all();
     }
 }
@@ -220,7 +261,7 @@ struct Cancellation {
 }
 
 /// Why an activity was cancelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum CancellationReason {
     /// A client or workflow asked for cancellation.
@@ -252,7 +293,7 @@ impl CancellationReason {
 
 /// Why an activity was cancelled, with every flag the server set (several may be set at once,
 /// e.g. paused and cancel-requested).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CancellationDetails {
     /// The reason the worker core gave.
@@ -299,6 +340,9 @@ impl CancellationDetails {
         details
     }
 }
+
+/// The namespace used when none is set (connections, test environments).
+pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// Facts about one activity attempt, as the server sent them.
 #[derive(Debug, Clone, Default)]
@@ -439,8 +483,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn context() -> (ActivityContext, Arc<AtomicUsize>) {
-        static POOL: OnceLock<crate::executor::BlockingPool> = OnceLock::new();
-        let pool = POOL.get_or_init(|| crate::executor::BlockingPool::new("context-test", 1));
+        static POOL: OnceLock<crate::blocking::BlockingPool> = OnceLock::new();
+        let pool = POOL.get_or_init(|| crate::blocking::BlockingPool::new("context-test", 1));
         let beats = Arc::new(AtomicUsize::new(0));
         let counter = beats.clone();
         let sink: HeartbeatSink = Arc::new(move |_| {
@@ -453,9 +497,8 @@ mod tests {
             headers: HashMap::new(),
             heartbeat_sink: sink,
             worker_shutdown: CancellationToken::new(),
-            client: None,
-            blocking_pool: pool.handle(),
-            process_pool: None,
+            executors: Arc::new(pool.handle()),
+            extensions: http::Extensions::new(),
         };
         (ActivityContext::new(parts), beats)
     }

@@ -11,7 +11,7 @@ use temporalio_common::protos::temporal::api::failure::v1::{
     ApplicationFailureInfo, Failure, failure::FailureInfo,
 };
 
-use crate::payload::to_payload;
+use crate::payload::{PayloadError, encoding_of, to_payload};
 
 /// The error an activity returns: an application failure (retryable unless marked otherwise), a
 /// cancellation, or "I will complete later".
@@ -203,6 +203,50 @@ impl ActivityError {
     }
 }
 
+/// The non-retryable `ArgumentError` of an argument that did not decode: names the activity (when
+/// known), the argument's 1-based position, `what` it was decoded as, and the payload's encoding.
+pub(crate) fn argument_error(
+    activity_type: &str,
+    position: usize,
+    what: fmt::Arguments<'_>,
+    payload: &Payload,
+    err: PayloadError,
+) -> ActivityError {
+    let reason = match err {
+        PayloadError::Deserialize(reason) => reason,
+        other => other.to_string(),
+    };
+    let activity = match activity_type {
+        "" => String::new(),
+        name => format!("activity `{name}` "),
+    };
+    ActivityError::new(format!(
+        "{activity}could not decode argument {} {what} from a `{}` payload: {reason}",
+        position + 1,
+        encoding_of(payload),
+    ))
+    .with_type("ArgumentError")
+    .non_retryable()
+}
+
+/// The text of a panic's payload.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+impl ActivityError {
+    /// The retryable `Panic` failure of an attempt whose function panicked with `message`.
+    pub(crate) fn panicked(activity_type: &str, message: &str) -> Self {
+        Self::new(format!("activity `{activity_type}` panicked: {message}")).with_type("Panic")
+    }
+}
+
 /// The three ways an activity attempt can end other than success.
 pub(crate) enum Outcome {
     Failed(Box<Failure>),
@@ -302,91 +346,6 @@ impl fmt::Display for ActivityError {
             ty => write!(f, "{ty}: {}", self.message()),
         }
     }
-}
-
-/// Why a [`Worker`](crate::Worker) could not be built or stopped serving.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum WorkerError {
-    /// `task_queue` was not set.
-    #[error("no task queue: call `.task_queue(\"...\")` on the worker builder")]
-    MissingTaskQueue,
-    /// No activity was registered.
-    #[error("no activities registered: call `.register(activities![...])` on the worker builder")]
-    NoActivities,
-    /// Two registered activities share one name.
-    #[error(
-        "two activities are registered as `{name}`: `{first}` and `{second}`; \
-         rename one with `#[activity(name = \"...\")]`"
-    )]
-    DuplicateActivity {
-        /// The shared activity type name.
-        name: String,
-        /// The function registered first.
-        first: String,
-        /// The function registered second.
-        second: String,
-    },
-    /// Two dynamic activities were registered.
-    #[error(
-        "two dynamic activities are registered: `{first}` and `{second}`; a worker has at most one \
-         (it serves every activity type no other activity has)"
-    )]
-    DuplicateDynamicActivity {
-        /// The function registered first.
-        first: String,
-        /// The function registered second.
-        second: String,
-    },
-    /// The server address is not usable.
-    #[error("invalid Temporal server address `{target}`: {reason}")]
-    InvalidTarget {
-        /// The address as given.
-        target: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The server could not be reached.
-    #[error(
-        "cannot reach a Temporal server at `{target}`: {source}. Start one (`temporal server start-dev`) \
-         or point the worker at yours with `.target(...)` or the TEMPORAL_ADDRESS variable"
-    )]
-    Connect {
-        /// The address tried.
-        target: String,
-        /// The connection error.
-        #[source]
-        source: Box<dyn StdError + Send + Sync + 'static>,
-    },
-    /// The namespace does not exist on the server.
-    #[error(
-        "namespace `{namespace}` does not exist on the Temporal server at `{target}`; create it \
-         (`temporal operator namespace create --namespace {namespace}`) or pick another with `.namespace(...)`"
-    )]
-    NamespaceNotFound {
-        /// The namespace asked for.
-        namespace: String,
-        /// The server address.
-        target: String,
-    },
-    /// The server refused or failed the worker's start-up checks.
-    #[error(
-        "the Temporal server at `{target}` rejected the worker for namespace `{namespace}`: {message}"
-    )]
-    Validation {
-        /// The namespace asked for.
-        namespace: String,
-        /// The server address.
-        target: String,
-        /// What the server said.
-        message: String,
-    },
-    /// The worker core could not be set up, or failed while serving.
-    #[error("worker core error: {0}")]
-    Core(String),
-    /// The connection settings, TLS or credentials failed: the variant says which.
-    #[error(transparent)]
-    Connection(#[from] crate::connection::ConnectionError),
 }
 
 #[cfg(test)]

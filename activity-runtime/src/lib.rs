@@ -36,37 +36,81 @@
 //!
 //! This crate is the only dependency a user adds: it re-exports the `#[activity]` attribute,
 //! and the code that attribute generates reaches everything through this crate.
-#![warn(missing_docs)]
+//!
+//! # Layers
+//!
+//! Modules import only from the layers below their own (a test, `tests/layers.rs`, keeps it so):
+//!
+//! ```text
+//!  facade     lib.rs: re-exports, `__private` for generated code
+//!  worker     worker/ (builder, pools, per-attempt limits, errors)      testing
+//!  client     client
+//!  transport  connection, codec, process/ (child processes), blocking (thread pool)
+//!  contract   registry → activity → context → attempt → raw → error → payload → limits
+//! ```
+//!
+//! The contract is what an activity sees and what `#[activity]` implements: the [`Activity`]
+//! trait, its input and output, payload conversion, [`RawValue`], [`ActivityError`], size limits
+//! and the registry. It names neither the worker core nor the gRPC client; the worker hands
+//! activities its pools through [`ActivityContext`] without the contract knowing them.
+//!
+//! # Features
+//!
+//! - `worker` (default): the [`Worker`], the [`client`], connections and codecs, on
+//!   `temporalio-sdk-core` and `temporalio-client`. Without it the crate is the contract alone
+//!   (plus [`testing`]), which is all the code `#[activity]` generates needs.
+#![warn(missing_docs, missing_debug_implementations)]
+#![deny(unreachable_pub)]
+// Without the worker, the contract's adapters for it (from core's protos, to its pools) go unused.
+#![cfg_attr(not(feature = "worker"), allow(dead_code))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+// contract, bottom up
 mod activity;
-pub mod client;
-pub mod codec;
-pub mod connection;
+mod attempt;
 mod context;
-#[cfg(feature = "dev-server")]
-pub mod dev_server;
 mod error;
-mod executor;
 pub mod limits;
 pub mod payload;
-pub mod process;
 mod raw;
 mod registry;
+
+// transport
+mod blocking;
+#[cfg(feature = "worker")]
+pub mod codec;
+#[cfg(feature = "worker")]
+pub mod connection;
+pub mod process;
+
+// client, worker, test support
+#[cfg(feature = "worker")]
+pub mod client;
+/// What typed callers need of an activity's definition (the `worker` feature adds the client).
+#[cfg(not(feature = "worker"))]
+pub mod client {
+    pub use temporalio_common::data_converters::{
+        MultiArgs2, MultiArgs3, MultiArgs4, MultiArgs5, MultiArgs6,
+    };
+    pub use temporalio_common::{ActivityCloseTimeouts, ActivityDefinition};
+}
 pub mod testing;
+#[cfg(feature = "worker")]
 mod worker;
 
-pub use activity::{
-    Activity, ActivityFuture, ActivityInput, ActivityOutput, ActivityResultValue, IntoActivityError,
-};
+pub use activity::{Activity, ActivityResultValue, Execution, IntoActivityError, Registration};
+pub use attempt::{ActivityFuture, ActivityInput, ActivityOutput};
+#[cfg(feature = "worker")]
+pub use connection::DEFAULT_TARGET;
 pub use context::{
     ActivityContext, ActivityInfo, CancellationDetails, CancellationReason, RetryPolicy,
 };
-pub use error::{ActivityError, WorkerError};
-pub use executor::Execution;
-pub use payload::{Bytes, Payload, PayloadConverter};
+pub use error::ActivityError;
+pub use payload::{ActivityArgs, Bytes, Payload, PayloadConverter};
 pub use raw::RawValue;
-pub use registry::{Activities, ActivityMethods, Registration};
-pub use worker::{DEFAULT_TARGET, ShutdownHandle, Worker, WorkerBuilder};
+pub use registry::{Activities, ActivityMethods};
+#[cfg(feature = "worker")]
+pub use worker::{ShutdownHandle, Worker, WorkerBuilder, WorkerError};
 
 #[doc(inline)]
 pub use activity_macros::activity;
@@ -74,15 +118,11 @@ pub use activity_macros::activity;
 /// What generated code uses. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::activity::{ResultKind, TypedValue, ValueKind};
-    pub use crate::executor::Executor;
-    pub use crate::registry::MethodActivity;
+    pub use crate::activity::{Executor, MethodActivity, ResultKind, TypedValue, ValueKind};
     pub use ::core::concat;
     pub use ::core::module_path;
     pub use ::core::result::Result;
     pub use ::core::unreachable;
-    pub use ::serde::Serialize;
-    pub use ::serde::de::DeserializeOwned;
     pub use ::std::boxed::Box;
     pub use ::std::sync::Arc;
     pub use ::temporalio_common::ActivityDefinition;

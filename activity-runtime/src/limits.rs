@@ -17,37 +17,18 @@
 //!   attempt fails with it even if the activity carries on.
 //! - **Arguments**, on the worker: a warning naming the largest argument when they exceed the
 //!   warning level (once per activity type and worker).
-//! - **Arguments**, on the caller: [`check_input`] and [`Client`](crate::client::Client) refuse to
-//!   start an activity whose input is over the limit, before any request is made.
+//! - **Arguments**, on the caller: `client::check_input` and `client::Client` refuse to start an
+//!   activity whose input is over the limit, before any request is made.
 //!
 //! The limit of an activity is the tightest of: the namespace's blob size limit (read when the
 //! worker starts, [`DEFAULT_BLOB_SIZE_LIMIT`] when the server reports none), the activity's own
 //! [`PayloadLimits`] (`#[activity(max_result_size = "1 MiB")]`), and the gRPC cap
 //! ([`GRPC_MESSAGE_LIMIT`] less [`GRPC_REQUEST_HEADROOM`] for the rest of the request).
 
-use std::collections::HashSet;
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
 
 use prost::Message;
-use temporalio_common::ActivityDefinition;
-use temporalio_common::data_converters::{
-    ActivitySerializationContext, GenericPayloadConverter, PayloadConverter, SerializationContext,
-    SerializationContextData,
-};
-use temporalio_common::protos::coresdk::NamespaceInfo;
-use temporalio_common::protos::coresdk::activity_result::{
-    ActivityExecutionResult, Success, activity_execution_result::Status,
-};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
-use temporalio_common::protos::temporal::api::failure::v1::Failure;
-
-use crate::activity::Activity;
-use crate::client::ClientError;
-use crate::context::HeartbeatSink;
-use crate::error::ActivityError;
-use crate::payload::PayloadError;
-use crate::registry::Registration;
 
 /// 1 KiB: 1024 bytes.
 pub const KIB: usize = 1024;
@@ -218,15 +199,6 @@ pub struct PayloadsTooLarge {
     pub largest_argument: Option<ArgumentSize>,
 }
 
-impl PayloadsTooLarge {
-    /// The retryable `PayloadsTooLarge` failure an attempt reports.
-    fn into_failure(self) -> Failure {
-        ActivityError::new(self.to_string())
-            .with_type(PAYLOADS_TOO_LARGE)
-            .into_failure()
-    }
-}
-
 impl fmt::Display for PayloadsTooLarge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Self {
@@ -280,80 +252,9 @@ pub fn encoded_size(payloads: &[Payload]) -> usize {
 }
 
 /// One payload as a field of `Payloads` (tag 1, length-delimited).
-fn field_size(payload: &Payload) -> usize {
+pub(crate) fn field_size(payload: &Payload) -> usize {
     let len = payload.encoded_len();
     1 + prost::length_delimiter_len(len) + len
-}
-
-/// Checks, before any request, that the input of activity `A` fits the default blob size limit
-/// ([`DEFAULT_BLOB_SIZE_LIMIT`], or the gRPC cap), encoding it exactly as the official client's
-/// default converter does. [`Client::check_input`](crate::client::Client::check_input) checks
-/// against the namespace's own limit instead.
-///
-/// ```
-/// use activity_runtime::{activity, limits};
-///
-/// #[activity]
-/// async fn store(data: String) -> usize {
-///     data.len()
-/// }
-///
-/// assert!(limits::check_input::<store>(&"small".to_owned()).is_ok());
-/// let err = limits::check_input::<store>(&"x".repeat(3 << 20)).unwrap_err();
-/// assert!(err.to_string().contains("the input of activity `store` is 3145764 bytes"), "{err}");
-/// ```
-///
-/// # Errors
-/// [`ClientError::TooLarge`] over the limit, [`ClientError::Other`] when the input cannot be
-/// encoded.
-pub fn check_input<A>(input: &A::Input) -> Result<(), ClientError>
-where
-    A: Activity + ActivityDefinition,
-{
-    check_input_with::<A>(input, &NamespaceLimit::Unknown)
-}
-
-pub(crate) fn check_input_with<A>(
-    input: &A::Input,
-    namespace: &NamespaceLimit,
-) -> Result<(), ClientError>
-where
-    A: Activity + ActivityDefinition,
-{
-    let converter = PayloadConverter::default();
-    let data = SerializationContextData::Activity(ActivitySerializationContext::new());
-    let payloads = converter
-        .to_payloads(&SerializationContext::new(&data, &converter), input)
-        .map_err(|err| {
-            ClientError::Other(format!(
-                "could not encode the input of activity `{}`: {err}",
-                A::NAME
-            ))
-        })?;
-    check_input_payloads(A::NAME, &payloads, A::PARAMETERS, namespace)
-        .map_err(|err| ClientError::TooLarge(Box::new(err)))
-}
-
-/// The caller-side check of encoded arguments.
-pub(crate) fn check_input_payloads(
-    activity_type: &str,
-    payloads: &[Payload],
-    parameters: &'static [&'static str],
-    namespace: &NamespaceLimit,
-) -> Result<(), PayloadsTooLarge> {
-    let size = encoded_size(payloads);
-    let limit = namespace.error_limit(None);
-    if size <= limit.bytes {
-        return Ok(());
-    }
-    Err(PayloadsTooLarge {
-        activity_type: activity_type.to_owned(),
-        kind: PayloadKind::Input,
-        size,
-        limit: limit.bytes,
-        limit_source: limit.source,
-        largest_argument: largest_argument(payloads, parameters),
-    })
 }
 
 /// The blob size limit of a namespace, as far as it is known.
@@ -376,7 +277,7 @@ impl NamespaceLimit {
     }
 
     /// The tightest of the namespace limit, the activity's own option and the gRPC cap.
-    fn error_limit(&self, option: Option<(usize, &'static str)>) -> Limit {
+    pub(crate) fn error_limit(&self, option: Option<(usize, &'static str)>) -> Limit {
         let mut limit = match self {
             Self::Known { namespace, bytes } => Limit {
                 bytes: *bytes,
@@ -408,220 +309,14 @@ impl NamespaceLimit {
     }
 }
 
+/// A limit in bytes and where it comes from.
 #[derive(Clone, Debug)]
-struct Limit {
-    bytes: usize,
-    source: LimitSource,
+pub(crate) struct Limit {
+    pub(crate) bytes: usize,
+    pub(crate) source: LimitSource,
 }
 
-/// The limits of one worker: the namespace's, and which warnings were already logged.
-pub(crate) struct WorkerLimits {
-    namespace: NamespaceLimit,
-    warned: Mutex<HashSet<(String, PayloadKind)>>,
-}
-
-impl WorkerLimits {
-    /// From the namespace description the worker core fetched at start-up (`None` when it failed).
-    pub(crate) fn new(namespace: &str, info: Option<&NamespaceInfo>) -> Arc<Self> {
-        let limit = info
-            .and_then(|info| info.limits.as_ref())
-            .map(|limits| limits.blob_size_limit_error);
-        let namespace = NamespaceLimit::new(namespace, limit);
-        let limit = namespace.error_limit(None);
-        tracing::debug!(
-            limit = limit.bytes,
-            "payloads over {} fail, set by {}",
-            sized(limit.bytes),
-            limit.source
-        );
-        Arc::new(Self {
-            namespace,
-            warned: Mutex::default(),
-        })
-    }
-
-    /// The checks of one attempt of `activity_type` (`registration` is `None` when it is not
-    /// registered; the defaults apply then).
-    pub(crate) fn attempt(
-        self: &Arc<Self>,
-        activity_type: &str,
-        registration: Option<&Registration>,
-    ) -> AttemptLimits {
-        AttemptLimits {
-            worker: self.clone(),
-            activity_type: activity_type.to_owned(),
-            limits: registration.map_or(PayloadLimits::DEFAULT, Registration::limits),
-            parameters: registration.map_or(&[], Registration::parameters),
-            heartbeat_violation: Arc::default(),
-        }
-    }
-
-    /// Whether this is the first warning of `kind` for `activity_type`.
-    fn first_warning(&self, activity_type: &str, kind: PayloadKind) -> bool {
-        self.warned
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert((activity_type.to_owned(), kind))
-    }
-}
-
-/// The size checks of one attempt.
-#[derive(Clone)]
-pub(crate) struct AttemptLimits {
-    worker: Arc<WorkerLimits>,
-    activity_type: String,
-    limits: PayloadLimits,
-    parameters: &'static [&'static str],
-    /// Set when heartbeat details were refused: the attempt then fails with it, whatever the
-    /// activity returns.
-    heartbeat_violation: Arc<OnceLock<PayloadsTooLarge>>,
-}
-
-impl AttemptLimits {
-    /// Warns (once per activity type) when the arguments are over the warning level.
-    pub(crate) fn check_input(&self, payloads: &[Payload]) {
-        let size = encoded_size(payloads);
-        if size <= DEFAULT_WARN_SIZE
-            || !self
-                .worker
-                .first_warning(&self.activity_type, PayloadKind::Input)
-        {
-            return;
-        }
-        let limit = self.worker.namespace.error_limit(None);
-        let largest = largest_argument(payloads, self.parameters)
-            .map(|arg| format!("; the largest is {}", describe_argument(&arg)))
-            .unwrap_or_default();
-        tracing::warn!(
-            activity_type = %self.activity_type,
-            size,
-            warn_level = DEFAULT_WARN_SIZE,
-            "activity `{}` received arguments of {} encoded, over the warning level of {} ({}){largest}. \
-             Arguments over {} ({}) are refused: consider storing large data elsewhere and passing a \
-             reference to it. This warning is logged once per activity type",
-            self.activity_type,
-            sized(size),
-            sized(DEFAULT_WARN_SIZE),
-            LimitSource::DefaultWarnLevel,
-            sized(limit.bytes),
-            limit.source,
-        );
-    }
-
-    /// Wraps the sink of heartbeat details: details over the limit are refused and fail the
-    /// attempt; details over the warning level warn once per activity type.
-    pub(crate) fn guard_heartbeats(&self, sink: HeartbeatSink) -> HeartbeatSink {
-        let this = self.clone();
-        Arc::new(move |details: Vec<Payload>| {
-            let size = encoded_size(&details);
-            let limit = this.error_limit(PayloadKind::HeartbeatDetails);
-            if size > limit.bytes {
-                let err = this.too_large(PayloadKind::HeartbeatDetails, size, limit);
-                let _ = this.heartbeat_violation.set(err.clone());
-                return Err(PayloadError::TooLarge(Box::new(err)));
-            }
-            let warn = Limit {
-                bytes: DEFAULT_WARN_SIZE,
-                source: LimitSource::DefaultWarnLevel,
-            };
-            this.warn_once(PayloadKind::HeartbeatDetails, size, &warn, &limit);
-            sink(details)
-        })
-    }
-
-    /// What the worker reports for the attempt: the result as it is, unless it is over the limit
-    /// or heartbeat details were refused.
-    pub(crate) fn finish(&self, result: ActivityExecutionResult) -> ActivityExecutionResult {
-        if let Some(err) = self.heartbeat_violation.get() {
-            return self.fail(err.clone());
-        }
-        let Some(Status::Completed(Success {
-            result: Some(payload),
-        })) = &result.status
-        else {
-            return result;
-        };
-        let size = field_size(payload);
-        let limit = self.error_limit(PayloadKind::Result);
-        if size > limit.bytes {
-            return self.fail(self.too_large(PayloadKind::Result, size, limit));
-        }
-        let warn = match self.limits.warn_result_size {
-            Some(bytes) => Limit {
-                bytes,
-                source: LimitSource::Attribute {
-                    option: "warn_result_size",
-                },
-            },
-            None => Limit {
-                bytes: DEFAULT_WARN_SIZE,
-                source: LimitSource::DefaultWarnLevel,
-            },
-        };
-        self.warn_once(PayloadKind::Result, size, &warn, &limit);
-        result
-    }
-
-    fn error_limit(&self, kind: PayloadKind) -> Limit {
-        let option = match kind {
-            PayloadKind::Result => self.limits.max_result_size.map(|b| (b, "max_result_size")),
-            PayloadKind::HeartbeatDetails => self
-                .limits
-                .max_heartbeat_size
-                .map(|b| (b, "max_heartbeat_size")),
-            PayloadKind::Input => None,
-        };
-        self.worker.namespace.error_limit(option)
-    }
-
-    fn too_large(&self, kind: PayloadKind, size: usize, limit: Limit) -> PayloadsTooLarge {
-        PayloadsTooLarge {
-            activity_type: self.activity_type.clone(),
-            kind,
-            size,
-            limit: limit.bytes,
-            limit_source: limit.source,
-            largest_argument: None,
-        }
-    }
-
-    fn fail(&self, err: PayloadsTooLarge) -> ActivityExecutionResult {
-        tracing::error!(
-            activity_type = %self.activity_type,
-            size = err.size,
-            limit = err.limit,
-            "{err}"
-        );
-        ActivityExecutionResult::fail(err.into_failure())
-    }
-
-    fn warn_once(&self, kind: PayloadKind, size: usize, warn: &Limit, limit: &Limit) {
-        if size <= warn.bytes || !self.worker.first_warning(&self.activity_type, kind) {
-            return;
-        }
-        let what = match kind {
-            PayloadKind::Result => "returned a result",
-            PayloadKind::HeartbeatDetails => "recorded heartbeat details",
-            PayloadKind::Input => "received arguments",
-        };
-        tracing::warn!(
-            activity_type = %self.activity_type,
-            size,
-            warn_level = warn.bytes,
-            "activity `{}` {what} of {} encoded, over the warning level of {} set by {}. The \
-             limit is {} ({}): consider storing large data elsewhere and passing a reference to \
-             it. This warning is logged once per activity type",
-            self.activity_type,
-            sized(size),
-            sized(warn.bytes),
-            warn.source,
-            sized(limit.bytes),
-            limit.source,
-        );
-    }
-}
-
-fn largest_argument(
+pub(crate) fn largest_argument(
     payloads: &[Payload],
     parameters: &'static [&'static str],
 ) -> Option<ArgumentSize> {
@@ -637,7 +332,7 @@ fn largest_argument(
         })
 }
 
-fn describe_argument(arg: &ArgumentSize) -> String {
+pub(crate) fn describe_argument(arg: &ArgumentSize) -> String {
     match arg.name {
         Some(name) => format!("argument {} `{name}`, {}", arg.position, sized(arg.size)),
         None => format!("argument {}, {}", arg.position, sized(arg.size)),
@@ -645,12 +340,12 @@ fn describe_argument(arg: &ArgumentSize) -> String {
 }
 
 /// `3145739 bytes (3.00 MiB)`.
-fn sized(bytes: usize) -> String {
+pub(crate) fn sized(bytes: usize) -> String {
     format!("{bytes} bytes ({})", human(bytes))
 }
 
 /// `2 MiB`, `3.00 MiB`, `600.0 KiB`, `17 bytes`.
-fn human(bytes: usize) -> String {
+pub(crate) fn human(bytes: usize) -> String {
     if bytes >= MIB {
         if bytes.is_multiple_of(MIB) {
             format!("{} MiB", bytes / MIB)
@@ -751,30 +446,6 @@ mod tests {
              server's `limit.blobSize.error`). Temporal cannot carry payloads this large: store \
              the data elsewhere (object storage, a database) and return a reference to it, such \
              as a key or URL"
-        );
-    }
-
-    #[test]
-    fn the_largest_argument_is_named() {
-        let payloads = [payload_of(10), payload_of(3 * MIB), payload_of(20)];
-        let err = check_input_payloads(
-            "store",
-            &payloads,
-            &["key", "data", "note"],
-            &NamespaceLimit::Unknown,
-        )
-        .unwrap_err();
-        let arg = err.largest_argument.clone().unwrap();
-        assert_eq!((arg.position, arg.name), (2, Some("data")));
-        let message = err.to_string();
-        assert!(
-            message.contains("the largest is argument 2 `data`, 3145764 bytes (3.00 MiB). The"),
-            "{message}"
-        );
-        assert!(message.contains("set by the default blob size limit of 2 MiB"));
-        assert!(message.contains("The activity was not started"));
-        assert!(
-            check_input_payloads("store", &payloads[..1], &[], &NamespaceLimit::Unknown).is_ok()
         );
     }
 

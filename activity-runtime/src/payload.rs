@@ -109,6 +109,7 @@ impl<'de> de::Deserialize<'de> for Bytes {
 
 /// Why a value could not be turned into a payload or back.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PayloadError {
     /// The value could not be serialized to JSON.
     #[error("could not serialize the value to JSON: {0}")]
@@ -125,6 +126,63 @@ pub enum PayloadError {
     /// The encoded value is over a size limit (see [`crate::limits`]).
     #[error(transparent)]
     TooLarge(Box<crate::limits::PayloadsTooLarge>),
+}
+
+/// An argument of an activity call that could not be encoded.
+#[derive(Debug, thiserror::Error)]
+#[error("could not encode argument {position}: {source}")]
+#[non_exhaustive]
+pub struct ArgumentEncodeError {
+    /// 1-based position of the argument.
+    pub position: usize,
+    /// Why it could not be encoded.
+    #[source]
+    pub source: PayloadError,
+}
+
+/// Arguments of an activity call: a tuple of `Serialize` values, one payload each (or payloads
+/// that are already encoded).
+pub trait ActivityArgs {
+    /// Encodes the arguments in order.
+    ///
+    /// # Errors
+    /// When an argument cannot be encoded.
+    fn into_payloads(self) -> Result<Vec<Payload>, ArgumentEncodeError>;
+}
+
+macro_rules! tuple_args {
+    ($($name:ident $pos:tt),*) => {
+        impl<$($name: Serialize),*> ActivityArgs for ($($name,)*) {
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn into_payloads(self) -> Result<Vec<Payload>, ArgumentEncodeError> {
+                Ok(vec![$(
+                    to_payload(&self.$pos).map_err(|source| ArgumentEncodeError {
+                        position: $pos + 1,
+                        source,
+                    })?,
+                )*])
+            }
+        }
+    };
+}
+
+tuple_args!();
+tuple_args!(A 0);
+tuple_args!(A 0, B 1);
+tuple_args!(A 0, B 1, C 2);
+tuple_args!(A 0, B 1, C 2, D 3);
+tuple_args!(A 0, B 1, C 2, D 3, E 4);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+
+/// Already-encoded payloads, sent as they are.
+impl ActivityArgs for Vec<Payload> {
+    fn into_payloads(self) -> Result<Vec<Payload>, ArgumentEncodeError> {
+        Ok(self)
+    }
 }
 
 /// The default payload converter as a value: what [`ActivityContext::payload_converter`]
@@ -179,6 +237,17 @@ pub fn from_payload<T: DeserializeOwned>(payload: &Payload) -> Result<T, Payload
         Err(PayloadError::UnsupportedEncoding(
             encoding_of(payload).to_owned(),
         ))
+    }
+}
+
+/// Decodes a result: its first payload, or "no value" (unit, `None`) when there is none.
+pub(crate) fn from_result_payloads<T: DeserializeOwned>(
+    payloads: &[Payload],
+) -> Result<T, PayloadError> {
+    match payloads.first() {
+        Some(first) => from_payload(first),
+        None => T::deserialize(().into_deserializer())
+            .map_err(|e: de::value::Error| PayloadError::Deserialize(e.to_string())),
     }
 }
 

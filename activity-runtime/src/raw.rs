@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use crate::error::ActivityError;
-use crate::payload::{Payload, PayloadConverter, PayloadError, encoding_of, from_payload};
+use crate::error::{ActivityError, argument_error};
+use crate::payload::{Payload, PayloadConverter, encoding_of, from_payload};
 
 /// One argument as the caller encoded it: its encoding, data and metadata, decoded on demand.
 ///
@@ -83,22 +83,13 @@ impl RawValue {
     /// type and the payload's encoding, as for the arguments of ordinary activities.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, ActivityError> {
         from_payload(&self.payload).map_err(|err| {
-            let reason = match err {
-                PayloadError::Deserialize(reason) => reason,
-                other => other.to_string(),
-            };
-            let activity = match &*self.activity_type {
-                "" => String::new(),
-                name => format!("activity `{name}` "),
-            };
-            ActivityError::new(format!(
-                "{activity}could not decode argument {} into `{}` from a `{}` payload: {reason}",
-                self.position + 1,
-                std::any::type_name::<T>(),
-                self.encoding(),
-            ))
-            .with_type("ArgumentError")
-            .non_retryable()
+            argument_error(
+                &self.activity_type,
+                self.position,
+                format_args!("into `{}`", std::any::type_name::<T>()),
+                &self.payload,
+                err,
+            )
         })
     }
 }

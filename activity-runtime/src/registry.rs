@@ -4,122 +4,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
-use crate::activity::{Activity, ActivityFuture, ActivityInput};
-use crate::context::ActivityContext;
-use crate::error::WorkerError;
-use crate::executor::Execution;
-use crate::limits::PayloadLimits;
-
-/// One registered activity: its name, where it is defined, and how to run it.
-#[derive(Clone)]
-pub struct Registration {
-    name: &'static str,
-    function: &'static str,
-    parameters: &'static [&'static str],
-    limits: PayloadLimits,
-    dynamic: bool,
-    execution: Execution,
-    invoke: Invoke,
-}
-
-/// How a registration runs an attempt: a plain function, or one bound to shared state.
-#[derive(Clone)]
-enum Invoke {
-    Function(fn(ActivityContext, ActivityInput) -> ActivityFuture),
-    Bound(Arc<dyn Fn(ActivityContext, ActivityInput) -> ActivityFuture + Send + Sync>),
-}
-
-/// What `#[activity]` knows about a method of an `#[activity] impl` block, for
-/// [`Registration::method`].
-#[doc(hidden)]
-pub struct MethodActivity<T> {
-    pub name: &'static str,
-    pub function: &'static str,
-    pub parameters: &'static [&'static str],
-    pub limits: PayloadLimits,
-    pub dynamic: bool,
-    pub execution: Execution,
-    pub invoke: fn(Arc<T>, ActivityContext, ActivityInput) -> ActivityFuture,
-}
-
-impl Registration {
-    /// The registration of activity `A`.
-    pub fn of<A: Activity>() -> Self {
-        Self {
-            name: A::NAME,
-            function: A::FUNCTION,
-            parameters: A::PARAMETERS,
-            limits: A::LIMITS,
-            dynamic: A::DYNAMIC,
-            execution: A::EXECUTION,
-            invoke: Invoke::Function(A::invoke),
-        }
-    }
-
-    /// The registration of a method activity bound to `state`, which every attempt shares.
-    #[doc(hidden)]
-    pub fn method<T: Send + Sync + 'static>(state: Arc<T>, method: MethodActivity<T>) -> Self {
-        let invoke = method.invoke;
-        Self {
-            name: method.name,
-            function: method.function,
-            parameters: method.parameters,
-            limits: method.limits,
-            dynamic: method.dynamic,
-            execution: method.execution,
-            invoke: Invoke::Bound(Arc::new(move |ctx, input| {
-                invoke(Arc::clone(&state), ctx, input)
-            })),
-        }
-    }
-
-    /// Whether this is the dynamic activity, which serves every type no other activity has.
-    pub fn is_dynamic(&self) -> bool {
-        self.dynamic
-    }
-
-    /// The activity type name.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// The Rust path of the function.
-    pub fn function(&self) -> &'static str {
-        self.function
-    }
-
-    /// The names of the parameters decoded from payloads (empty when not known).
-    pub fn parameters(&self) -> &'static [&'static str] {
-        self.parameters
-    }
-
-    /// The payload size limits.
-    pub fn limits(&self) -> PayloadLimits {
-        self.limits
-    }
-
-    /// Where the function runs.
-    pub fn execution(&self) -> Execution {
-        self.execution
-    }
-
-    pub(crate) fn invoke(&self, ctx: ActivityContext, input: ActivityInput) -> ActivityFuture {
-        match &self.invoke {
-            Invoke::Function(invoke) => invoke(ctx, input),
-            Invoke::Bound(invoke) => invoke(ctx, input),
-        }
-    }
-}
-
-impl std::fmt::Debug for Registration {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registration")
-            .field("name", &self.name)
-            .field("function", &self.function)
-            .field("dynamic", &self.dynamic)
-            .finish_non_exhaustive()
-    }
-}
+use crate::activity::{Activity, Registration};
 
 /// A type whose methods are activities sharing one instance: what `#[activity]` on an `impl`
 /// block implements. `Arc<T>` converts into [`Activities`], so a worker registers the instance:
@@ -167,7 +52,7 @@ impl Activities {
 
     /// The activity type names, in registration order (the dynamic activity's is `*`).
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.registrations.iter().map(|r| r.name)
+        self.registrations.iter().map(Registration::name)
     }
 
     /// The registrations, in order.
@@ -230,6 +115,22 @@ macro_rules! activities {
     };
 }
 
+/// Why a list of activities cannot be served together (the worker reports it as a `WorkerError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RegistryError {
+    /// Two activities share a name: the functions registered first and second.
+    Duplicate {
+        name: &'static str,
+        first: &'static str,
+        second: &'static str,
+    },
+    /// Two dynamic activities.
+    DuplicateDynamic {
+        first: &'static str,
+        second: &'static str,
+    },
+}
+
 /// Activity types by name, with no two sharing a name, and at most one dynamic activity.
 pub(crate) struct Registry {
     by_name: HashMap<&'static str, Registration>,
@@ -240,29 +141,29 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    pub(crate) fn new(activities: Activities) -> Result<Self, WorkerError> {
+    pub(crate) fn new(activities: Activities) -> Result<Self, RegistryError> {
         let mut by_name = HashMap::with_capacity(activities.registrations.len());
         let mut dynamic: Option<Registration> = None;
         for registration in activities {
-            if registration.dynamic {
+            if registration.is_dynamic() {
                 if let Some(first) = &dynamic {
-                    return Err(WorkerError::DuplicateDynamicActivity {
-                        first: first.function.to_owned(),
-                        second: registration.function.to_owned(),
+                    return Err(RegistryError::DuplicateDynamic {
+                        first: first.function(),
+                        second: registration.function(),
                     });
                 }
                 dynamic = Some(registration);
                 continue;
             }
-            match by_name.entry(registration.name) {
+            match by_name.entry(registration.name()) {
                 Entry::Vacant(slot) => {
                     slot.insert(registration);
                 }
                 Entry::Occupied(existing) => {
-                    return Err(WorkerError::DuplicateActivity {
-                        name: registration.name.to_owned(),
-                        first: existing.get().function.to_owned(),
-                        second: registration.function.to_owned(),
+                    return Err(RegistryError::Duplicate {
+                        name: registration.name(),
+                        first: existing.get().function(),
+                        second: registration.function(),
                     });
                 }
             }

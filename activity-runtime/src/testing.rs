@@ -27,24 +27,27 @@
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use futures_util::FutureExt;
+use parking_lot::Mutex;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
-use crate::activity::{Activity, ActivityInput};
-use crate::client::ActivityArgs;
+use crate::activity::Activity;
+use crate::attempt::ActivityInput;
+use crate::blocking::BlockingPool;
 use crate::context::{
     ActivityContext, ActivityInfo, CancellationDetails, CancellationReason, ContextParts,
+    DEFAULT_NAMESPACE,
 };
 use crate::error::ActivityError;
-use crate::executor::BlockingPool;
-use crate::payload::{Payload, from_payload, to_payload};
+use crate::payload::{ActivityArgs, Payload, from_payload, to_payload};
 
 /// Runs activities in a test, with settable info, captured heartbeats, cancellation with a
 /// chosen reason at a chosen moment, and a worker-shutdown signal.
+#[derive(Debug)]
 pub struct ActivityEnvironment {
     info: ActivityInfo,
     previous_heartbeat: Vec<Payload>,
@@ -55,7 +58,7 @@ pub struct ActivityEnvironment {
     blocking_pool: BlockingPool,
 }
 
-#[derive(Default)]
+#[derive(Default, Debug)]
 struct Shared {
     heartbeats: Mutex<Vec<Payload>>,
     /// The context of the activity running now, so that `cancel` reaches it.
@@ -79,7 +82,7 @@ impl ActivityEnvironment {
         let info = ActivityInfo {
             activity_id: "test-activity".to_owned(),
             attempt: 1,
-            namespace: "default".to_owned(),
+            namespace: DEFAULT_NAMESPACE.to_owned(),
             task_queue: "test".to_owned(),
             task_token: b"test-task-token".to_vec(),
             ..ActivityInfo::default()
@@ -129,15 +132,15 @@ impl ActivityEnvironment {
             .into_payloads()
             .map_err(|e| ActivityError::new(e.to_string()))?;
         let ctx = self.context::<A>();
-        *lock(&self.shared.running) = Some(ctx.clone());
-        if let Some(details) = lock(&self.shared.pending_cancel).take() {
+        *self.shared.running.lock() = Some(ctx.clone());
+        if let Some(details) = self.shared.pending_cancel.lock().take() {
             ctx.cancel(details);
         }
         let input = ActivityInput::new(A::NAME.to_owned(), payloads);
         let result = AssertUnwindSafe(A::invoke(ctx.clone(), input))
             .catch_unwind()
             .await;
-        *lock(&self.shared.running) = None;
+        *self.shared.running.lock() = None;
         let output = match result {
             Ok(output) => output?,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -168,25 +171,24 @@ impl ActivityEnvironment {
                 Ok(())
             }),
             worker_shutdown: self.worker_shutdown.clone(),
-            client: None,
-            blocking_pool: self.blocking_pool.handle(),
-            process_pool: None,
+            executors: Arc::new(self.blocking_pool.handle()),
+            extensions: http::Extensions::new(),
         })
     }
 
     /// Cancels the running activity with `reason` now, or the next one as soon as it starts.
     pub fn cancel(&self, reason: CancellationReason) {
         let details = CancellationDetails::from_reason(reason);
-        match lock(&self.shared.running).as_ref() {
+        match self.shared.running.lock().as_ref() {
             Some(ctx) => ctx.cancel(details),
-            None => *lock(&self.shared.pending_cancel) = Some(details),
+            None => *self.shared.pending_cancel.lock() = Some(details),
         }
     }
 
     /// Cancels the running activity with `reason` when it records its `n`-th heartbeat (counting
     /// every heartbeat this environment has captured).
     pub fn cancel_on_heartbeat(&self, n: usize, reason: CancellationReason) {
-        *lock(&self.shared.cancel_on_heartbeat) =
+        *self.shared.cancel_on_heartbeat.lock() =
             Some((n, CancellationDetails::from_reason(reason)));
     }
 
@@ -200,7 +202,9 @@ impl ActivityEnvironment {
     /// # Panics
     /// When a heartbeat does not decode into `T`.
     pub fn heartbeats<T: DeserializeOwned>(&self) -> Vec<T> {
-        lock(&self.shared.heartbeats)
+        self.shared
+            .heartbeats
+            .lock()
             .iter()
             .map(|p| from_payload(p).expect("heartbeat decodes into the requested type"))
             .collect()
@@ -208,19 +212,19 @@ impl ActivityEnvironment {
 
     /// Every heartbeat captured so far, as raw payloads.
     pub fn raw_heartbeats(&self) -> Vec<Payload> {
-        lock(&self.shared.heartbeats).clone()
+        self.shared.heartbeats.lock().clone()
     }
 }
 
 impl Shared {
     fn record(&self, details: Vec<Payload>) {
         let count = {
-            let mut heartbeats = lock(&self.heartbeats);
+            let mut heartbeats = self.heartbeats.lock();
             heartbeats.extend(details);
             heartbeats.len()
         };
         let due = {
-            let mut trigger = lock(&self.cancel_on_heartbeat);
+            let mut trigger = self.cancel_on_heartbeat.lock();
             match *trigger {
                 Some((n, details)) if count >= n => {
                     *trigger = None;
@@ -230,13 +234,9 @@ impl Shared {
             }
         };
         if let Some(details) = due
-            && let Some(ctx) = lock(&self.running).as_ref()
+            && let Some(ctx) = self.running.lock().as_ref()
         {
             ctx.cancel(details);
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityFailure, ActivityOptions, Client, ClientError};
-use activity_runtime::dev_server::{DevServer, DevServerOptions};
 use activity_runtime::payload::PayloadError;
 use activity_runtime::{ActivityContext, ActivityError, Worker, activities, activity};
+use temporal_dev_server::{DevServer, DevServerOptions};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 

@@ -4,38 +4,47 @@ fn count_words(text: String) -> usize {
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
 struct count_words {}
-#[automatically_derived]
-impl ::activity_runtime::Activity for count_words {
-    const NAME: &'static str = "count_words";
-    const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
-        ::activity_runtime::__private::module_path!(), "::count_words"
-    );
-    const PARAMETERS: &'static [&'static str] = &["text"];
-    const EXECUTION: ::activity_runtime::Execution = ::activity_runtime::Execution::Blocking;
-    fn invoke(
-        ctx: ::activity_runtime::ActivityContext,
-        input: ::activity_runtime::ActivityInput,
-    ) -> ::activity_runtime::ActivityFuture {
-        ::activity_runtime::__private::Executor::of(&ctx)
-            .run_blocking(move || {
-                let arg0 = input.decode::<String>(0, "text", "String")?;
-                input.finish(1);
-                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-                match count_words(arg0) {
-                    output => (&output).output_kind().finish(output),
-                }
-            })
+/// Each empty `fn` hides any item of its name in the caller's scope:
+/// the bindings of that name below are always new variables, never
+/// constant patterns.
+const _: () = {
+    fn ctx() {}
+    fn input() {}
+    fn arg0() {}
+    fn output() {}
+    #[automatically_derived]
+    impl ::activity_runtime::Activity for count_words {
+        const NAME: &'static str = "count_words";
+        const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
+            ::activity_runtime::__private::module_path!(), "::count_words"
+        );
+        const PARAMETERS: &'static [&'static str] = &["text"];
+        const EXECUTION: ::activity_runtime::Execution = ::activity_runtime::Execution::Blocking;
+        fn invoke(
+            ctx: ::activity_runtime::ActivityContext,
+            input: ::activity_runtime::ActivityInput,
+        ) -> ::activity_runtime::ActivityFuture {
+            ::activity_runtime::__private::Executor::of(&ctx)
+                .run_blocking(move || {
+                    let arg0 = input.decode::<String>(0, "text", "String")?;
+                    input.finish(1);
+                    use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
+                    match count_words(arg0) {
+                        output => (&output).output_kind().finish(output),
+                    }
+                })
+        }
     }
-}
-#[automatically_derived]
-impl ::activity_runtime::__private::ActivityDefinition for count_words
-where
-    for<'__a> String: ::activity_runtime::__private::TypedValue,
-    for<'__a> usize: ::activity_runtime::__private::TypedValue,
-{
-    type Input = String;
-    type Output = usize;
-    fn name(&self) -> &'static str {
-        <Self as ::activity_runtime::Activity>::NAME
+    #[automatically_derived]
+    impl ::activity_runtime::__private::ActivityDefinition for count_words
+    where
+        for<'__a> String: ::activity_runtime::__private::TypedValue,
+        for<'__a> usize: ::activity_runtime::__private::TypedValue,
+    {
+        type Input = String;
+        type Output = usize;
+        fn name(&self) -> &'static str {
+            <Self as ::activity_runtime::Activity>::NAME
+        }
     }
-}
+};

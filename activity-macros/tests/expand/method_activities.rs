@@ -1,0 +1,94 @@
+impl Inventory {
+    /// Reserves items.
+    async fn reserve(
+        &self,
+        ctx: ActivityContext,
+        sku: String,
+        n: u32,
+    ) -> Result<u64, E> {
+        self.db.reserve(&sku, n).await
+    }
+    fn price(&self, sku: String) -> u64 {
+        self.prices[&sku]
+    }
+    fn helper(&self) {}
+}
+/// Each empty `fn` hides any item of its name in the caller's scope:
+/// the bindings of that name below are always new variables, never
+/// constant patterns.
+const _: () = {
+    fn this() {}
+    fn activities() {}
+    fn ctx() {}
+    fn input() {}
+    fn arg0() {}
+    fn arg1() {}
+    fn output() {}
+    #[automatically_derived]
+    impl ::activity_runtime::ActivityMethods for Inventory {
+        fn activities(
+            self: ::activity_runtime::__private::Arc<Self>,
+        ) -> ::activity_runtime::Activities {
+            let mut activities = ::activity_runtime::Activities::new();
+            activities
+                .push(
+                    ::activity_runtime::Registration::method(
+                        ::activity_runtime::__private::Arc::clone(&self),
+                        ::activity_runtime::__private::MethodActivity {
+                            name: "reserve",
+                            function: ::activity_runtime::__private::concat!(
+                                ::activity_runtime::__private::module_path!(),
+                                "::Inventory::reserve"
+                            ),
+                            parameters: &["sku", "n"],
+                            limits: ::activity_runtime::limits::PayloadLimits::DEFAULT,
+                            dynamic: false,
+                            execution: ::activity_runtime::Execution::Async,
+                            invoke: |this, ctx, input| ::activity_runtime::__private::Box::pin(async move {
+                                let arg0 = input.decode::<String>(0, "sku", "String")?;
+                                let arg1 = input.decode::<u32>(1, "n", "u32")?;
+                                input.finish(2);
+                                use ::activity_runtime::__private::{
+                                    ResultKind as _, ValueKind as _,
+                                };
+                                match this.reserve(ctx, arg0, arg1).await {
+                                    output => (&output).output_kind().finish(output),
+                                }
+                            }),
+                        },
+                    ),
+                );
+            activities
+                .push(
+                    ::activity_runtime::Registration::method(
+                        ::activity_runtime::__private::Arc::clone(&self),
+                        ::activity_runtime::__private::MethodActivity {
+                            name: "price",
+                            function: ::activity_runtime::__private::concat!(
+                                ::activity_runtime::__private::module_path!(),
+                                "::Inventory::price"
+                            ),
+                            parameters: &["sku"],
+                            limits: ::activity_runtime::limits::PayloadLimits::DEFAULT,
+                            dynamic: false,
+                            execution: ::activity_runtime::Execution::Blocking,
+                            invoke: |this, ctx, input| {
+                                ::activity_runtime::__private::Executor::of(&ctx)
+                                    .run_blocking(move || {
+                                        let arg0 = input.decode::<String>(0, "sku", "String")?;
+                                        input.finish(1);
+                                        use ::activity_runtime::__private::{
+                                            ResultKind as _, ValueKind as _,
+                                        };
+                                        match this.price(arg0) {
+                                            output => (&output).output_kind().finish(output),
+                                        }
+                                    })
+                            },
+                        },
+                    ),
+                );
+            activities
+        }
+    }
+};

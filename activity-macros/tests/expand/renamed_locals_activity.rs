@@ -1,0 +1,57 @@
+fn entry(block: [u8; input]) -> u8 {
+    block[0]
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types)]
+struct entry {}
+/// Each empty `fn` hides any item of its name in the caller's scope:
+/// the bindings of that name below are always new variables, never
+/// constant patterns.
+const _: () = {
+    fn ctx() {}
+    fn input_() {}
+    fn arg0() {}
+    fn output() {}
+    #[automatically_derived]
+    impl ::activity_runtime::Activity for entry {
+        const NAME: &'static str = "entry";
+        const FUNCTION: &'static str = ::activity_runtime::__private::concat!(
+            ::activity_runtime::__private::module_path!(), "::entry"
+        );
+        const PARAMETERS: &'static [&'static str] = &["block"];
+        const EXECUTION: ::activity_runtime::Execution = ::activity_runtime::Execution::Process;
+        fn invoke(
+            ctx: ::activity_runtime::ActivityContext,
+            input_: ::activity_runtime::ActivityInput,
+        ) -> ::activity_runtime::ActivityFuture {
+            fn entry_(
+                _: ::activity_runtime::ActivityContext,
+                input_: ::activity_runtime::ActivityInput,
+            ) -> ::activity_runtime::__private::Result<
+                ::activity_runtime::ActivityOutput,
+                ::activity_runtime::ActivityError,
+            > {
+                let arg0 = input_.decode::<[u8; input]>(0, "block", "[u8;input]")?;
+                input_.finish(1);
+                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
+                match entry(arg0) {
+                    output => (&output).output_kind().finish(output),
+                }
+            }
+            ::activity_runtime::__private::Executor::of(&ctx)
+                .run_in_process(entry_, ctx, input_)
+        }
+    }
+    #[automatically_derived]
+    impl ::activity_runtime::__private::ActivityDefinition for entry
+    where
+        for<'__a> [u8; input]: ::activity_runtime::__private::TypedValue,
+        for<'__a> u8: ::activity_runtime::__private::TypedValue,
+    {
+        type Input = [u8; input];
+        type Output = u8;
+        fn name(&self) -> &'static str {
+            <Self as ::activity_runtime::Activity>::NAME
+        }
+    }
+};

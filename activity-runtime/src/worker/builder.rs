@@ -1,0 +1,295 @@
+//! [`WorkerBuilder`]: every setting of a worker, and the connection it makes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use temporalio_common::worker::WorkerTaskTypes;
+use temporalio_sdk_core::{
+    CoreRuntime, RuntimeOptions, WorkerConfig, WorkerValidationError, WorkerVersioningStrategy,
+    init_worker,
+};
+use tokio_util::sync::CancellationToken;
+
+use super::limits::WorkerLimits;
+use super::pools::WorkerPools;
+use super::{ShutdownHandle, Worker, WorkerError};
+use crate::client::Client;
+use crate::codec::SharedCodec;
+use crate::connection::{ConnectOptions, ConnectionError};
+use crate::registry::{Activities, Registry, RegistryError};
+
+/// Configures and connects a [`Worker`].
+#[derive(Debug, Clone)]
+#[must_use = "call `.build().await` to connect the worker"]
+pub struct WorkerBuilder {
+    task_queue: Option<String>,
+    /// Where and how to connect: target, namespace, identity, profile, TLS, API key.
+    connect: ConnectOptions,
+    activities: Activities,
+    max_concurrent_activities: usize,
+    graceful_shutdown_period: Duration,
+    blocking_threads: Option<usize>,
+    process_pool_size: usize,
+    process_grace_period: Duration,
+    codec: Option<SharedCodec>,
+}
+
+impl Default for WorkerBuilder {
+    fn default() -> Self {
+        Self {
+            connect: ConnectOptions::default(),
+            task_queue: None,
+            activities: Activities::new(),
+            max_concurrent_activities: 100,
+            graceful_shutdown_period: Duration::ZERO,
+            blocking_threads: None,
+            process_pool_size: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            process_grace_period: Duration::from_secs(5),
+            codec: None,
+        }
+    }
+}
+
+impl WorkerBuilder {
+    /// The server address, `host:port` or a URL. Defaults to `TEMPORAL_ADDRESS`, else the config
+    /// profile's, else `localhost:7233` (see [`crate::connection`]).
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.connect = self.connect.target(target);
+        self
+    }
+
+    /// The namespace. Defaults to `TEMPORAL_NAMESPACE`, else the config profile's, else
+    /// `default`.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.connect = self.connect.namespace(namespace);
+        self
+    }
+
+    /// The profile of the `temporal.toml` config file to connect with (default:
+    /// `TEMPORAL_PROFILE`, else `default`). See [`crate::connection`].
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.connect = self.connect.profile(profile);
+        self
+    }
+
+    /// The config file (default: `TEMPORAL_CONFIG_FILE`, else
+    /// `~/.config/temporalio/temporal.toml`).
+    pub fn config_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        self.connect = self.connect.config_file(path);
+        self
+    }
+
+    /// TLS (and mTLS) settings; they replace the profile's and the environment's.
+    pub fn tls(mut self, tls: crate::connection::TlsConfig) -> Self {
+        self.connect = self.connect.tls(tls);
+        self
+    }
+
+    /// An API key, sent as `authorization: Bearer <key>`; turns TLS on unless the target is an
+    /// explicit `http://` URL. Overrides `TEMPORAL_API_KEY`.
+    pub fn api_key(mut self, key: impl Into<crate::connection::ApiKey>) -> Self {
+        self.connect = self.connect.api_key(key);
+        self
+    }
+
+    /// Gzip-compress the worker's gRPC messages. Off by default: see
+    /// [`ConnectOptions::gzip_compression`](crate::connection::ConnectOptions::gzip_compression).
+    pub fn gzip_compression(mut self, enabled: bool) -> Self {
+        self.connect = self.connect.gzip_compression(enabled);
+        self
+    }
+
+    /// The task queue to poll. Required.
+    pub fn task_queue(mut self, task_queue: impl Into<String>) -> Self {
+        self.task_queue = Some(task_queue.into());
+        self
+    }
+
+    /// The identity the worker reports; `pid@host` unless set.
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.connect = self.connect.identity(identity);
+        self
+    }
+
+    /// Adds activities, usually `activities![a, b, some::path::c]`. May be called more than once.
+    pub fn register(mut self, activities: impl Into<Activities>) -> Self {
+        self.activities.extend(activities.into());
+        self
+    }
+
+    /// How many activities may run at once (default 100).
+    pub fn max_concurrent_activities(mut self, max: usize) -> Self {
+        self.max_concurrent_activities = max.max(1);
+        self
+    }
+
+    /// How many blocking (`fn`) activities may run at once: the size of the worker's own pool of
+    /// threads named `activity-blocking-N`, started on demand (default: as many as
+    /// [`max_concurrent_activities`](Self::max_concurrent_activities)). Blocking activities never
+    /// run on the async threads nor on tokio's shared blocking pool; when every thread is busy,
+    /// further ones wait in a queue. A thread is never killed: a cancelled blocking activity
+    /// ends (and is reported cancelled) when its function returns, so check
+    /// `ctx.is_cancelled()` or wait with `ctx.wait_cancelled_timeout(..)`.
+    pub fn blocking_threads(mut self, threads: usize) -> Self {
+        self.blocking_threads = Some(threads.max(1));
+        self
+    }
+
+    /// A payload codec (encryption, compression): decodes arguments and heartbeat details,
+    /// encodes results, heartbeat details and failure details. See [`crate::codec`].
+    pub fn codec(mut self, codec: impl crate::codec::PayloadCodec + Send + Sync + 'static) -> Self {
+        self.codec = Some(SharedCodec::new(codec));
+        self
+    }
+
+    /// How many child processes run process-isolated activities (`#[activity(isolation =
+    /// "process")]`) at once (default: the number of CPUs). Children start on demand, serve one
+    /// attempt at a time, and are killed when the worker stops; one that dies is replaced.
+    pub fn process_pool_size(mut self, size: usize) -> Self {
+        self.process_pool_size = size.max(1);
+        self
+    }
+
+    /// How long a process-isolated activity has to return after its child is told of a
+    /// cancellation before the child is killed (default 5 s).
+    pub fn process_grace_period(mut self, period: Duration) -> Self {
+        self.process_grace_period = period;
+        self
+    }
+
+    /// How long running activities may go on after shutdown begins before they are cancelled
+    /// with reason [`crate::CancellationReason::WorkerShutdown`] (default: cancelled at once).
+    pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
+        self.graceful_shutdown_period = period;
+        self
+    }
+
+    /// Connects to the server, checks the namespace and prepares the worker.
+    ///
+    /// # Errors
+    /// A missing task queue, no or duplicate activities, an unusable address, an unreachable
+    /// server or a namespace that does not exist, each with its own [`WorkerError`] variant.
+    pub async fn build(self) -> Result<Worker, WorkerError> {
+        let task_queue = self.task_queue.ok_or(WorkerError::MissingTaskQueue)?;
+        let registry = Registry::new(self.activities).map_err(registry_error)?;
+        if registry.is_empty() {
+            return Err(WorkerError::NoActivities);
+        }
+        let resolved = self
+            .connect
+            .resolve(default_identity())
+            .map_err(worker_error)?;
+        let target = resolved.target.clone();
+        let namespace = resolved.namespace.clone();
+        let connection = crate::connection::connect(&resolved)
+            .await
+            .map_err(worker_error)?;
+
+        let runtime =
+            CoreRuntime::new_assume_tokio(RuntimeOptions::default()).map_err(core_error)?;
+        let config = WorkerConfig::builder()
+            .namespace(namespace.clone())
+            .task_queue(task_queue.clone())
+            .task_types(WorkerTaskTypes::activity_only())
+            .versioning_strategy(WorkerVersioningStrategy::None {
+                build_id: String::new(),
+            })
+            .max_outstanding_activities(self.max_concurrent_activities)
+            .graceful_shutdown_period(self.graceful_shutdown_period)
+            .build()
+            .map_err(|message| WorkerError::Core(message.into()))?;
+        let client = Client::from_connection(connection.clone(), &namespace, self.codec.clone())
+            .map_err(|err| WorkerError::Core(err.into()))?;
+        let core = init_worker(&runtime, config, connection).map_err(core_error)?;
+        let validated = core.validate().await;
+        let limits = WorkerLimits::new(&namespace, validated.as_ref().ok());
+        if let Err(err) = validated {
+            let WorkerValidationError::NamespaceDescribeError { source, namespace } = err;
+            return Err(match source.code() {
+                tonic::Code::NotFound => WorkerError::NamespaceNotFound { namespace, target },
+                tonic::Code::Unavailable => WorkerError::Connect {
+                    target,
+                    source: Box::new(source),
+                },
+                _ => WorkerError::Validation {
+                    namespace,
+                    target,
+                    message: source.message().to_owned(),
+                },
+            });
+        }
+
+        let pools = WorkerPools::new(
+            &registry,
+            self.max_concurrent_activities,
+            self.blocking_threads,
+            self.process_pool_size,
+            self.process_grace_period,
+        );
+        Ok(Worker {
+            pools,
+            core: Arc::new(core),
+            _runtime: runtime,
+            registry: Arc::new(registry),
+            namespace,
+            task_queue,
+            shutdown: ShutdownHandle::new(),
+            shutting_down: CancellationToken::new(),
+            client,
+            limits,
+            codec: self.codec,
+        })
+    }
+}
+
+/// A core error, its context chain kept as the source chain.
+fn core_error(err: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> WorkerError {
+    WorkerError::Core(err.into())
+}
+
+fn registry_error(err: RegistryError) -> WorkerError {
+    match err {
+        RegistryError::Duplicate {
+            name,
+            first,
+            second,
+        } => WorkerError::DuplicateActivity {
+            name: name.to_owned(),
+            first: first.to_owned(),
+            second: second.to_owned(),
+        },
+        RegistryError::DuplicateDynamic { first, second } => {
+            WorkerError::DuplicateDynamicActivity {
+                first: first.to_owned(),
+                second: second.to_owned(),
+            }
+        }
+    }
+}
+
+/// Unreachable servers and bad addresses keep their own [`WorkerError`] variants.
+fn worker_error(err: ConnectionError) -> WorkerError {
+    match err {
+        ConnectionError::Unreachable { target, message } => WorkerError::Connect {
+            target,
+            source: message.into(),
+        },
+        ConnectionError::InvalidTarget { target, reason } => {
+            WorkerError::InvalidTarget { target, reason }
+        }
+        other => WorkerError::Connection(other),
+    }
+}
+
+fn default_identity() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{}@{host}", std::process::id())
+}

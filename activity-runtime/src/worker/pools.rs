@@ -1,0 +1,121 @@
+//! Where a worker's blocking and process-isolated activities run: its own pool of threads and its
+//! pool of child processes, sized from the builder, with a warning when they run fewer activities
+//! at once than the worker may start.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::activity::Execution;
+use crate::attempt::{ActivityFuture, ActivityInput};
+use crate::blocking::{BlockingPool, PoolHandle};
+use crate::context::{ActivityContext, BlockingJob, Executors, ProcessEntry};
+use crate::error::ActivityError;
+use crate::process::{ProcessHandle, ProcessPool};
+use crate::registry::Registry;
+
+/// The worker's pools; dropping it lets the threads finish and kills the idle children.
+#[derive(Debug)]
+pub(super) struct WorkerPools {
+    executors: Arc<PoolHandles>,
+    _blocking: BlockingPool,
+    _process: Option<ProcessPool>,
+}
+
+/// What every context of the worker runs its bodies on.
+struct PoolHandles {
+    blocking: PoolHandle,
+    process: Option<ProcessHandle>,
+}
+
+impl Executors for PoolHandles {
+    fn submit_blocking(&self, job: BlockingJob) -> Result<(), ActivityError> {
+        self.blocking.submit_blocking(job)
+    }
+
+    fn run_in_process(
+        &self,
+        entry: ProcessEntry,
+        ctx: ActivityContext,
+        input: ActivityInput,
+    ) -> ActivityFuture {
+        match &self.process {
+            Some(process) => process.run(entry, ctx, input),
+            None => self.blocking.run_in_process(entry, ctx, input),
+        }
+    }
+}
+
+impl std::fmt::Debug for PoolHandles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolHandles").finish_non_exhaustive()
+    }
+}
+
+impl WorkerPools {
+    /// The worker's pools: blocking threads, sized `threads` or else `max_concurrent`, and child
+    /// processes, with a warning when the worker may start more blocking or process-isolated
+    /// activities than the pools run at once.
+    pub(super) fn new(
+        registry: &Registry,
+        max_concurrent: usize,
+        threads: Option<usize>,
+        processes: usize,
+        grace: Duration,
+    ) -> Self {
+        let isolated: Vec<&str> = registry
+            .registrations()
+            .filter(|r| r.execution() == Execution::Process)
+            .map(|r| r.name())
+            .collect();
+        if !isolated.is_empty() && max_concurrent > processes {
+            tracing::warn!(
+                max_concurrent_activities = max_concurrent,
+                process_pool_size = processes,
+                "the worker may run {max_concurrent} activities at once but only {processes} \
+             process-isolated activities ({}): further ones wait for a free child process; raise \
+             `process_pool_size` or lower `max_concurrent_activities`",
+                isolated.join(", "),
+            );
+        }
+        let process = (!isolated.is_empty()).then(|| ProcessPool::new(processes, grace));
+        let blocking = blocking_pool(registry, max_concurrent, threads);
+        Self {
+            executors: Arc::new(PoolHandles {
+                blocking: blocking.handle(),
+                process: process.as_ref().map(ProcessPool::handle),
+            }),
+            _blocking: blocking,
+            _process: process,
+        }
+    }
+
+    /// What contexts hand blocking and process-isolated bodies to.
+    pub(super) fn executors(&self) -> Arc<dyn Executors> {
+        self.executors.clone()
+    }
+}
+
+fn blocking_pool(
+    registry: &Registry,
+    max_concurrent: usize,
+    threads: Option<usize>,
+) -> BlockingPool {
+    let size = threads.unwrap_or(max_concurrent).max(1);
+    let blocking: Vec<&str> = registry
+        .registrations()
+        .filter(|r| r.execution() == Execution::Blocking)
+        .map(|r| r.name())
+        .collect();
+    if !blocking.is_empty() && max_concurrent > size {
+        tracing::warn!(
+            max_concurrent_activities = max_concurrent,
+            blocking_threads = size,
+            "the worker may run {max_concurrent} activities at once but only {size} blocking \
+             activities ({}): further blocking activities wait for a free thread, and their \
+             start-to-close timeouts keep running meanwhile; raise `blocking_threads` or lower \
+             `max_concurrent_activities`",
+            blocking.join(", "),
+        );
+    }
+    BlockingPool::new("activity-blocking", size)
+}
