@@ -16,7 +16,7 @@ VENV            := $(CURDIR)/.tools/venv
 TEMPORAL_CLI    := $(VENV)/bin/temporal
 TEMPORAL_PYTHON := $(VENV)/bin/python
 
-# What the tests and the demo need to find the tools (see activity_runtime::dev_server::find_cli).
+# What the tests and the demo need to find the tools (see temporal_dev_server::find_cli).
 TOOLS_ENV := TEMPORAL_CLI="$(TEMPORAL_CLI)" TEMPORAL_PYTHON="$(TEMPORAL_PYTHON)"
 
 # Succeeds when the venv already holds exactly the pinned versions.

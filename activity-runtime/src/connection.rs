@@ -33,7 +33,9 @@ use crate::codec::{PayloadCodec, SharedCodec};
 /// sets one.
 pub const DEFAULT_TARGET: &str = "localhost:7233";
 
-pub use crate::context::DEFAULT_NAMESPACE;
+/// The namespace used when neither `.namespace(...)`, `TEMPORAL_NAMESPACE` nor a config profile
+/// sets one.
+pub const DEFAULT_NAMESPACE: &str = crate::context::DEFAULT_NAMESPACE;
 
 /// TLS settings: the CA that signs the server's certificate, the name to verify it against, and a
 /// client certificate for mTLS.

@@ -342,7 +342,7 @@ impl CancellationDetails {
 }
 
 /// The namespace used when none is set (connections, test environments).
-pub const DEFAULT_NAMESPACE: &str = "default";
+pub(crate) const DEFAULT_NAMESPACE: &str = "default";
 
 /// Facts about one activity attempt, as the server sent them.
 #[derive(Debug, Clone, Default)]

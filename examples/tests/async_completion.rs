@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityOptions, Client};
-use activity_runtime::dev_server::DevServer;
+use temporal_dev_server::DevServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_program_completes_the_activity_by_task_token() {

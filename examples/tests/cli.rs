@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use activity_runtime::dev_server::DevServer;
+use temporal_dev_server::DevServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn temporal_activity_execute_reaches_say_hello() {

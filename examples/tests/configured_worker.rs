@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use activity_runtime::dev_server::DevServer;
+use temporal_dev_server::DevServer;
 
 /// The variables that could leak in from the environment of the test run.
 const CONNECTION_VARS: &[&str] = &[

@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityOptions, Client};
 use activity_runtime::connection::ConnectOptions;
-use activity_runtime::dev_server::DevServer;
 use activity_runtime::{ActivityContext, ActivityError, Worker, activities, activity};
 use examples::encryption::EncryptionCodec;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use temporal_dev_server::DevServer;
 
 #[derive(Deserialize)]
 struct Secret {

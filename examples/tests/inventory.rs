@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use activity_runtime::Worker;
 use activity_runtime::client::{ActivityOptions, Client, ClientError};
-use activity_runtime::dev_server::DevServer;
 use examples::inventory::{Inventory, Pool};
+use temporal_dev_server::DevServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn method_activities_share_the_pool_the_worker_holds() {

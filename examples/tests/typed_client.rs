@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use activity_runtime::client::Client;
-use activity_runtime::dev_server::DevServer;
+use temporal_dev_server::DevServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_client_gets_typed_results_and_oversized_inputs_are_never_sent() {

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use activity_runtime::DEFAULT_TARGET;
-use activity_runtime::dev_server::DevServer;
+use temporal_dev_server::DevServer;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
