@@ -65,9 +65,13 @@ impl Locals {
         self.name_at(base, Span::mixed_site())
     }
 
-    /// The variable called `base`, with mixed-site hygiene at `span`'s location (for errors).
+    /// The variable called `base` with the span of a user token, so that a type error in its use
+    /// lands on that token: rustc reports a mixed-site span, even one located at the user's token,
+    /// at the `#[activity]` attribute instead. It stays unambiguous all the same: the block of
+    /// [`Locals::scope`] shadows any outer item of its name, and its spelling avoids every name in
+    /// the user's tokens.
     pub(crate) fn name_at(&self, base: &str, span: Span) -> Ident {
-        Ident::new(&self.spelling(base), Span::mixed_site().located_at(span))
+        Ident::new(&self.spelling(base), span)
     }
 
     /// `items` in a `const _` block that declares an empty `fn` named after each of `bound`, the

@@ -1,4 +1,4 @@
-use activity_runtime::{ActivityContext, ActivityError, RawValue, Worker, activities, activity};
+use activity_runtime::{Activities, ActivityContext, ActivityError, RawValue, activities, activity};
 
 #[activity(dynamic)]
 async fn fallback(ctx: ActivityContext, args: Vec<RawValue>) -> Result<String, ActivityError> {
@@ -17,6 +17,6 @@ mod blocking {
 }
 
 fn main() {
-    let _ = Worker::builder().register(activities![fallback]);
+    let _registered: Activities = activities![fallback];
     let _ = activities![blocking::fallback];
 }

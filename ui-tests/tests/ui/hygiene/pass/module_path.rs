@@ -1,4 +1,4 @@
-use activity_runtime::{Activity, Worker, activities, activity};
+use activity_runtime::{Activities, Activity, activities, activity};
 
 mod some {
     pub mod path {
@@ -16,5 +16,5 @@ fn main() {
     let activities = activities![local, some::path::other];
     assert_eq!(activities.names().collect::<Vec<_>>(), ["local", "other"]);
     assert!(<some::path::other as Activity>::FUNCTION.ends_with("::some::path::other"));
-    let _builder = Worker::builder().register(activities);
+    let _registered: Activities = activities;
 }

@@ -2,7 +2,7 @@
 // must reach everything through `activity_runtime`.
 #![allow(dead_code)]
 
-use activity_runtime::{Worker, activities, activity};
+use activity_runtime::{Activities, activities, activity};
 
 struct Box;
 type Result = ();
@@ -39,7 +39,5 @@ async fn check(
 async fn nothing() {}
 
 fn main() {
-    let _builder = Worker::builder()
-        .task_queue("hygiene")
-        .register(activities![greet, lengths, check, nothing]);
+    let _registered: Activities = activities![greet, lengths, check, nothing];
 }

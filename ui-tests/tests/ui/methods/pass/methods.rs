@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use activity_runtime::{ActivityContext, ActivityError, RawValue, Worker, activity};
+use activity_runtime::{Activities, ActivityContext, ActivityError, RawValue, activity};
 
 struct Db {
     url: String,
@@ -37,5 +37,5 @@ impl Db {
 fn main() {
     let mut db = Db { url: "db://".to_owned() };
     db.helper();
-    let _ = Worker::builder().task_queue("q").register(Arc::new(db));
+    let _registered: Activities = Arc::new(db).into();
 }
