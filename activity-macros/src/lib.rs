@@ -2,9 +2,9 @@
 //! everything the generated code needs.
 //!
 //! The macro is a short pipeline, one stage per file:
-//! [`attr`] parses the attribute arguments, [`ast`] builds a typed model of the function or `impl`
-//! block, [`valid`] checks it, and [`expand`] generates code from the model alone, or
-//! [`fallback`] code after an error. Every stage adds its errors to one [`errors::Errors`].
+//! `attr` parses the attribute arguments, `ast` builds a typed model of the function or `impl`
+//! block, `valid` checks it, and `expand` generates code from the model alone, or
+//! `fallback` code after an error. Every stage adds its errors to one `errors::Errors`.
 
 mod ast;
 mod attr;

@@ -51,7 +51,7 @@ pub const PAYLOADS_TOO_LARGE: &str = "PayloadsTooLarge";
 /// The size limits of one activity, in bytes. `None` takes the default.
 ///
 /// `#[activity(max_result_size = "1 MiB", warn_result_size = "256 KiB", max_heartbeat_size =
-/// "64 KiB")]` sets them; by hand, override [`Activity::LIMITS`]:
+/// "64 KiB")]` sets them; by hand, override [`Activity::LIMITS`](crate::Activity::LIMITS):
 ///
 /// ```
 /// use activity_runtime::limits::{KIB, MIB, PayloadLimits};
@@ -123,7 +123,7 @@ pub enum LimitSource {
     },
     /// [`DEFAULT_BLOB_SIZE_LIMIT`]: the namespace reported no limit, or it was not asked.
     DefaultBlobLimit,
-    /// An option of the activity's `#[activity(...)]` attribute (or its [`Activity::LIMITS`]).
+    /// An option of the activity's `#[activity(...)]` attribute (or its [`Activity::LIMITS`](crate::Activity::LIMITS)).
     Attribute {
         /// The option's name, e.g. `max_result_size`.
         option: &'static str,

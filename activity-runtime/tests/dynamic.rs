@@ -121,8 +121,7 @@ async fn two_dynamic_activities_are_refused_naming_both() {
         .register(activities![anything, another_dynamic])
         .build()
         .await
-        .err()
-        .expect("two dynamic activities");
+        .expect_err("two dynamic activities");
     assert!(
         matches!(err, WorkerError::DuplicateDynamicActivity { .. }),
         "{err:?}"

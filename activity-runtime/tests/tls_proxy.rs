@@ -424,8 +424,7 @@ async fn tls_mtls_and_api_keys_through_nginx() {
             .api_key("wrong-key-for-the-client"),
     )
     .await
-    .err()
-    .expect("a wrong key fails");
+    .expect_err("a wrong key fails");
     assert!(
         client_err.to_string().contains("rejected the API key"),
         "{client_err}"

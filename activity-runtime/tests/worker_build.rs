@@ -33,8 +33,7 @@ async fn an_unreachable_server_is_a_connect_error_naming_the_address() {
         .register(activities![greet])
         .build()
         .await
-        .err()
-        .expect("no server there");
+        .expect_err("no server there");
     assert!(matches!(err, WorkerError::Connect { .. }), "{err:?}");
     let message = err.to_string();
     assert!(
@@ -54,8 +53,7 @@ async fn a_missing_namespace_is_named() {
         .register(activities![greet])
         .build()
         .await
-        .err()
-        .expect("the namespace does not exist");
+        .expect_err("the namespace does not exist");
     assert!(
         matches!(err, WorkerError::NamespaceNotFound { .. }),
         "{err:?}"
@@ -74,8 +72,7 @@ async fn two_activities_with_one_name_are_refused_naming_both_functions() {
         .register(activities![greet, other::greet_again])
         .build()
         .await
-        .err()
-        .expect("duplicate names");
+        .expect_err("duplicate names");
     assert_eq!(
         err.to_string(),
         "two activities are registered as `greet`: `worker_build::greet` and \

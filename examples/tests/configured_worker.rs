@@ -43,10 +43,10 @@ fn wait_ready(child: &mut Child) -> String {
     });
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-            if line.contains("serving") {
-                return line;
-            }
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
+            && line.contains("serving")
+        {
+            return line;
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the configured worker exited early: {status}");

@@ -4,8 +4,8 @@
 //!
 //! The child is this same binary, started again with `ACTIVITY_RUNTIME_CHILD` set; the one line
 //! [`init`] at the start of `main` makes it serve activities instead of running `main`. Parent and
-//! child talk over a Unix socket ([`protocol`]): the child's stdout and stderr stay the worker's,
-//! so `println!` in an activity is harmless. [`child`] is the child's side, [`pool`] the
+//! child talk over a Unix socket (`protocol`): the child's stdout and stderr stay the worker's,
+//! so `println!` in an activity is harmless. `child` is the child's side, `pool` the
 //! worker's.
 
 mod child;
