@@ -106,6 +106,8 @@ pub struct ActivityOptions {
     pub id: Option<String>,
     /// Maximum time of one attempt (default 30 s).
     pub start_to_close_timeout: Duration,
+    /// Maximum time of the whole activity, retries included, if any.
+    pub schedule_to_close_timeout: Option<Duration>,
     /// Maximum time between heartbeats, if any.
     pub heartbeat_timeout: Option<Duration>,
     /// Maximum number of attempts; 0 (the default) lets the server retry without limit.
@@ -121,6 +123,7 @@ impl ActivityOptions {
             task_queue: task_queue.into(),
             id: None,
             start_to_close_timeout: Duration::from_secs(30),
+            schedule_to_close_timeout: None,
             heartbeat_timeout: None,
             maximum_attempts: 0,
             initial_retry_interval: Duration::from_secs(1),
@@ -136,6 +139,12 @@ impl ActivityOptions {
     /// Sets the start-to-close timeout.
     pub fn start_to_close_timeout(mut self, timeout: Duration) -> Self {
         self.start_to_close_timeout = timeout;
+        self
+    }
+
+    /// Sets the schedule-to-close timeout: the bound of the whole activity, retries included.
+    pub fn schedule_to_close_timeout(mut self, timeout: Duration) -> Self {
+        self.schedule_to_close_timeout = Some(timeout);
         self
     }
 
@@ -429,18 +438,21 @@ impl Client {
             .id
             .clone()
             .unwrap_or_else(|| format!("{activity_type}-{}", random_suffix()));
-        let mut start = ActivityStartOptions::new(
-            options.task_queue,
-            id,
-            ActivityCloseTimeouts::StartToClose(options.start_to_close_timeout),
-        )
-        .retry_policy(
-            temporalio_common::RetryPolicy::builder()
-                .maximum_attempts(options.maximum_attempts)
-                .initial_interval(options.initial_retry_interval)
-                .build(),
-        )
-        .build();
+        let timeouts = match options.schedule_to_close_timeout {
+            Some(schedule_to_close) => ActivityCloseTimeouts::ScheduleAndStartToClose {
+                schedule_to_close,
+                start_to_close: options.start_to_close_timeout,
+            },
+            None => ActivityCloseTimeouts::StartToClose(options.start_to_close_timeout),
+        };
+        let mut start = ActivityStartOptions::new(options.task_queue, id, timeouts)
+            .retry_policy(
+                temporalio_common::RetryPolicy::builder()
+                    .maximum_attempts(options.maximum_attempts)
+                    .initial_interval(options.initial_retry_interval)
+                    .build(),
+            )
+            .build();
         start.heartbeat_timeout = options.heartbeat_timeout;
         let inner = self
             .inner

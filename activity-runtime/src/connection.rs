@@ -568,7 +568,23 @@ pub(crate) fn classify(
             ConnectionError::ApiKeyRejected { target, message }
         };
     }
-    ConnectionError::Unreachable { target, message }
+    ConnectionError::Unreachable {
+        target,
+        message: short_message(&plain_cause(err)),
+    }
+}
+
+/// What went wrong, in the words of the innermost errors: `temporalio-client` formats its
+/// transport errors with `Debug`, which no person should have to read.
+fn plain_cause(err: &ClientConnectError) -> String {
+    match err {
+        ClientConnectError::TonicTransportError(transport) => error_chain(transport),
+        ClientConnectError::SystemInfoCallError(status) => match status.message() {
+            "" => error_chain(status),
+            message => message.to_owned(),
+        },
+        other => error_chain(other),
+    }
 }
 
 /// The error and all its sources, `: `-separated.

@@ -473,8 +473,10 @@ fn system_time(t: prost_types::Timestamp) -> Option<SystemTime> {
     SystemTime::try_from(t).ok()
 }
 
+/// A duration from the server; zero is how it says "not set" (a standalone activity without a
+/// schedule-to-close timeout, a retry policy without a maximum interval).
 fn duration(d: prost_types::Duration) -> Option<Duration> {
-    Duration::try_from(d).ok()
+    Duration::try_from(d).ok().filter(|d| !d.is_zero())
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use temporalio_common::protos::temporal::api::failure::v1::{
     ApplicationFailureInfo, Failure, failure::FailureInfo,
 };
 
-use crate::payload::{PayloadError, encoding_of, to_payload};
+use crate::payload::{PayloadError, describe_encoding, to_payload};
 
 /// The error an activity returns: an application failure (retryable unless marked otherwise), a
 /// cancellation, or "I will complete later".
@@ -223,7 +223,7 @@ pub(crate) fn argument_error(
     ActivityError::new(format!(
         "{activity}could not decode argument {} {what} from a `{}` payload: {reason}",
         position + 1,
-        encoding_of(payload),
+        describe_encoding(payload),
     ))
     .with_type("ArgumentError")
     .non_retryable()

@@ -226,7 +226,8 @@ pub fn from_payload<T: DeserializeOwned>(payload: &Payload) -> Result<T, Payload
     // Compared as bytes: this runs for every argument, and the common case needs no UTF-8 check.
     let encoding = encoding_bytes(payload);
     if encoding == Some(JSON_PLAIN.as_bytes()) {
-        serde_json::from_slice(&payload.data).map_err(|e| PayloadError::Deserialize(e.to_string()))
+        serde_json::from_slice(&payload.data)
+            .map_err(|e| PayloadError::Deserialize(json_reason(&e, &payload.data)))
     } else if encoding == Some(BINARY_NULL.as_bytes()) {
         T::deserialize(().into_deserializer())
             .map_err(|e: de::value::Error| PayloadError::Deserialize(e.to_string()))
@@ -234,9 +235,9 @@ pub fn from_payload<T: DeserializeOwned>(payload: &Payload) -> Result<T, Payload
         T::deserialize(BinaryDeserializer(&payload.data))
             .map_err(|e| PayloadError::Deserialize(e.to_string()))
     } else {
-        Err(PayloadError::UnsupportedEncoding(
-            encoding_of(payload).to_owned(),
-        ))
+        Err(PayloadError::UnsupportedEncoding(describe_encoding(
+            payload,
+        )))
     }
 }
 
@@ -257,11 +258,57 @@ pub(crate) fn from_absent<T: DeserializeOwned>() -> Option<T> {
     T::deserialize(AbsentDeserializer).ok()
 }
 
-/// The `encoding` metadata of a payload, or `"<none>"` when it has none.
+/// Why JSON did not decode, in words that say what to change: whether the text is not JSON at
+/// all or does not fit the type, with a hint for the two mistakes callers make most (Python's
+/// `NaN` / `Infinity`, and bytes sent as a JSON string).
+fn json_reason(err: &serde_json::Error, data: &[u8]) -> String {
+    use serde_json::error::Category;
+    match err.classify() {
+        Category::Syntax | Category::Eof => {
+            let text = String::from_utf8_lossy(data);
+            if ["NaN", "Infinity"].iter().any(|t| text.contains(t)) {
+                format!(
+                    "the payload is not valid JSON ({err}): it holds `NaN` or `Infinity`, which \
+                     JSON does not allow (Python's default JSON encoder writes them for \
+                     `float('nan')` and `float('inf')`); send `null` or a string instead"
+                )
+            } else {
+                format!("the payload is not valid JSON: {err}")
+            }
+        }
+        Category::Data
+            if err.to_string().starts_with("invalid type: string")
+                && err.to_string().contains("sequence") =>
+        {
+            format!(
+                "{err}. To send bytes, send them as bytes (Python `bytes`, a TypeScript \
+                 `Uint8Array`), which arrive as a `binary/plain` payload; a JSON string (base64, \
+                 say) decodes only into a `String`"
+            )
+        }
+        Category::Data | Category::Io => err.to_string(),
+    }
+}
+
+/// The `encoding` metadata of a payload: `"<none>"` when it has none, `"<not UTF-8>"` when it is
+/// not text (see [`describe_encoding`] for messages).
 pub fn encoding_of(payload: &Payload) -> &str {
-    encoding_bytes(payload)
-        .and_then(|e| std::str::from_utf8(e).ok())
-        .unwrap_or("<none>")
+    match encoding_bytes(payload).map(std::str::from_utf8) {
+        Some(Ok(encoding)) => encoding,
+        Some(Err(_)) => "<not UTF-8>",
+        None => "<none>",
+    }
+}
+
+/// The `encoding` metadata of a payload for messages: as [`encoding_of`], with the bytes of an
+/// encoding that is not UTF-8 shown escaped.
+pub(crate) fn describe_encoding(payload: &Payload) -> String {
+    match encoding_bytes(payload) {
+        Some(bytes) if std::str::from_utf8(bytes).is_err() => {
+            format!("<not UTF-8: \"{}\">", bytes.escape_ascii())
+        }
+        _ => encoding_of(payload).to_owned(),
+    }
 }
 
 /// The raw `encoding` metadata of a payload. Metadata maps hold one or two entries: scanning them
@@ -570,5 +617,54 @@ mod tests {
             .insert(ENCODING_KEY.into(), b"binary/encrypted".to_vec());
         let err = from_payload::<String>(&p).unwrap_err().to_string();
         assert!(err.contains("binary/encrypted"), "{err}");
+    }
+
+    fn json_payload(data: &[u8]) -> Payload {
+        let mut p = to_payload("x").unwrap();
+        p.data = data.to_vec();
+        p
+    }
+
+    #[test]
+    fn decode_errors_say_what_to_change() {
+        let nan = from_payload::<f64>(&json_payload(b"NaN"))
+            .unwrap_err()
+            .to_string();
+        assert!(nan.starts_with("the payload is not valid JSON"), "{nan}");
+        assert!(nan.contains("`NaN` or `Infinity`"), "{nan}");
+        let infinity = from_payload::<Vec<f64>>(&json_payload(b"[1.0, -Infinity]"))
+            .unwrap_err()
+            .to_string();
+        assert!(infinity.contains("`NaN` or `Infinity`"), "{infinity}");
+
+        // Malformed JSON for a `String` is not valid JSON, not a type mismatch.
+        let malformed = from_payload::<String>(&json_payload(b"hello"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            malformed.starts_with("the payload is not valid JSON: "),
+            "{malformed}"
+        );
+        let mismatch = from_payload::<String>(&json_payload(b"42"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            mismatch.starts_with("invalid type: integer `42`"),
+            "{mismatch}"
+        );
+
+        // Base64 text for bytes: a hint about sending bytes as bytes.
+        let base64 = from_payload::<Vec<u8>>(&json_payload(br#""aGVsbG8=""#))
+            .unwrap_err()
+            .to_string();
+        assert!(base64.contains("send them as bytes"), "{base64}");
+        assert!(base64.contains("binary/plain"), "{base64}");
+
+        // Encoding metadata that is not UTF-8 is shown, not taken for none.
+        let mut odd = to_payload("x").unwrap();
+        odd.metadata.insert(ENCODING_KEY.into(), vec![0xff, b'x']);
+        assert_eq!(encoding_of(&odd), "<not UTF-8>");
+        let err = from_payload::<String>(&odd).unwrap_err().to_string();
+        assert!(err.contains(r#"<not UTF-8: "\xffx">"#), "{err}");
     }
 }

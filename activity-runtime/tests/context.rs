@@ -417,3 +417,58 @@ async fn graceful_shutdown_lets_one_finish_and_cancels_the_one_that_outlives_it(
     assert_eq!(failure.error_type, "WorkerShutdown");
     assert!(!failure.non_retryable, "another worker may retry it");
 }
+
+/// What the attempt's info says of its timeouts and deadline, in seconds from now.
+#[activity]
+async fn deadline_info(ctx: ActivityContext) -> (Option<u64>, Option<u64>, Option<f64>) {
+    let info = ctx.info();
+    let left = info.deadline().map(|deadline| {
+        deadline
+            .duration_since(SystemTime::now())
+            .map_or(-1.0, |d| d.as_secs_f64())
+    });
+    (
+        info.schedule_to_close_timeout.map(|d| d.as_secs()),
+        info.start_to_close_timeout.map(|d| d.as_secs()),
+        left,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_is_right_with_and_without_schedule_to_close() {
+    let worker = common::start_worker("deadline", activities![deadline_info]).await;
+    let client = common::client().await;
+    let queue = &worker.task_queue;
+
+    // A standalone activity without schedule-to-close: the server sends a zero duration, which
+    // means "not set"; the deadline is start-to-close after the start.
+    let (schedule, start, left): (Option<u64>, Option<u64>, Option<f64>) = client
+        .execute_activity(
+            "deadline_info",
+            (),
+            common::one_attempt(queue).start_to_close_timeout(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(schedule, None);
+    assert_eq!(start, Some(60));
+    let left = left.expect("a deadline");
+    assert!((50.0..=60.0).contains(&left), "{left} s left of 60");
+
+    // With a schedule-to-close, the server sends it (and caps start-to-close to it).
+    let (schedule, start, left): (Option<u64>, Option<u64>, Option<f64>) = client
+        .execute_activity(
+            "deadline_info",
+            (),
+            common::one_attempt(queue)
+                .start_to_close_timeout(Duration::from_secs(60))
+                .schedule_to_close_timeout(Duration::from_secs(20)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(schedule, Some(20));
+    assert!(start.is_some_and(|s| s <= 20), "{start:?}");
+    let left = left.expect("a deadline");
+    assert!((10.0..=20.0).contains(&left), "{left} s left of 20");
+    worker.stop().await;
+}

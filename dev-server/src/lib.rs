@@ -119,6 +119,7 @@ exit "$status"
 
 /// Errors from finding the CLI and starting a [`DevServer`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DevServerError {
     /// No `temporal` CLI binary was found.
     #[error(
@@ -184,6 +185,12 @@ pub struct DevServerOptions {
     pub dynamic_config: Vec<(String, String)>,
     /// How long to wait for the server to become ready (30 s when `None`).
     pub ready_timeout: Option<Duration>,
+    /// The gRPC port (a free one when `None`): set it to restart a server where its clients
+    /// expect it.
+    pub port: Option<u16>,
+    /// A SQLite file that keeps the server's state across restarts (`--db-filename`; in memory
+    /// when `None`).
+    pub db_filename: Option<PathBuf>,
 }
 
 /// A `temporal server start-dev` process on free loopback ports, stopped when dropped.
@@ -278,7 +285,10 @@ impl DevServer {
         namespace: &str,
         options: &DevServerOptions,
     ) -> Result<DevServer, DevServerError> {
-        let (port, ui_port) = free_port_pair()?;
+        let (port, ui_port) = match options.port {
+            Some(port) => (port, free_port_pair()?.0),
+            None => free_port_pair()?,
+        };
         let address = format!("127.0.0.1:{port}");
         let output = unlinked_temp_file()?;
 
@@ -297,6 +307,10 @@ impl DevServer {
             "--log-level".into(),
             "error".into(),
         ];
+        if let Some(db) = &options.db_filename {
+            args.push("--db-filename".into());
+            args.push(db.as_os_str().to_owned());
+        }
         let mut namespaces = vec![namespace];
         namespaces.extend(options.extra_namespaces.iter().map(String::as_str));
         for ns in namespaces {

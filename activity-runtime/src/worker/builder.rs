@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use temporalio_client::PayloadLimitsOptions;
 use temporalio_common::worker::WorkerTaskTypes;
 use temporalio_sdk_core::{
     CoreRuntime, RuntimeOptions, WorkerConfig, WorkerValidationError, WorkerVersioningStrategy,
@@ -15,7 +16,7 @@ use super::pools::WorkerPools;
 use super::{ShutdownHandle, Worker, WorkerError};
 use crate::client::Client;
 use crate::codec::SharedCodec;
-use crate::connection::{ConnectOptions, ConnectionError};
+use crate::connection::{ConnectOptions, ConnectionError, Resolved};
 use crate::registry::{Activities, Registry, RegistryError};
 
 /// Configures and connects a [`Worker`].
@@ -28,6 +29,8 @@ pub struct WorkerBuilder {
     activities: Activities,
     max_concurrent_activities: usize,
     graceful_shutdown_period: Duration,
+    shutdown_abandon_after: Duration,
+    connect_retry: Option<Duration>,
     blocking_threads: Option<usize>,
     process_pool_size: usize,
     process_grace_period: Duration,
@@ -42,6 +45,8 @@ impl Default for WorkerBuilder {
             activities: Activities::new(),
             max_concurrent_activities: 100,
             graceful_shutdown_period: Duration::ZERO,
+            shutdown_abandon_after: Duration::from_secs(10),
+            connect_retry: None,
             blocking_threads: None,
             process_pool_size: std::thread::available_parallelism().map_or(2, |n| n.get()),
             process_grace_period: Duration::from_secs(5),
@@ -164,6 +169,28 @@ impl WorkerBuilder {
         self
     }
 
+    /// How long activities have to return once they are cancelled for the worker's shutdown
+    /// (after the [graceful period](Self::graceful_shutdown_period)) before the worker reports
+    /// each one still running as a retryable `WorkerShutdown` failure, abandons it and
+    /// [`Worker::run`] returns (default 10 s). So no activity keeps a stopping worker alive for
+    /// longer than the two periods together: keep their sum below the time your orchestrator
+    /// gives a process between SIGTERM and SIGKILL (Kubernetes' `terminationGracePeriodSeconds`,
+    /// 30 s by default).
+    pub fn shutdown_abandon_after(mut self, period: Duration) -> Self {
+        self.shutdown_abandon_after = period;
+        self
+    }
+
+    /// Waits up to `total` for an unreachable server at [`build`](Self::build), trying again with
+    /// a backoff from 100 ms to 5 s and logging each failed try, instead of failing at once: for
+    /// a worker that may start before its server (Docker Compose, Kubernetes). Errors that
+    /// waiting cannot mend (a bad address, TLS settings, a refused credential) still fail at
+    /// once.
+    pub fn connect_retry(mut self, total: Duration) -> Self {
+        self.connect_retry = Some(total);
+        self
+    }
+
     /// Connects to the server, checks the namespace and prepares the worker.
     ///
     /// # Errors
@@ -175,13 +202,19 @@ impl WorkerBuilder {
         if registry.is_empty() {
             return Err(WorkerError::NoActivities);
         }
-        let resolved = self
+        let mut resolved = self
             .connect
             .resolve(default_identity())
             .map_err(worker_error)?;
+        // The worker warns of large results and heartbeat details itself, once per activity type
+        // and naming it (see `limits`); the connection's own warning of every such message would
+        // say it a second time.
+        resolved.options.payload_limits = PayloadLimitsOptions::builder()
+            .payloads_warn_size(0)
+            .build();
         let target = resolved.target.clone();
         let namespace = resolved.namespace.clone();
-        let connection = crate::connection::connect(&resolved)
+        let connection = connect_with_retry(&resolved, self.connect_retry)
             .await
             .map_err(worker_error)?;
 
@@ -238,7 +271,40 @@ impl WorkerBuilder {
             client,
             limits,
             codec: self.codec,
+            graceful_shutdown_period: self.graceful_shutdown_period,
+            shutdown_abandon_after: self.shutdown_abandon_after,
+            reporter: super::report::Reporter::new(),
         })
+    }
+}
+
+/// Connects, trying again for up to `retry` while the server is unreachable.
+async fn connect_with_retry(
+    resolved: &Resolved,
+    retry: Option<Duration>,
+) -> Result<temporalio_client::Connection, ConnectionError> {
+    let deadline = retry.map(|total| tokio::time::Instant::now() + total);
+    let mut backoff = Duration::from_millis(100);
+    let mut tries = 1u32;
+    loop {
+        match crate::connection::connect(resolved).await {
+            Err(err @ ConnectionError::Unreachable { .. }) => {
+                let now = tokio::time::Instant::now();
+                let Some(deadline) = deadline.filter(|d| now + backoff < *d) else {
+                    return Err(err);
+                };
+                tracing::warn!(
+                    target_address = %resolved.target,
+                    tries,
+                    "{err}; trying again in {backoff:?} (for up to {:?} more)",
+                    deadline - now,
+                );
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                tries += 1;
+            }
+            other => return other,
+        }
     }
 }
 

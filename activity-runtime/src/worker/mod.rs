@@ -9,10 +9,12 @@ mod builder;
 mod error;
 mod limits;
 mod pools;
+mod report;
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use parking_lot::Mutex;
@@ -78,6 +80,12 @@ pub struct Worker {
     pools: WorkerPools,
     /// Encodes and decodes payloads at the boundary with the server, if set.
     codec: Option<SharedCodec>,
+    /// How long running activities may go on after shutdown begins before they are cancelled.
+    graceful_shutdown_period: Duration,
+    /// How long cancelled activities have to return at shutdown before they are abandoned.
+    shutdown_abandon_after: Duration,
+    /// Sends completions, and says which ones core gave up.
+    reporter: report::Reporter,
 }
 
 /// Asks a running [`Worker`] to shut down gracefully. Cheap to clone.
@@ -142,26 +150,35 @@ impl Worker {
         self.shutdown.clone()
     }
 
-    /// Serves activities until Ctrl-C or [`ShutdownHandle::shutdown`], then shuts down
-    /// gracefully: every started activity gets an answer before this returns.
+    /// Serves activities until SIGTERM, Ctrl-C (SIGINT) or [`ShutdownHandle::shutdown`], then
+    /// shuts down within a bound:
+    ///
+    /// 1. No new activities are accepted; running ones may finish for the
+    ///    [graceful period](WorkerBuilder::graceful_shutdown_period) (default: none).
+    /// 2. Then they are cancelled with reason
+    ///    [`WorkerShutdown`](crate::CancellationReason::WorkerShutdown); one that returns is
+    ///    reported as the retryable `WorkerShutdown` failure the server retries at once.
+    /// 3. Every attempt still running [`shutdown_abandon_after`](WorkerBuilder::shutdown_abandon_after)
+    ///    later (default 10 s), or at once on a second signal, is reported as that same failure
+    ///    and abandoned (async activities are dropped, blocking threads left to finish on their
+    ///    own, process-isolated children killed), and `run` returns.
+    ///
+    /// Every started activity gets an answer before this returns.
     ///
     /// # Errors
     /// When polling fails for good (the server went away for longer than core's retries).
     pub async fn run(self) -> Result<(), WorkerError> {
         let running: Running = Arc::default();
         let tasks = TaskTracker::new();
-
-        let core = self.core.clone();
-        let handle = self.shutdown.clone();
-        let shutting_down = self.shutting_down.clone();
-        let watcher = tokio::spawn(async move {
-            tokio::select! {
-                _ = handle.requested() => {}
-                _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received, shutting down"),
-            }
-            shutting_down.cancel();
-            core.initiate_shutdown();
-        });
+        // Cancelled when the attempts still running are to be abandoned.
+        let abandon = CancellationToken::new();
+        let watcher = tokio::spawn(watch_for_stop(
+            self.shutdown.clone(),
+            self.shutting_down.clone(),
+            self.core.clone(),
+            abandon.clone(),
+            self.graceful_shutdown_period + self.shutdown_abandon_after,
+        ));
 
         tracing::info!(
             task_queue = %self.task_queue,
@@ -170,8 +187,17 @@ impl Worker {
             "worker started"
         );
         let mut fatal = None;
+        let mut abandoned = false;
         loop {
-            match self.core.poll_activity_task().await {
+            let polled = tokio::select! {
+                () = abandon.cancelled(), if !abandoned => {
+                    abandoned = true;
+                    self.abandon_running(&running, &tasks);
+                    continue;
+                }
+                polled = self.core.poll_activity_task() => polled,
+            };
+            match polled {
                 Ok(task) => match self.decode(task).await {
                     Ok(task) => self.dispatch(task, &running, &tasks),
                     Err(completion) => self.reply(completion, &tasks),
@@ -228,27 +254,68 @@ impl Worker {
         });
     }
 
+    /// Reports every attempt still running as the retryable `WorkerShutdown` failure and stops
+    /// waiting for it: the end of a shutdown's bound, or a second signal.
+    fn abandon_running(&self, running: &Running, tasks: &TaskTracker) {
+        let abandoned: Vec<(Vec<u8>, RunningAttempt)> = running.lock().drain().collect();
+        for (task_token, attempt) in abandoned {
+            if let Some(abort) = &attempt.abort {
+                abort.abort();
+            }
+            let info = attempt.ctx.info().clone();
+            tracing::warn!(
+                activity_type = %info.activity_type,
+                activity_id = %info.activity_id,
+                attempt = info.attempt,
+                "activity `{}` (id {}) did not return after it was cancelled for the worker's \
+                 shutdown: reported as failed (WorkerShutdown) so that the server retries it \
+                 now, and abandoned",
+                info.activity_type,
+                info.activity_id,
+            );
+            let core = self.core.clone();
+            let reporter = self.reporter.clone();
+            tasks.spawn(async move {
+                let completion = ActivityTaskCompletion {
+                    task_token,
+                    result: Some(ActivityExecutionResult::fail(worker_shutdown_failure())),
+                };
+                reporter
+                    .complete(&core, completion, attempt.ctx.info())
+                    .await;
+            });
+        }
+    }
+
     fn dispatch(&self, task: ActivityTask, running: &Running, tasks: &TaskTracker) {
         let task_token = task.task_token;
         match task.variant {
             Some(activity_task::Variant::Start(start)) => {
                 let attempt = self.start(task_token.clone(), start, running);
                 let core = self.core.clone();
-                let running = running.clone();
-                tasks.spawn(async move {
+                let reporter = self.reporter.clone();
+                let running_now = running.clone();
+                let token = task_token.clone();
+                let spawned = tasks.spawn(async move {
                     let result = attempt.await;
-                    running.lock().remove(&task_token);
+                    // An attempt abandoned at shutdown was already reported.
+                    let Some(finished) = running_now.lock().remove(&token) else {
+                        return;
+                    };
                     let completion = ActivityTaskCompletion {
-                        task_token,
+                        task_token: token,
                         result: Some(result),
                     };
-                    if let Err(err) = core.complete_activity_task(completion).await {
-                        tracing::error!(error = %err, "could not report an activity result");
-                    }
+                    reporter
+                        .complete(&core, completion, finished.ctx.info())
+                        .await;
                 });
+                if let Some(attempt) = running.lock().get_mut(&task_token) {
+                    attempt.abort = Some(spawned.abort_handle());
+                }
             }
             Some(activity_task::Variant::Cancel(cancel)) => {
-                let ctx = running.lock().get(&task_token).cloned();
+                let ctx = running.lock().get(&task_token).map(|a| a.ctx.clone());
                 if let Some(ctx) = ctx {
                     let details = CancellationDetails::from_core(&cancel);
                     tracing::debug!(activity_id = %ctx.info().activity_id, ?details, "activity cancelled");
@@ -302,9 +369,13 @@ impl Worker {
                 extensions
             },
         });
-        if registration.is_some() {
-            running.lock().insert(task_token, ctx.clone());
-        }
+        running.lock().insert(
+            task_token,
+            RunningAttempt {
+                ctx: ctx.clone(),
+                abort: None,
+            },
+        );
         span.in_scope(|| limits.check_input(&start.input));
         let input = ActivityInput::new(start.activity_type, start.input);
         let codec = self.codec.clone();
@@ -313,7 +384,11 @@ impl Worker {
                 return ActivityExecutionResult::fail(not_found.expect("set when unregistered"));
             };
             let run = AssertUnwindSafe(registration.invoke(ctx.clone(), input)).catch_unwind();
-            match run.await {
+            let result = run.await;
+            if let Some(failure) = paused_or_reset(&ctx) {
+                return ActivityExecutionResult::fail(failure);
+            }
+            match result {
                 Ok(Ok(output)) => ActivityExecutionResult::ok(output.payload),
                 Ok(Err(err)) => completion_for_error(err, &ctx),
                 Err(panic) => {
@@ -334,8 +409,129 @@ impl Worker {
     }
 }
 
-/// Running activities by task token, so cancellations reach their context.
-type Running = Arc<Mutex<HashMap<Vec<u8>, ActivityContext>>>;
+/// Running attempts by task token, so that cancellations reach their context and a shutdown can
+/// abandon them.
+type Running = Arc<Mutex<HashMap<Vec<u8>, RunningAttempt>>>;
+
+struct RunningAttempt {
+    ctx: ActivityContext,
+    /// Stops the task that runs the attempt (set once it is spawned).
+    abort: Option<tokio::task::AbortHandle>,
+}
+
+/// Waits for the end: a stop request or signal starts the graceful shutdown, and the end of
+/// `bound` after it, or a second signal, cancels `abandon`.
+async fn watch_for_stop(
+    handle: ShutdownHandle,
+    shutting_down: CancellationToken,
+    core: Arc<CoreWorker>,
+    abandon: CancellationToken,
+    bound: Duration,
+) {
+    let mut signals = Signals::new();
+    tokio::select! {
+        () = handle.requested() => tracing::info!("shutdown requested, shutting down"),
+        signal = signals.recv() => tracing::info!(
+            "{signal} received, shutting down (a second signal stops at once)"
+        ),
+    }
+    shutting_down.cancel();
+    core.initiate_shutdown();
+    tokio::select! {
+        () = tokio::time::sleep(bound) => {}
+        signal = signals.recv() => tracing::warn!(
+            "{signal} received again: abandoning the activities still running"
+        ),
+    }
+    abandon.cancel();
+}
+
+/// SIGTERM (how Docker, systemd and Kubernetes stop a process) and SIGINT (Ctrl-C), listened to
+/// from the start of `run` so that none is missed between the first and the second.
+struct Signals {
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind: SignalKind, name: &str| {
+                signal(kind)
+                    .inspect_err(|err| {
+                        tracing::warn!(error = %err, "cannot listen for {name}; it will not stop the worker gracefully");
+                    })
+                    .ok()
+            };
+            Self {
+                terminate: listen(SignalKind::terminate(), "SIGTERM"),
+                interrupt: listen(SignalKind::interrupt(), "SIGINT"),
+            }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// The name of the next signal.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            async fn next(signal: &mut Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                () = next(&mut self.terminate) => "SIGTERM",
+                () = next(&mut self.interrupt) => "Ctrl-C (SIGINT)",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}
+
+/// What core itself reports for an activity that returned a cancellation at shutdown: a retryable
+/// failure the server retries at once, without waiting for a timeout.
+fn worker_shutdown_failure() -> Failure {
+    ActivityError::new("Worker is shutting down and this activity did not complete in time")
+        .with_type("WorkerShutdown")
+        .into_failure()
+}
+
+/// The failure of an attempt whose activity was paused or reset, whatever the activity then
+/// returned: the retryable `ActivityPause` / `ActivityReset` failures the other SDKs report, which
+/// the server records at once (a cancellation nobody requested would wait for a timeout).
+fn paused_or_reset(ctx: &ActivityContext) -> Option<Failure> {
+    let details = ctx.cancellation_details()?;
+    let (error_type, cause) = if details.paused {
+        ("ActivityPause", "pause")
+    } else if details.reset {
+        ("ActivityReset", "reset")
+    } else {
+        return None;
+    };
+    tracing::warn!(
+        "completing as failure due to unhandled cancel error produced by activity {cause}"
+    );
+    Some(
+        ActivityError::new(format!(
+            "Unhandled activity cancel error produced by activity {cause}"
+        ))
+        .with_type(error_type)
+        .into_failure(),
+    )
+}
 
 fn completion_for_error(err: ActivityError, ctx: &ActivityContext) -> ActivityExecutionResult {
     match err.into_outcome() {
