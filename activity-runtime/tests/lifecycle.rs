@@ -1,6 +1,6 @@
 //! Stopping and pausing as production does, against a real dev server: a shutdown that ends
 //! within its bound whatever the activities do, and pause, unpause and reset (through the
-//! `temporal` CLI) ending an attempt as the retryable `ActivityPause` / `ActivityReset` failure
+//! `temporal` CLI, and pause through the Python SDK's activity handle) ending an attempt as the retryable `ActivityPause` / `ActivityReset` failure
 //! the server records at once, for async, blocking and process-isolated activities.
 //!
 //! A test binary of its own with `harness = false`: process-isolated activities re-execute it.
@@ -229,6 +229,48 @@ async fn pause_and_reset(activity: &str) {
         unpaused_at.elapsed()
     );
 
+    // The same through the Python SDK's activity handle: pause, describe, unpause.
+    let id = format!("{activity}-python-pause-{}", std::process::id());
+    let marker = temp_path(&id);
+    let handle = client
+        .start_activity(activity, (marker.to_str().unwrap(),), options(&id))
+        .await
+        .unwrap();
+    wait_for_file(&marker, &id).await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/pause.py");
+    let server = common::server().await;
+    let mut command = Command::new(common::python());
+    command
+        .arg(&script)
+        .args(["--address", server.address(), "--activity-id", &id]);
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .expect("the Python pause script runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "pause.py failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let described: serde_json::Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|err| panic!("pause.py printed no JSON ({err}): {stdout}"));
+    assert_eq!(described["type"], "ActivityPause", "{described}");
+    assert_eq!(
+        described["message"], "Unhandled activity cancel error produced by activity pause",
+        "{described}"
+    );
+    assert_eq!(described["non_retryable"], false, "{described}");
+    let attempt: u32 = tokio::time::timeout(Duration::from_secs(15), handle.result())
+        .await
+        .expect("the activity unpaused by Python runs again within its retry interval")
+        .unwrap();
+    assert!(attempt >= 2, "{activity}: attempt {attempt}");
+    println!(
+        "{activity}: Python's describe() showed ActivityPause {:.1} s after pause()",
+        described["recorded_after_s"].as_f64().unwrap_or(f64::NAN)
+    );
+
     let id = format!("{activity}-reset-{}", std::process::id());
     let marker = temp_path(&id);
     let handle = client
@@ -238,6 +280,7 @@ async fn pause_and_reset(activity: &str) {
     wait_for_file(&marker, &id).await;
     let reset_at = Instant::now();
     cli(&["reset", "--activity-id", &id]).await;
+    wait_for_last_failure(&id, "ActivityReset", Duration::from_secs(10)).await;
     tokio::time::timeout(Duration::from_secs(15), handle.result::<u32>())
         .await
         .expect("the reset activity runs again at once")

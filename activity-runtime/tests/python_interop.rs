@@ -9,7 +9,7 @@
 mod common;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -195,35 +195,13 @@ async fn python_workflow_sees_rust_application_error() {
     assert_eq!(CHARGE_ATTEMPTS.load(Ordering::SeqCst), 1);
 }
 
-/// The Python interpreter with the pinned SDK, or a failure that says how to get it.
-fn python() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let fallback = workspace.join(".tools/venv/bin/python");
-    let from_env = std::env::var_os("TEMPORAL_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from);
-    if let Some(path) = from_env.iter().find(|p| p.exists()) {
-        return path.clone();
-    }
-    if fallback.exists() {
-        return fallback;
-    }
-    panic!(
-        "the Python interop test needs Python with temporalio 1.35.0, but TEMPORAL_PYTHON ({}) \
-         and {} do not exist: run `make tools` in {}",
-        from_env.map_or("unset".to_owned(), |p| p.display().to_string()),
-        fallback.display(),
-        workspace.display(),
-    );
-}
-
 /// Runs `tests/python/interop.py` with workflow `workflow` against the shared dev server, its
 /// activities on `activity_task_queue`, and returns the JSON line it prints.
 async fn run_python_workflow(workflow: &str, activity_task_queue: &str) -> Value {
     let server = common::server().await;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py");
     let workflow_task_queue = common::unique_task_queue(&format!("py-{workflow}-workflows"));
-    let mut child = Command::new(python())
+    let mut child = Command::new(common::python())
         .arg(&script)
         .args(["--address", server.address()])
         .args(["--namespace", server.namespace()])

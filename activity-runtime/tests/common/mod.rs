@@ -116,3 +116,25 @@ impl std::io::Write for CapturedLogs {
         Ok(())
     }
 }
+
+/// The Python interpreter with the pinned SDK, or a failure that says how to get it.
+pub fn python() -> std::path::PathBuf {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fallback = workspace.join(".tools/venv/bin/python");
+    let from_env = std::env::var_os("TEMPORAL_PYTHON")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from);
+    if let Some(path) = from_env.iter().find(|p| p.exists()) {
+        return path.clone();
+    }
+    if fallback.exists() {
+        return fallback;
+    }
+    panic!(
+        "this test needs Python with temporalio 1.35.0, but TEMPORAL_PYTHON ({}) \
+         and {} do not exist: run `make tools` in {}",
+        from_env.map_or("unset".to_owned(), |p| p.display().to_string()),
+        fallback.display(),
+        workspace.display(),
+    );
+}
