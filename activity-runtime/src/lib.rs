@@ -39,7 +39,7 @@
 //!
 //! # Layers
 //!
-//! Modules import only from the layers below their own (a test, `tests/layers.rs`, keeps it so):
+//! Modules import only from the layers below their own (a test, `tests/integration/layers.rs`, keeps it so):
 //!
 //! ```text
 //!  facade     lib.rs: re-exports, `__private` for generated code

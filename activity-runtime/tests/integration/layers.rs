@@ -81,7 +81,7 @@ fn check(deps: &Deps) -> Vec<String> {
     for (module, named) in deps {
         let Some((layer, layer_name, position)) = rank(module) else {
             problems.push(format!(
-                "`{module}` is in no layer: add it to LAYERS in tests/layers.rs and to the crate docs"
+                "`{module}` is in no layer: add it to LAYERS in tests/integration/layers.rs and to the crate docs"
             ));
             continue;
         };

@@ -1,7 +1,7 @@
 //! The activity context against a real dev server: heartbeats across attempts, cancellation
 //! through the CLI, timeouts, retries, async completion and graceful shutdown.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::process::Command;

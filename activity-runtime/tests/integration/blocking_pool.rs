@@ -2,7 +2,7 @@
 //! async threads: a saturated pool does not hold up async activities, N activities on a pool of N
 //! run in parallel, and heartbeats and cancellation reach a blocking activity.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::sync::Mutex;

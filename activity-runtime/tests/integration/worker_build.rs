@@ -1,6 +1,6 @@
 //! `WorkerBuilder::build` refuses what cannot work, with errors that say what to do.
 
-mod common;
+use crate::common;
 
 use activity_runtime::{Worker, WorkerError, activities, activity};
 
@@ -75,8 +75,8 @@ async fn two_activities_with_one_name_are_refused_naming_both_functions() {
         .expect_err("duplicate names");
     assert_eq!(
         err.to_string(),
-        "two activities are registered as `greet`: `worker_build::greet` and \
-         `worker_build::other::greet_again`; rename one with `#[activity(name = \"...\")]`"
+        "two activities are registered as `greet`: `integration::worker_build::greet` and \
+         `integration::worker_build::other::greet_again`; rename one with `#[activity(name = \"...\")]`"
     );
 }
 

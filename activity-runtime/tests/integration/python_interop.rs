@@ -6,7 +6,7 @@
 //! Needs the pinned Python SDK: `TEMPORAL_PYTHON`, else `<workspace>/.tools/venv/bin/python`
 //! (`make tools` installs it).
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::Path;

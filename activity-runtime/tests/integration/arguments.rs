@@ -1,6 +1,6 @@
 //! Positional arguments, results and failures, through a real dev server and the official client.
 
-mod common;
+use crate::common;
 
 use activity_runtime::client::{ActivityFailure, ClientError};
 use activity_runtime::{ActivityContext, ActivityError, activities, activity};

@@ -2,7 +2,7 @@
 //! answers, with the called name and the decoded arguments; registered names keep their own
 //! functions; a worker refuses two dynamic activities.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -128,7 +128,7 @@ async fn two_dynamic_activities_are_refused_naming_both() {
     );
     assert_eq!(
         err.to_string(),
-        "two dynamic activities are registered: `dynamic::anything` and `dynamic::another_dynamic`; \
+        "two dynamic activities are registered: `integration::dynamic::anything` and `integration::dynamic::another_dynamic`; \
          a worker has at most one (it serves every activity type no other activity has)"
     );
 }

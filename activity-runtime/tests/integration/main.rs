@@ -1,0 +1,16 @@
+//! The runtime against a real dev server and real clients, as one test binary sharing one dev
+//! server: one link of the worker tree instead of one per file. Tests that install a global
+//! `tracing` subscriber, or re-execute their binary (process isolation), have binaries of their
+//! own.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod arguments;
+mod blocking_pool;
+mod context;
+mod dynamic;
+mod environment;
+mod layers;
+mod python_interop;
+mod worker_build;
