@@ -291,7 +291,7 @@ fn json_reason(err: &serde_json::Error, data: &[u8]) -> String {
 }
 
 /// The `encoding` metadata of a payload: `"<none>"` when it has none, `"<not UTF-8>"` when it is
-/// not text (see [`describe_encoding`] for messages).
+/// not text (messages show its bytes).
 pub fn encoding_of(payload: &Payload) -> &str {
     match encoding_bytes(payload).map(std::str::from_utf8) {
         Some(Ok(encoding)) => encoding,

@@ -96,6 +96,12 @@ async fn named_otherwise() -> Result<&'static str, ActivityError> {
     Ok("renamed")
 }
 
+/// Takes a float and bytes: what Python's `NaN` and a base64 string are sent to by mistake.
+#[activity]
+async fn measure(value: f64, blob: Vec<u8>) -> usize {
+    blob.len() + value as usize
+}
+
 fn all() -> activity_runtime::Activities {
     activities![
         no_args,
@@ -336,5 +342,56 @@ async fn a_panic_fails_the_attempt_and_the_worker_keeps_serving() {
             .unwrap();
         assert_eq!(out, "Hello, again!");
     }
+    worker.stop().await;
+}
+
+/// What a person must change, in the message: a payload that is not JSON at all (Python's default
+/// encoder writes `NaN`), bytes sent as a JSON string, an encoding that is not UTF-8.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decode_failures_say_what_to_change() {
+    use activity_runtime::payload::to_payload;
+
+    let worker = common::start_worker("decode-words", activities![measure]).await;
+    let client = common::client().await;
+    let bytes = to_payload(&activity_runtime::Bytes(vec![1, 2])).unwrap();
+    let json = |text: &str| {
+        let mut payload = to_payload(&0).unwrap();
+        payload.data = text.as_bytes().to_vec();
+        payload
+    };
+    let run = |payloads: Vec<activity_runtime::Payload>| {
+        let client = client.clone();
+        let queue = worker.task_queue.clone();
+        async move {
+            failure(
+                client
+                    .execute_activity::<String>("measure", payloads, common::one_attempt(&queue))
+                    .await,
+            )
+            .message
+        }
+    };
+
+    let message = run(vec![json("NaN"), bytes.clone()]).await;
+    assert!(
+        message.starts_with(
+            "activity `measure` could not decode argument 1 `value: f64` from a `json/plain` \
+             payload: the payload is not valid JSON"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("`NaN` or `Infinity`"), "{message}");
+
+    let message = run(vec![json("1.5"), json("\"AQI=\"")]).await;
+    assert!(message.contains("argument 2 `blob: Vec<u8>`"), "{message}");
+    assert!(message.contains("send them as bytes"), "{message}");
+
+    let mut odd = json("1.5");
+    odd.metadata.insert("encoding".into(), vec![0xfe, b'j']);
+    let message = run(vec![odd, bytes]).await;
+    assert!(
+        message.contains(r#"from a `<not UTF-8: "\xfej">` payload"#),
+        "{message}"
+    );
     worker.stop().await;
 }

@@ -1,6 +1,7 @@
 //! `WorkerBuilder::build` refuses what cannot work, with errors that say what to do.
 
 use crate::common;
+use std::time::Duration;
 
 use activity_runtime::{Worker, WorkerError, activities, activity};
 
@@ -41,6 +42,54 @@ async fn an_unreachable_server_is_a_connect_error_naming_the_address() {
         "{message}"
     );
     assert!(message.contains("temporal server start-dev"), "{message}");
+    // The cause in words (the OS's "Connection refused"), not tonic's `Debug` output.
+    assert!(message.contains("Connection refused"), "{message}");
+    for debug_text in ["tonic::transport", "ConnectError(", "Transport,", "Os {"] {
+        assert!(!message.contains(debug_text), "{debug_text} in {message}");
+    }
+}
+
+/// `connect_retry` waits for a server that starts after the worker: here one that comes up on
+/// the worker's address three seconds later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_retry_waits_for_a_server_that_starts_later() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let starting = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        temporal_dev_server::DevServer::start_with(temporal_dev_server::DevServerOptions {
+            port: Some(port),
+            ..Default::default()
+        })
+        .await
+        .expect("a dev server on the chosen port")
+    });
+    let started = std::time::Instant::now();
+    let worker = Worker::builder()
+        .target(format!("127.0.0.1:{port}"))
+        .task_queue("q")
+        .register(activities![greet])
+        .connect_retry(Duration::from_secs(60))
+        .build()
+        .await
+        .expect("the worker waits for the server");
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    drop(worker);
+    let _server = starting.await.unwrap();
+
+    // Without waiting, the same address fails at once.
+    let err = Worker::builder()
+        .target("127.0.0.1:1")
+        .task_queue("q")
+        .register(activities![greet])
+        .connect_retry(Duration::from_millis(300))
+        .build()
+        .await
+        .expect_err("nothing listens on port 1");
+    assert!(matches!(err, WorkerError::Connect { .. }), "{err:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
