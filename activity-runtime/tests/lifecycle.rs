@@ -205,14 +205,23 @@ async fn pause_and_reset(activity: &str) {
             .start_to_close_timeout(Duration::from_secs(120))
             .initial_retry_interval(Duration::from_secs(1))
     };
+    // Starts `activity` under an id of its own for `case` and waits until its first run is on.
+    let start_running = |case: &'static str| {
+        let client = client.clone();
+        let id = format!("{activity}-{case}-{}", std::process::id());
+        let options = options(&id);
+        async move {
+            let marker = temp_path(&id);
+            let handle = client
+                .start_activity(activity, (marker.to_str().unwrap(),), options)
+                .await
+                .unwrap();
+            wait_for_file(&marker, &id).await;
+            (id, handle)
+        }
+    };
 
-    let id = format!("{activity}-pause-{}", std::process::id());
-    let marker = temp_path(&id);
-    let handle = client
-        .start_activity(activity, (marker.to_str().unwrap(),), options(&id))
-        .await
-        .unwrap();
-    wait_for_file(&marker, &id).await;
+    let (id, handle) = start_running("pause").await;
     let paused_at = Instant::now();
     cli(&["pause", "--activity-id", &id]).await;
     wait_for_last_failure(&id, "ActivityPause", Duration::from_secs(10)).await;
@@ -230,13 +239,7 @@ async fn pause_and_reset(activity: &str) {
     );
 
     // The same through the Python SDK's activity handle: pause, describe, unpause.
-    let id = format!("{activity}-python-pause-{}", std::process::id());
-    let marker = temp_path(&id);
-    let handle = client
-        .start_activity(activity, (marker.to_str().unwrap(),), options(&id))
-        .await
-        .unwrap();
-    wait_for_file(&marker, &id).await;
+    let (id, handle) = start_running("python-pause").await;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/pause.py");
     let server = common::server().await;
     let mut command = Command::new(common::python());
@@ -271,13 +274,7 @@ async fn pause_and_reset(activity: &str) {
         described["recorded_after_s"].as_f64().unwrap_or(f64::NAN)
     );
 
-    let id = format!("{activity}-reset-{}", std::process::id());
-    let marker = temp_path(&id);
-    let handle = client
-        .start_activity(activity, (marker.to_str().unwrap(),), options(&id))
-        .await
-        .unwrap();
-    wait_for_file(&marker, &id).await;
+    let (id, handle) = start_running("reset").await;
     let reset_at = Instant::now();
     cli(&["reset", "--activity-id", &id]).await;
     wait_for_last_failure(&id, "ActivityReset", Duration::from_secs(10)).await;
