@@ -198,6 +198,14 @@ impl Worker {
                 polled = self.core.poll_activity_task() => polled,
             };
             match polled {
+                // Past the bound, a task core still hands out is not started at all.
+                Ok(task) if abandoned && is_start(&task) => self.reply(
+                    ActivityTaskCompletion {
+                        task_token: task.task_token,
+                        result: Some(ActivityExecutionResult::fail(worker_shutdown_failure())),
+                    },
+                    &tasks,
+                ),
                 Ok(task) => match self.decode(task).await {
                     Ok(task) => self.dispatch(task, &running, &tasks),
                     Err(completion) => self.reply(completion, &tasks),
@@ -499,6 +507,10 @@ impl Signals {
             "Ctrl-C"
         }
     }
+}
+
+fn is_start(task: &ActivityTask) -> bool {
+    matches!(task.variant, Some(activity_task::Variant::Start(_)))
 }
 
 /// What core itself reports for an activity that returned a cancellation at shutdown: a retryable
