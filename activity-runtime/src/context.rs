@@ -216,7 +216,6 @@ impl ActivityContext {
     }
 
     /// A value of type `T` that the layer which made this context handed to it.
-    #[cfg_attr(not(feature = "worker"), allow(dead_code))]
     pub(crate) fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.inner.extensions.get::<T>()
     }

@@ -11,8 +11,7 @@
 //! Evaluated instead: `tracing-subscriber`'s layers wrap a subscriber the application has not
 //! built yet, and core offers no hook or error for this case.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::Cell;
 
 use temporalio_common::protos::coresdk::ActivityTaskCompletion;
 use temporalio_sdk_core::Worker as CoreWorker;
@@ -40,7 +39,7 @@ pub(super) struct Reporter {
 
 tokio::task_local! {
     /// Set when core gives up the completion being sent.
-    static LOST: Arc<AtomicBool>;
+    static LOST: Cell<bool>;
 }
 
 impl Reporter {
@@ -62,13 +61,14 @@ impl Reporter {
         completion: ActivityTaskCompletion,
         info: &ActivityInfo,
     ) {
-        let lost = Arc::new(AtomicBool::new(false));
-        let sent = LOST
-            .scope(
-                lost.clone(),
-                core.complete_activity_task(completion)
-                    .with_subscriber(self.watcher.clone()),
-            )
+        let sending = core
+            .complete_activity_task(completion)
+            .with_subscriber(self.watcher.clone());
+        let (sent, lost) = LOST
+            .scope(Cell::new(false), async {
+                let sent = sending.await;
+                (sent, LOST.with(Cell::get))
+            })
             .await;
         if let Err(err) = sent {
             tracing::error!(
@@ -81,7 +81,7 @@ impl Reporter {
                 info.activity_id,
                 info.attempt,
             );
-        } else if lost.load(Ordering::Relaxed) {
+        } else if lost {
             tracing::error!(
                 activity_type = %info.activity_type,
                 activity_id = %info.activity_id,
@@ -147,7 +147,7 @@ impl Subscriber for LostCompletionWatcher {
             let mut message = MessageIs(GAVE_UP, false);
             event.record(&mut message);
             if message.1 {
-                let _ = LOST.try_with(|lost| lost.store(true, Ordering::Relaxed));
+                let _ = LOST.try_with(|lost| lost.set(true));
             }
         }
         if self.inner.enabled(metadata) {
