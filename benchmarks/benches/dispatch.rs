@@ -6,8 +6,8 @@
 //! - `official`: the official Rust SDK's path, `temporalio-common`'s payload converter decoding the
 //!   arguments (`MultiArgs3` for three) and encoding the result.
 //!
-//! `cargo bench -p activity-runtime --bench dispatch` (or `make bench`) measures and writes
-//! `benches/results/dispatch.md`; under `cargo test` each case runs once and the three paths are
+//! `cargo bench -p benchmarks --bench dispatch` (or `make bench`) measures and writes
+//! `benchmarks/results/dispatch.md`; under `cargo test` each case runs once and the three paths are
 //! checked to produce the same result bytes.
 
 use std::collections::HashMap;
@@ -249,7 +249,7 @@ fn main() {
     if measuring {
         let table = summary(&output_dir);
         println!("\n{table}");
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results/dispatch.md");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/dispatch.md");
         std::fs::create_dir_all(path.parent().expect("has a parent")).expect("results dir");
         std::fs::write(&path, table).expect("writes the summary");
         println!("written to {}", path.display());
@@ -297,7 +297,7 @@ fn summary(output_dir: &Path) -> String {
     }
     table.push_str(&format!(
         "\nMedian time per dispatch (decode arguments, call, encode the result), criterion, \
-         `cargo bench -p activity-runtime --bench dispatch`; {}.\n",
+         `cargo bench -p benchmarks --bench dispatch`; {}.\n",
         machine_state()
     ));
     table

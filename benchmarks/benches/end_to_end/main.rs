@@ -2,14 +2,14 @@
 //! SDK's worker (as configured by default, and with gzip off as this runtime has it) and the Python
 //! SDK's worker, each in its own process, under one load generator.
 //!
-//! `make bench` (or `cargo bench -p activity-runtime --bench end_to_end`) starts a dev server and,
+//! `make bench` (or `cargo bench -p benchmarks --bench end_to_end`) starts a dev server and,
 //! for each round and each worker, starts the worker, warms it up, then runs `BENCH_ACTIVITIES`
 //! standalone activities `noop(String) -> String` at `BENCH_CONCURRENCY` from a Rust load
 //! generator on the official client (this process). Between the start and the end of the measured
 //! load it reads the worker process's user + system CPU time (`/proc/<pid>/stat`); at the end, its
 //! peak RSS (`VmHWM`). Every result is checked against its input. It prints the medians over
 //! `BENCH_ROUNDS` rounds as ratios to the official Rust worker and writes
-//! `benches/results/end_to_end.md` and `end_to_end.svg`.
+//! `benchmarks/results/end_to_end.md` and `end_to_end.svg`.
 //!
 //! Under `cargo test` (no `--bench` argument) it runs a small load through every worker, checks
 //! every result, and writes nothing.
@@ -132,7 +132,7 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
 }
 
 fn results_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results")
 }
 
 /// Writes `end_to_end.json` (every round), `end_to_end.md` (the table) and `end_to_end.svg`.
