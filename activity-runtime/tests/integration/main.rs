@@ -12,5 +12,6 @@ mod context;
 mod dynamic;
 mod environment;
 mod layers;
+mod msrv;
 mod python_interop;
 mod worker_build;
