@@ -12,7 +12,7 @@
 //! the user's crate needs no other dependency and may shadow any prelude name. Every variable the
 //! generated code binds is out of the user's reach too: see [`crate::hygiene`].
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Error, ItemFn, ItemImpl, ReturnType};
@@ -331,7 +331,19 @@ fn run(model: &ActivityFn<'_>, callee: &TokenStream, locals: &Locals) -> TokenSt
         // A plain function the child process finds again at the same offset in this binary.
         let entry = locals.name("entry");
         let entry_ctx = context_ident(model, locals).map_or_else(|| quote!(_), |ctx| quote!(#ctx));
+        // Child processes are a Unix facility: elsewhere the user's `isolation` option says so.
+        let span = model
+            .isolation
+            .map_or_else(Span::call_site, |isolation| isolation.span);
+        let unix_only = quote_spanned! {span=>
+            #[cfg(not(unix))]
+            ::core::compile_error!(
+                "`isolation = \"process\"` is Unix-only (it runs the function in a child process \
+                 of the worker); on this platform use `isolation = \"thread\"`"
+            );
+        };
         quote! {
+            #unix_only
             fn #entry(
                 #entry_ctx: #krate::ActivityContext,
                 #input: #krate::ActivityInput,

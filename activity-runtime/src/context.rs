@@ -344,7 +344,11 @@ impl CancellationDetails {
 pub(crate) const DEFAULT_NAMESPACE: &str = "default";
 
 /// Facts about one activity attempt, as the server sent them.
-#[derive(Debug, Clone, Default)]
+///
+/// It serializes with serde (times as seconds and nanoseconds since the Unix epoch), e.g. to log it
+/// or to hand it to another process.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct ActivityInfo {
     /// The activity id.
@@ -453,7 +457,8 @@ impl ActivityInfo {
 }
 
 /// How the server retries a failed activity.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct RetryPolicy {
     /// Delay before the first retry.

@@ -53,6 +53,9 @@ struct Application {
     next_retry_delay: Option<Duration>,
     benign: bool,
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    /// Causes already in failure form (a failure that crossed from a child process); used when
+    /// there is no `source`.
+    cause: Option<Box<Failure>>,
 }
 
 impl ActivityError {
@@ -92,6 +95,7 @@ impl ActivityError {
                 next_retry_delay: None,
                 benign: false,
                 source,
+                cause: None,
             })),
         }
     }
@@ -241,6 +245,42 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 impl ActivityError {
+    /// The error whose failure is `failure`: the inverse of [`ActivityError::into_failure`] for
+    /// application failures, causes included (how a failure crosses from a child process).
+    pub(crate) fn from_failure(failure: Failure) -> Self {
+        let Failure {
+            message,
+            cause,
+            failure_info,
+            ..
+        } = failure;
+        let info = match failure_info {
+            Some(FailureInfo::ApplicationFailureInfo(info)) => info,
+            _ => ApplicationFailureInfo::default(),
+        };
+        Self {
+            kind: Kind::Application(Box::new(Application {
+                message,
+                error_type: info.r#type,
+                non_retryable: info.non_retryable,
+                details: info.details.map(|d| d.payloads).unwrap_or_default(),
+                next_retry_delay: info
+                    .next_retry_delay
+                    .and_then(|d| Duration::try_from(d).ok()),
+                benign: info.category == ApplicationErrorCategory::Benign as i32,
+                source: None,
+                cause,
+            })),
+        }
+    }
+
+    /// A cancellation with these details (from a child process).
+    pub(crate) fn cancelled_with(details: Vec<Payload>) -> Self {
+        Self {
+            kind: Kind::Cancelled { details },
+        }
+    }
+
     /// The retryable `Panic` failure of an attempt whose function panicked with `message`.
     pub(crate) fn panicked(activity_type: &str, message: &str) -> Self {
         Self::new(format!("activity `{activity_type}` panicked: {message}")).with_type("Panic")
@@ -260,7 +300,8 @@ impl Application {
             .source
             .as_deref()
             .and_then(|s| s.source())
-            .map(|c| Box::new(cause_failure(c)));
+            .map(|c| Box::new(cause_failure(c)))
+            .or(self.cause);
         Failure {
             message: self.message,
             source: "activity-runtime".to_owned(),
@@ -410,5 +451,25 @@ mod tests {
         assert_eq!(i.details.as_ref().unwrap().payloads[0].data, b"42");
         assert_eq!(i.next_retry_delay.unwrap().seconds, 3);
         assert_eq!(i.category, ApplicationErrorCategory::Benign as i32);
+    }
+
+    #[test]
+    fn a_failure_converts_back_into_the_same_failure() {
+        let parse = "x".parse::<u32>().unwrap_err();
+        let with_cause = anyhow::Error::new(parse).context("reading the count");
+        let original = failure(
+            ActivityError::from(with_cause)
+                .with_type("Boom")
+                .non_retryable()
+                .with_details(&42)
+                .next_retry_delay(Duration::from_millis(1500))
+                .benign(),
+        );
+        let again = failure(ActivityError::from_failure(original.clone()));
+        assert_eq!(again, original);
+        assert_eq!(
+            again.cause.unwrap().message,
+            "invalid digit found in string"
+        );
     }
 }

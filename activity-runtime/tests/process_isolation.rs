@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use activity_runtime::client::ClientError;
 use activity_runtime::{ActivityContext, ActivityError, Bytes, activities, activity};
+use serde_json::{Value, json};
 
 /// Aborts the child when asked to; otherwise says which process it ran in.
 #[activity(isolation = "process")]
@@ -47,8 +48,51 @@ fn loop_forever(ctx: ActivityContext, pid_file: String) -> Result<(), ActivityEr
     }
 }
 
+/// A failure with everything a failure can carry: type, details, a retry delay, the benign
+/// category and a cause.
+#[activity(isolation = "process")]
+fn fail_in_child(reason: String) -> Result<(), ActivityError> {
+    let cause = std::io::Error::other(format!("{reason} by the issuer"));
+    let err = anyhow::Error::new(cause).context("charging the card");
+    Err(ActivityError::from(err)
+        .with_type("PaymentError")
+        .with_details(&json!({"code": 51}))
+        .next_retry_delay(Duration::from_millis(1500))
+        .benign())
+}
+
+/// What a context holds, as JSON: the same function on a thread and in a child.
+fn describe(ctx: &ActivityContext) -> Value {
+    let mut headers: Vec<&String> = ctx.headers().keys().collect();
+    headers.sort();
+    json!({"info": ctx.info(), "headers": headers})
+}
+
+#[activity(isolation = "thread")]
+fn context_on_thread(ctx: ActivityContext) -> Value {
+    describe(&ctx)
+}
+
+#[activity(isolation = "process")]
+fn context_in_child(ctx: ActivityContext) -> Value {
+    describe(&ctx)
+}
+
+/// Allocates `bytes` at once (and touches them, so that it is real).
+#[activity(isolation = "process")]
+fn allocate(bytes: usize) -> usize {
+    let block = vec![1u8; bytes];
+    block.iter().step_by(4096).map(|&b| usize::from(b)).sum()
+}
+
+/// Set when this binary runs as a separate worker process (see `separate_worker`).
+const ROLE_ENV: &str = "PROCESS_ISOLATION_TEST_WORKER";
+
 fn main() {
     activity_runtime::process::init();
+    if let Ok(task_queue) = std::env::var(ROLE_ENV) {
+        return serve_as_separate_worker(&task_queue);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -58,7 +102,14 @@ fn main() {
         let started = Instant::now();
         let worker = common::start_worker_with(
             "process",
-            activities![crash_or_pid, echo, loop_forever],
+            activities![
+                crash_or_pid,
+                echo,
+                loop_forever,
+                fail_in_child,
+                context_on_thread,
+                context_in_child
+            ],
             |b| {
                 b.process_pool_size(2)
                     .process_grace_period(Duration::from_millis(500))
@@ -139,6 +190,73 @@ fn main() {
         let _ = std::fs::remove_file(&pid_file);
         println!("loop_forever child {loop_pid} cancelled and gone");
 
+        // A failure crosses from the child with its details, retry delay, category and cause,
+        // and a Python workflow sees all of them.
+        let report = common::run_python_workflow("process_failure", queue).await;
+        assert_eq!(
+            report,
+            json!({
+                "type": "PaymentError",
+                "message": "charging the card",
+                "non_retryable": false,
+                "details": [{"code": 51}],
+                "next_retry_delay_ms": 1500,
+                "category": "BENIGN",
+                "cause_message": "card declined by the issuer",
+            }),
+            "{report:#}"
+        );
+        println!("failure from the child as Python sees it: {report}");
+
+        // The child's context holds what the same function sees on a thread: the same info
+        // (timeouts, retry policy, namespace...) but for what differs per activity.
+        let options = |id: &str| {
+            common::one_attempt(queue)
+                .id(id)
+                .heartbeat_timeout(Duration::from_secs(20))
+                .schedule_to_close_timeout(Duration::from_secs(60))
+                .initial_retry_interval(Duration::from_millis(700))
+        };
+        let mut on_thread: Value = client
+            .execute_activity("context_on_thread", (), options("ctx-thread"))
+            .await
+            .unwrap();
+        let mut in_child: Value = client
+            .execute_activity("context_in_child", (), options("ctx-child"))
+            .await
+            .unwrap();
+        for (value, id, activity_type) in [
+            (&mut in_child, "ctx-child", "context_in_child"),
+            (&mut on_thread, "ctx-thread", "context_on_thread"),
+        ] {
+            let info = value["info"].as_object_mut().unwrap();
+            assert_eq!(info.remove("activity_id"), Some(json!(id)));
+            assert_eq!(info.remove("activity_type"), Some(json!(activity_type)));
+            for per_activity in [
+                "activity_run_id",
+                "task_token",
+                "scheduled_time",
+                "current_attempt_scheduled_time",
+                "started_time",
+            ] {
+                let removed = info.remove(per_activity).unwrap_or(Value::Null);
+                assert!(!removed.is_null(), "{per_activity} missing in {id}");
+            }
+        }
+        assert_eq!(in_child, on_thread);
+        let info = &in_child["info"];
+        assert_eq!(
+            info["heartbeat_timeout"],
+            json!({"secs": 20, "nanos": 0}),
+            "{info}"
+        );
+        assert_eq!(
+            info["retry_policy"]["initial_interval"],
+            json!({"secs": 0, "nanos": 700_000_000}),
+            "{info}"
+        );
+        println!("the child's context equals the thread's: {in_child}");
+
         // An idle child is killed when the worker stops: none outlives it.
         let idle: u32 = client
             .execute_activity("crash_or_pid", (false,), common::one_attempt(queue))
@@ -151,9 +269,138 @@ fn main() {
             "child {idle} outlived the worker"
         );
         println!("idle child {idle} gone with the worker");
+
+        // Under a memory limit set through the process wrapper, a child whose allocation fails
+        // says so, not only "SIGABRT".
+        let limited = common::start_worker_with("process-limited", activities![allocate], |b| {
+            b.process_pool_size(1)
+                .process_wrapper(["prlimit", "--as=1000000000", "--"])
+        })
+        .await;
+        let small: usize = client
+            .execute_activity(
+                "allocate",
+                (1usize << 20,),
+                common::one_attempt(&limited.task_queue),
+            )
+            .await
+            .unwrap();
+        assert_eq!(small, 256);
+        let result = client
+            .execute_activity::<usize>(
+                "allocate",
+                (2usize << 30,),
+                common::one_attempt(&limited.task_queue),
+            )
+            .await;
+        let message = format!("{result:?}");
+        assert!(
+            message.contains("ran out of memory: memory allocation of 2147483648 bytes failed"),
+            "{message}"
+        );
+        limited.stop().await;
+        println!("allocation failure under prlimit: {message}");
+
+        // The worker's executable replaced on disk while it runs (a deploy): its next child still
+        // starts, from the file the worker runs.
+        let copy = std::env::temp_dir().join(format!("process-isolation-{}", std::process::id()));
+        std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
+        let mut separate = separate_worker(&copy, &[]).await;
+        std::fs::remove_file(&copy).unwrap();
+        std::fs::write(&copy, b"#!/bin/sh\nexit 97\n").unwrap();
+        let pid: u32 = client
+            .execute_activity("crash_or_pid", (false,), common::one_attempt(&separate.1))
+            .await
+            .unwrap();
+        assert_ne!(pid, separate.0.id());
+        let _ = separate.0.kill();
+        let _ = separate.0.wait();
+        let _ = std::fs::remove_file(&copy);
+        println!("executable replaced on disk: child {pid} served from the running file");
+
+        // A wrapper that starts another build (here another file, the same bytes) has its child
+        // refused before it is given any work.
+        let other =
+            std::env::temp_dir().join(format!("process-isolation-other-{}", std::process::id()));
+        std::fs::copy(std::env::current_exe().unwrap(), &other).unwrap();
+        let wrapper = format!("exec {}", other.display());
+        let mut refusing = separate_worker(
+            &std::env::current_exe().unwrap(),
+            &["sh", "-c", &wrapper, "sh"],
+        )
+        .await;
+        let result = client
+            .execute_activity::<u32>("crash_or_pid", (false,), common::one_attempt(&refusing.1))
+            .await;
+        let message = format!("{result:?}");
+        assert!(message.contains("runs another executable"), "{message}");
+        let _ = refusing.0.kill();
+        let _ = refusing.0.wait();
+        let _ = std::fs::remove_file(&other);
+        println!("child of another build refused: {message}");
+
         println!(
-            "process_isolation: 4 scenarios passed in {:.1} s",
+            "process_isolation: 9 scenarios passed in {:.1} s",
             started.elapsed().as_secs_f64()
         );
+    });
+}
+
+/// Starts `exe` (this test binary or a copy of it) as a worker of its own on a fresh task queue,
+/// its children started through `wrapper`; returns it once it serves, with its task queue.
+async fn separate_worker(exe: &std::path::Path, wrapper: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let task_queue = common::unique_task_queue("process-separate");
+    let mut child = std::process::Command::new(exe)
+        .env(ROLE_ENV, &task_queue)
+        .env(
+            "PROCESS_ISOLATION_TEST_ADDRESS",
+            common::server().await.address(),
+        )
+        .env("PROCESS_ISOLATION_TEST_WRAPPER", wrapper.join("\u{1f}"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // Reads until "serving", then drains the pipe to its end (the children share it).
+    let (serving, ready) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut serving = Some(serving);
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line == "serving"
+                && let Some(serving) = serving.take()
+            {
+                let _ = serving.send(());
+            }
+        }
+    });
+    assert!(ready.await.is_ok(), "the separate worker did not start");
+    (child, task_queue)
+}
+
+/// The separate worker's `main`: serves `crash_or_pid` until killed.
+fn serve_as_separate_worker(task_queue: &str) {
+    let address = std::env::var("PROCESS_ISOLATION_TEST_ADDRESS").unwrap();
+    let wrapper: Vec<String> = std::env::var("PROCESS_ISOLATION_TEST_WRAPPER")
+        .unwrap_or_default()
+        .split('\u{1f}')
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let worker = activity_runtime::Worker::builder()
+            .target(&address)
+            .task_queue(task_queue)
+            .register(activities![crash_or_pid])
+            .process_wrapper(wrapper)
+            .build()
+            .await
+            .unwrap();
+        println!("serving");
+        worker.run().await.unwrap();
     });
 }

@@ -24,6 +24,11 @@ const _: () = {
             ctx: ::activity_runtime::ActivityContext,
             input_: ::activity_runtime::ActivityInput,
         ) -> ::activity_runtime::ActivityFuture {
+            #[cfg(not(unix))]
+            ::core::compile_error!(
+                "`isolation = \"process\"` is Unix-only (it runs the function in a child process \
+                 of the worker); on this platform use `isolation = \"thread\"`"
+            );
             fn entry_(
                 _: ::activity_runtime::ActivityContext,
                 input_: ::activity_runtime::ActivityInput,

@@ -7,23 +7,28 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use prost::Message;
+use temporalio_common::protos::temporal::api::common::v1::Header;
 
+use super::Executable;
+use super::entry::entry_at;
 use super::protocol::{
-    CANCEL, DONE, Done, HEARTBEAT, READY, START, Start, from_json, json, payloads_bytes,
+    CANCEL, DONE, Done, HEARTBEAT, READY, Ready, START, Start, from_json, json, payloads_bytes,
     payloads_from, read_frame, write_frame,
 };
 use crate::attempt::ActivityInput;
 use crate::blocking::BlockingPool;
-use crate::context::{
-    ActivityContext, ActivityInfo, CancellationDetails, ContextParts, ProcessEntry,
-};
-use crate::error::panic_message;
+use crate::context::{ActivityContext, CancellationDetails, ContextParts, ProcessEntry};
+use crate::error::{Outcome, panic_message};
 
 pub(super) fn serve(socket: &std::path::Path) -> io::Result<()> {
     let stream = UnixStream::connect(socket)?;
     let writer = Arc::new(Mutex::new(stream.try_clone()?));
     let mut reader = stream;
-    write_frame(&mut *writer.lock(), READY, &json(&std::process::id()))?;
+    let ready = Ready {
+        pid: std::process::id(),
+        executable: Executable::current().ok(),
+    };
+    write_frame(&mut *writer.lock(), READY, &json(&ready))?;
     let pool = BlockingPool::new("activity-child-blocking", 1);
     let current: Arc<Mutex<Option<ActivityContext>>> = Arc::default();
     loop {
@@ -67,23 +72,14 @@ fn prepare(
     pool: &BlockingPool,
 ) -> io::Result<(ActivityContext, ProcessEntry, ActivityInput)> {
     let sink_writer = writer.clone();
-    let info = ActivityInfo {
-        activity_id: start.activity_id,
-        activity_type: start.activity_type.clone(),
-        attempt: start.attempt,
-        namespace: start.namespace,
-        task_queue: start.task_queue,
-        workflow_type: start.workflow_type,
-        workflow_id: start.workflow_id,
-        workflow_run_id: start.workflow_run_id,
-        activity_run_id: start.activity_run_id,
-        task_token: start.task_token,
-        ..ActivityInfo::default()
-    };
+    let headers = Header::decode(start.headers.as_slice())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
+        .fields;
+    let activity_type = start.info.activity_type.clone();
     let ctx = ActivityContext::new(ContextParts {
-        info,
+        info: start.info,
         heartbeat_details: payloads_from(&start.heartbeat_details)?,
-        headers: Default::default(),
+        headers,
         heartbeat_sink: Arc::new(move |details| {
             // A lost worker shows up as the end of the socket on the reading side.
             let _ = write_frame(
@@ -97,23 +93,19 @@ fn prepare(
         executors: Arc::new(pool.handle()),
         extensions: http::Extensions::new(),
     });
-    let input = ActivityInput::new(start.activity_type, payloads_from(&start.input)?);
-    // SAFETY: the worker computed `entry` with `offset_of` in a process running this same
-    // executable (it started this child from `current_exe`), so `init + entry` is the
-    // address of that same `Entry` function here.
-    let address = (super::init as *const () as usize as i64 + start.entry) as usize;
-    let entry = unsafe { std::mem::transmute::<usize, ProcessEntry>(address) };
+    let input = ActivityInput::new(activity_type, payloads_from(&start.input)?);
+    // The worker checked from our `Ready` that we run its very executable file (see `entry_at`).
+    let entry = entry_at(start.entry);
     Ok((ctx, entry, input))
 }
 
 fn run(entry: ProcessEntry, ctx: ActivityContext, input: ActivityInput) -> Done {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| entry(ctx, input))) {
         Ok(Ok(output)) => Done::Ok(output.payload.encode_to_vec()),
-        Ok(Err(err)) if err.is_cancelled() => Done::Cancelled,
-        Ok(Err(err)) => Done::Failed {
-            message: err.message().to_owned(),
-            error_type: err.error_type().to_owned(),
-            non_retryable: err.is_non_retryable(),
+        Ok(Err(err)) => match err.into_outcome() {
+            Outcome::Failed(failure) => Done::Failed(failure.encode_to_vec()),
+            Outcome::Cancelled(details) => Done::Cancelled(payloads_bytes(details)),
+            Outcome::CompleteAsync => Done::CompleteAsync,
         },
         Err(panic) => Done::Panicked(panic_message(panic.as_ref())),
     }

@@ -1,23 +1,30 @@
-//! The worker's side: a pool of warm children, each attempt driven by a thread of its own that
-//! relays heartbeats and cancellation and reports how the child ended.
+//! The worker's side: a pool of warm children, each attempt driven by a thread that relays the
+//! child's heartbeats and result, while the attempt's future relays cancellation and, after the
+//! grace period, kills a child that goes on. When a child dies, the failure says how: its exit
+//! status or signal, the OOM killer where the cgroup counted a kill, and its last lines on stderr.
 
-use std::io;
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::{self, BufRead as _, Write as _};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, ExitStatus};
-use std::sync::Arc;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 use prost::Message;
-use temporalio_common::protos::temporal::api::common::v1::Payload;
+use temporalio_common::protos::temporal::api::common::v1::{Header, Payload};
+use temporalio_common::protos::temporal::api::failure::v1::Failure;
 
+use super::CHILD_ENV;
+use super::Executable;
+use super::entry::offset_of;
 use super::protocol::{
-    CANCEL, DONE, Done, HEARTBEAT, READY, START, Start, from_json, json, payloads_bytes,
+    CANCEL, DONE, Done, HEARTBEAT, READY, Ready, START, Start, from_json, json, payloads_bytes,
     payloads_from, read_frame, write_frame,
 };
-use super::{CHILD_ENV, offset_of};
 use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::blocking::{BlockingPool, PoolHandle};
 use crate::context::{ActivityContext, ProcessEntry, run_blocking};
@@ -25,6 +32,21 @@ use crate::error::ActivityError;
 
 /// How long a child has to connect after it is started.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many of a child's last stderr lines a failure quotes.
+const STDERR_LINES: usize = 5;
+
+/// How the worker runs its children.
+#[derive(Debug, Clone)]
+pub(crate) struct ProcessOptions {
+    /// How many attempts run at once.
+    pub(crate) size: usize,
+    /// From a cancellation to the kill of a child that goes on.
+    pub(crate) grace: Duration,
+    /// A command the child is started through (`prlimit --as=…`, `nice`, `systemd-run …`), the
+    /// executable's path appended; empty to start it directly.
+    pub(crate) wrapper: Vec<OsString>,
+}
 
 /// The worker's pool of child processes: at most `size` run attempts at once, each driven by a
 /// thread of its own. Dropping it kills the idle children.
@@ -44,28 +66,28 @@ pub(crate) struct ProcessHandle {
 struct Shared {
     /// Children waiting for an attempt.
     idle: Mutex<Vec<Proc>>,
-    /// From a cancellation to the kill of a child that goes on.
-    grace: Duration,
+    options: ProcessOptions,
     closed: AtomicBool,
 }
 
-/// One child process and its socket.
+/// One child process, its socket and the tail of its stderr.
 struct Proc {
     child: Arc<Mutex<Child>>,
     stream: UnixStream,
     pid: u32,
+    stderr: StderrTail,
 }
 
 static NEXT_SOCKET: AtomicU64 = AtomicU64::new(0);
 
 impl ProcessPool {
-    pub(crate) fn new(size: usize, grace: Duration) -> Self {
-        let threads = BlockingPool::new("activity-process", size);
+    pub(crate) fn new(options: ProcessOptions) -> Self {
+        let threads = BlockingPool::new("activity-process", options.size);
         Self {
             handle: ProcessHandle {
                 shared: Arc::new(Shared {
                     idle: Mutex::default(),
-                    grace,
+                    options,
                     closed: Default::default(),
                 }),
                 threads: threads.handle(),
@@ -88,9 +110,28 @@ impl Drop for ProcessPool {
     }
 }
 
+/// The executable the worker runs, read once.
+fn worker_executable() -> Option<Executable> {
+    static EXECUTABLE: OnceLock<Option<Executable>> = OnceLock::new();
+    *EXECUTABLE.get_or_init(|| Executable::current().ok())
+}
+
 impl Proc {
-    fn spawn() -> io::Result<Self> {
-        let exe = std::env::current_exe()?;
+    fn spawn(wrapper: &[OsString]) -> io::Result<Self> {
+        // The file this process runs, even if its path was replaced since it started.
+        let exe = if cfg!(target_os = "linux") {
+            format!("/proc/{}/exe", std::process::id()).into()
+        } else {
+            std::env::current_exe()?
+        };
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(&exe);
+                command
+            }
+            None => Command::new(&exe),
+        };
         let path = std::env::temp_dir().join(format!(
             "activity-runtime-{}-{}.sock",
             std::process::id(),
@@ -99,9 +140,10 @@ impl Proc {
         let _ = std::fs::remove_file(&path);
         let listener = UnixListener::bind(&path)?;
         listener.set_nonblocking(true)?;
-        let child = Command::new(exe)
+        let child = command
             .env(CHILD_ENV, &path)
-            .stdin(std::process::Stdio::null())
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn();
         let mut child = match child {
             Ok(child) => child,
@@ -110,6 +152,7 @@ impl Proc {
                 return Err(err);
             }
         };
+        let stderr = StderrTail::forward(child.stderr.take());
         let deadline = Instant::now() + CONNECT_TIMEOUT;
         let accepted = loop {
             match listener.accept() {
@@ -119,8 +162,9 @@ impl Proc {
             }
             if let Ok(Some(status)) = child.try_wait() {
                 break Err(io::Error::other(format!(
-                    "the child process exited at start ({})",
-                    describe_status(status)
+                    "the child process exited at start ({}){}",
+                    describe_status(status),
+                    stderr.quote()
                 )));
             }
             if Instant::now() > deadline {
@@ -131,17 +175,36 @@ impl Proc {
                      `activity_runtime::process::init()` first?",
                 ));
             }
-            std::thread::sleep(Duration::from_millis(5));
+            std::thread::sleep(Duration::from_millis(1));
         };
         let _ = std::fs::remove_file(&path);
-        let mut stream = accepted?;
-        stream.set_nonblocking(false)?;
-        let (tag, _) = read_frame(&mut stream)?;
-        if tag != READY {
+        let refuse = |child: &mut Child, why: String| {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(io::Error::other(
-                "the child process did not say it was ready",
+            io::Error::other(why)
+        };
+        let mut stream = accepted?;
+        stream.set_nonblocking(false)?;
+        let ready = match read_frame(&mut stream) {
+            Ok((READY, body)) => from_json::<Ready>(&body)?,
+            _ => {
+                return Err(refuse(
+                    &mut child,
+                    "the child process did not say it was ready".to_owned(),
+                ));
+            }
+        };
+        if let (Some(theirs), Some(ours)) = (ready.executable, worker_executable())
+            && theirs != ours
+        {
+            return Err(refuse(
+                &mut child,
+                format!(
+                    "the child process (pid {}) runs another executable ({theirs}) than the worker \
+                     ({ours}); a process-isolated activity runs only in a child of the worker's \
+                     own binary (is the process wrapper starting something else?)",
+                    ready.pid
+                ),
             ));
         }
         let pid = child.id();
@@ -149,6 +212,7 @@ impl Proc {
             child: Arc::new(Mutex::new(child)),
             stream,
             pid,
+            stderr,
         })
     }
 
@@ -157,6 +221,66 @@ impl Proc {
         let mut child = self.child.lock();
         let _ = child.kill();
         let _ = child.wait();
+    }
+}
+
+/// Copies a child's stderr to the worker's, keeping the last lines.
+#[derive(Clone)]
+struct StderrTail {
+    lines: Arc<Mutex<VecDeque<String>>>,
+    /// Disconnected once the child's stderr is closed and every line is in.
+    closed: Arc<Mutex<mpsc::Receiver<()>>>,
+}
+
+impl StderrTail {
+    fn forward(stderr: Option<std::process::ChildStderr>) -> Self {
+        let lines = Arc::new(Mutex::new(VecDeque::with_capacity(STDERR_LINES)));
+        let (done, closed) = mpsc::channel::<()>();
+        if let Some(stderr) = stderr {
+            let lines = lines.clone();
+            let _ = std::thread::Builder::new()
+                .name("activity-process-stderr".to_owned())
+                .spawn(move || {
+                    let _done = done;
+                    let mut reader = io::BufReader::new(stderr);
+                    let mut line = Vec::new();
+                    while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                        let _ = io::stderr().write_all(&line);
+                        let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+                        let mut lines = lines.lock();
+                        if lines.len() == STDERR_LINES {
+                            lines.pop_front();
+                        }
+                        lines.push_back(text);
+                        line.clear();
+                    }
+                });
+        }
+        Self {
+            lines,
+            closed: Arc::new(Mutex::new(closed)),
+        }
+    }
+
+    /// `; its last lines on stderr: …`, once the child's stderr is closed (or after a moment, if
+    /// something it started keeps it open); empty when it wrote nothing.
+    fn quote(&self) -> String {
+        let _ = self.closed.lock().recv_timeout(Duration::from_millis(500));
+        let lines = self.lines.lock();
+        if lines.is_empty() {
+            return String::new();
+        }
+        let quoted: Vec<&str> = lines.iter().map(String::as_str).collect();
+        format!("; its last lines on stderr: {}", quoted.join(" | "))
+    }
+
+    /// Rust's allocation-failure message, if the child wrote one.
+    fn allocation_failure(&self) -> Option<String> {
+        self.lines
+            .lock()
+            .iter()
+            .find(|line| line.starts_with("memory allocation of"))
+            .cloned()
     }
 }
 
@@ -194,8 +318,21 @@ fn describe_status(status: ExitStatus) -> String {
     }
 }
 
+/// The OOM kills counted in this process's cgroup (cgroup v2 `memory.events`), where readable.
+fn oom_kills() -> Option<u64> {
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let path = cgroup.lines().find_map(|line| line.strip_prefix("0::"))?;
+    let events = std::fs::read_to_string(format!("/sys/fs/cgroup{path}/memory.events")).ok()?;
+    events
+        .lines()
+        .find_map(|line| line.strip_prefix("oom_kill "))
+        .and_then(|n| n.trim().parse().ok())
+}
+
 impl ProcessHandle {
-    /// Runs one attempt of `entry` in a child, on one of the pool's driving threads.
+    /// Runs one attempt of `entry` in a child. The attempt's I/O runs on one of the pool's
+    /// threads; the returned future also relays the activity's cancellation to the child and
+    /// kills it when it goes on past the grace period.
     pub(crate) fn run(
         &self,
         entry: ProcessEntry,
@@ -203,7 +340,103 @@ impl ProcessHandle {
         input: ActivityInput,
     ) -> ActivityFuture {
         let shared = self.shared.clone();
-        run_blocking(&self.threads, move || shared.attempt(entry, &ctx, input))
+        let control = Arc::new(AttemptControl::default());
+        let mut attempt = {
+            let ctx = ctx.clone();
+            let control = control.clone();
+            run_blocking(&self.threads, move || {
+                shared.attempt(entry, &ctx, input, &control)
+            })
+        };
+        let grace = self.shared.options.grace;
+        Box::pin(async move {
+            tokio::select! {
+                biased;
+                result = &mut attempt => return result,
+                () = ctx.cancelled() => {}
+            }
+            control.relay_cancel(&ctx);
+            tokio::select! {
+                biased;
+                result = &mut attempt => return result,
+                () = tokio::time::sleep(grace) => control.kill_unless_finished(),
+            }
+            attempt.await
+        })
+    }
+}
+
+/// What an attempt's future and its driving thread share about the child serving it.
+#[derive(Default)]
+struct AttemptControl {
+    state: Mutex<ControlState>,
+}
+
+#[derive(Default)]
+struct ControlState {
+    /// The child and a handle on its socket, once it has the attempt.
+    child: Option<(Arc<Mutex<Child>>, UnixStream)>,
+    cancel_sent: bool,
+    kill_requested: bool,
+    killed: bool,
+    finished: bool,
+}
+
+impl AttemptControl {
+    /// The child has the attempt: it learns of a cancellation that came before, and is killed at
+    /// once if the grace period is already over.
+    fn attach(&self, proc: &Proc, ctx: &ActivityContext) {
+        let mut state = self.state.lock();
+        state.child = proc
+            .stream
+            .try_clone()
+            .ok()
+            .map(|stream| (proc.child.clone(), stream));
+        if ctx.is_cancelled() {
+            Self::send_cancel(&mut state, ctx);
+        }
+        if state.kill_requested {
+            Self::kill(&mut state);
+        }
+    }
+
+    fn relay_cancel(&self, ctx: &ActivityContext) {
+        Self::send_cancel(&mut self.state.lock(), ctx);
+    }
+
+    fn send_cancel(state: &mut ControlState, ctx: &ActivityContext) {
+        if state.cancel_sent || state.finished {
+            return;
+        }
+        if let (Some((_, stream)), Some(details)) = (&mut state.child, ctx.cancellation_details()) {
+            state.cancel_sent = true;
+            let _ = write_frame(stream, CANCEL, &json(&details));
+        }
+    }
+
+    fn kill_unless_finished(&self) {
+        let mut state = self.state.lock();
+        state.kill_requested = true;
+        Self::kill(&mut state);
+    }
+
+    fn kill(state: &mut ControlState) {
+        if state.finished {
+            return;
+        }
+        if let Some((child, _)) = &state.child {
+            state.killed = true;
+            let _ = child.lock().kill();
+        }
+    }
+
+    /// The attempt is over: nothing is sent to or done to the child from now on. Says whether it
+    /// was killed.
+    fn finish(&self) -> bool {
+        let mut state = self.state.lock();
+        state.finished = true;
+        state.child = None;
+        state.killed
     }
 }
 
@@ -213,134 +446,114 @@ impl Shared {
         entry: ProcessEntry,
         ctx: &ActivityContext,
         input: ActivityInput,
+        control: &AttemptControl,
     ) -> Result<ActivityOutput, ActivityError> {
-        let activity_type = ctx.info().activity_type.clone();
+        let info = ctx.info();
+        let activity_type = info.activity_type.as_str();
         let popped = self.idle.lock().pop();
         let mut proc = match popped {
             Some(proc) => proc,
-            None => Proc::spawn().map_err(|err| {
+            None => Proc::spawn(&self.options.wrapper).map_err(|err| {
                 ActivityError::new(format!(
                     "activity `{activity_type}` could not start its child process: {err}"
                 ))
                 .with_type("ProcessError")
             })?,
         };
-        let info = ctx.info();
         let start = Start {
             entry: offset_of(entry),
-            activity_type: info.activity_type.clone(),
-            activity_id: info.activity_id.clone(),
-            attempt: info.attempt,
-            namespace: info.namespace.clone(),
-            task_queue: info.task_queue.clone(),
-            workflow_type: info.workflow_type.clone(),
-            workflow_id: info.workflow_id.clone(),
-            workflow_run_id: info.workflow_run_id.clone(),
-            activity_run_id: info.activity_run_id.clone(),
-            task_token: info.task_token.clone(),
+            info: info.clone(),
+            headers: Header {
+                fields: ctx.headers().clone(),
+            }
+            .encode_to_vec(),
             input: payloads_bytes(input.into_payloads()),
             heartbeat_details: payloads_bytes(ctx.previous_heartbeat_details().to_vec()),
         };
+        let oom_before = oom_kills();
         let sent = write_frame(&mut proc.stream, START, &json(&start));
-
-        // Tells the child of a cancellation, then kills it after the grace period.
-        let finished = Arc::new((Mutex::new(false), Condvar::new()));
-        let killed = Arc::new(AtomicBool::new(false));
-        let watcher = {
-            let ctx = ctx.clone();
-            let finished = finished.clone();
-            let killed = killed.clone();
-            let child = proc.child.clone();
-            let mut stream = proc.stream.try_clone();
-            let grace = self.grace;
-            std::thread::Builder::new()
-                .name("activity-process-watch".to_owned())
-                .spawn(move || {
-                    loop {
-                        if ctx.wait_cancelled_timeout(Duration::from_millis(100)) {
-                            break;
-                        }
-                        if *finished.0.lock() {
-                            return;
+        control.attach(&proc, ctx);
+        let outcome = sent.and_then(|()| {
+            loop {
+                let (tag, body) = read_frame(&mut proc.stream)?;
+                match tag {
+                    HEARTBEAT => {
+                        if let Err(err) = ctx.heartbeat_payloads(payloads_from(&body)?) {
+                            tracing::warn!(error = %err, "heartbeat from the child process refused");
                         }
                     }
-                    if let (Ok(stream), Some(details)) = (&mut stream, ctx.cancellation_details()) {
-                        let _ = write_frame(stream, CANCEL, &json(&details));
-                    }
-                    let mut done = finished.0.lock();
-                    finished.1.wait_while_for(&mut done, |done| !*done, grace);
-                    if !*done {
-                        killed.store(true, Ordering::SeqCst);
-                        let _ = child.lock().kill();
-                    }
-                })
-        };
-
-        let outcome = sent.and_then(|()| loop {
-            let (tag, body) = read_frame(&mut proc.stream)?;
-            match tag {
-                HEARTBEAT => {
-                    if let Err(err) = ctx.heartbeat_payloads(payloads_from(&body)?) {
-                        tracing::warn!(error = %err, "heartbeat from the child process refused");
-                    }
+                    DONE => break from_json::<Done>(&body),
+                    _ => {}
                 }
-                DONE => break from_json::<Done>(&body),
-                _ => {}
             }
         });
-        *finished.0.lock() = true;
-        finished.1.notify_all();
-        if let Ok(watcher) = watcher {
-            let _ = watcher.join();
-        }
+        let killed = control.finish();
 
-        match outcome {
-            Ok(done) => {
-                if self.closed.load(Ordering::SeqCst) {
-                    proc.kill_and_reap();
-                } else {
-                    self.idle.lock().push(proc);
-                }
-                match done {
-                    Done::Ok(bytes) => Payload::decode(bytes.as_slice())
-                        .map(|payload| ActivityOutput { payload })
-                        .map_err(|e| ActivityError::new(format!("bad result from the child: {e}"))),
-                    Done::Failed {
-                        message,
-                        error_type,
-                        non_retryable,
-                    } => {
-                        let err = ActivityError::new(message).with_type(error_type);
-                        Err(if non_retryable {
-                            err.non_retryable()
-                        } else {
-                            err
-                        })
-                    }
-                    Done::Cancelled => Err(ActivityError::cancelled()),
-                    Done::Panicked(message) => {
-                        Err(ActivityError::panicked(&activity_type, &message))
-                    }
-                }
-            }
-            Err(_) => {
-                // The child is gone (or unusable): reap it and say how it ended.
-                let pid = proc.pid;
-                let status = {
-                    let mut child = proc.child.lock();
-                    let _ = child.kill();
-                    child.wait()
-                };
-                if killed.load(Ordering::SeqCst) && ctx.is_cancelled() {
-                    return Err(ActivityError::cancelled());
-                }
-                let how = status.map_or_else(|e| format!("unknown status: {e}"), describe_status);
-                Err(ActivityError::new(format!(
-                    "activity `{activity_type}` ended with its child process (pid {pid}): {how}"
-                ))
-                .with_type("ProcessExited"))
-            }
+        let done = match outcome {
+            Ok(done) if !killed => done,
+            _ => return Err(self.died(proc, ctx, killed, oom_before)),
+        };
+        if self.closed.load(Ordering::SeqCst) {
+            proc.kill_and_reap();
+        } else {
+            self.idle.lock().push(proc);
         }
+        let invalid = |what: &str, err: prost::DecodeError| {
+            ActivityError::new(format!(
+                "activity `{activity_type}`: the child process sent an invalid {what}: {err}"
+            ))
+            .with_type("ProcessError")
+        };
+        match done {
+            Done::Ok(bytes) => Payload::decode(bytes.as_slice())
+                .map(|payload| ActivityOutput { payload })
+                .map_err(|e| invalid("result", e)),
+            Done::Failed(bytes) => Err(Failure::decode(bytes.as_slice())
+                .map_or_else(|e| invalid("failure", e), ActivityError::from_failure)),
+            Done::Cancelled(bytes) => Err(payloads_from(&bytes).map_or_else(
+                |e| ActivityError::new(format!("activity `{activity_type}`: {e}")),
+                ActivityError::cancelled_with,
+            )),
+            Done::CompleteAsync => Err(ActivityError::complete_async()),
+            Done::Panicked(message) => Err(ActivityError::panicked(activity_type, &message)),
+        }
+    }
+
+    /// The child is gone (or unusable): reap it and say how it ended.
+    fn died(
+        &self,
+        proc: Proc,
+        ctx: &ActivityContext,
+        killed: bool,
+        oom_before: Option<u64>,
+    ) -> ActivityError {
+        let pid = proc.pid;
+        let status = {
+            let mut child = proc.child.lock();
+            let _ = child.kill();
+            child.wait()
+        };
+        if killed && ctx.is_cancelled() {
+            return ActivityError::cancelled();
+        }
+        let activity_type = &ctx.info().activity_type;
+        let how = status.map_or_else(|e| format!("unknown status: {e}"), describe_status);
+        let oom_killed = matches!((oom_before, oom_kills()), (Some(a), Some(b)) if b > a)
+            && how.contains("SIGKILL");
+        // First: it waits for the child's last lines.
+        let quoted = proc.stderr.quote();
+        let cause = if oom_killed {
+            " (the kernel's OOM killer: this cgroup ran out of memory)".to_owned()
+        } else if let Some(line) = proc.stderr.allocation_failure() {
+            format!(" (it ran out of memory: {line})")
+        } else {
+            String::new()
+        };
+        ActivityError::new(format!(
+            "activity `{activity_type}` ended with its child process (pid {pid}): \
+             {how}{cause}{quoted}"
+        ))
+        .with_type("ProcessExited")
     }
 }
 

@@ -7,6 +7,9 @@ use prost::Message;
 use serde::{Deserialize, Serialize};
 use temporalio_common::protos::temporal::api::common::v1::{Payload, Payloads};
 
+use super::Executable;
+use crate::context::ActivityInfo;
+
 pub(super) const READY: u8 = 1;
 pub(super) const START: u8 = 2;
 pub(super) const HEARTBEAT: u8 = 3;
@@ -51,20 +54,22 @@ pub(super) fn payloads_from(bytes: &[u8]) -> io::Result<Vec<Payload>> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
-/// What the child needs to run one attempt.
+/// The child's first message: who it is and which executable it runs.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Ready {
+    pub(super) pid: u32,
+    /// `None` where the child could not tell.
+    pub(super) executable: Option<Executable>,
+}
+
+/// What the child needs to run one attempt: everything a thread-run activity's context has but
+/// the worker's client.
 #[derive(Serialize, Deserialize)]
 pub(super) struct Start {
     pub(super) entry: i64,
-    pub(super) activity_type: String,
-    pub(super) activity_id: String,
-    pub(super) attempt: u32,
-    pub(super) namespace: String,
-    pub(super) task_queue: String,
-    pub(super) workflow_type: Option<String>,
-    pub(super) workflow_id: Option<String>,
-    pub(super) workflow_run_id: Option<String>,
-    pub(super) activity_run_id: Option<String>,
-    pub(super) task_token: Vec<u8>,
+    pub(super) info: ActivityInfo,
+    /// A protobuf `Header` of the caller's headers.
+    pub(super) headers: Vec<u8>,
     /// `Payloads` of the arguments, then of the previous heartbeat details.
     pub(super) input: Vec<u8>,
     pub(super) heartbeat_details: Vec<u8>,
@@ -73,12 +78,12 @@ pub(super) struct Start {
 /// How the attempt ended in the child.
 #[derive(Serialize, Deserialize)]
 pub(super) enum Done {
+    /// The encoded result `Payload`.
     Ok(Vec<u8>),
-    Failed {
-        message: String,
-        error_type: String,
-        non_retryable: bool,
-    },
-    Cancelled,
+    /// The encoded `Failure`, with its details, retry delay, category and causes.
+    Failed(Vec<u8>),
+    /// The cancellation's details as `Payloads`.
+    Cancelled(Vec<u8>),
+    CompleteAsync,
     Panicked(String),
 }

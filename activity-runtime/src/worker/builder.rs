@@ -1,5 +1,6 @@
 //! [`WorkerBuilder`]: every setting of a worker, and the connection it makes.
 
+use std::ffi::OsString;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ pub struct WorkerBuilder {
     blocking_threads: Option<usize>,
     process_pool_size: usize,
     process_grace_period: Duration,
+    process_wrapper: Vec<OsString>,
     codec: Option<SharedCodec>,
 }
 
@@ -50,6 +52,7 @@ impl Default for WorkerBuilder {
             blocking_threads: None,
             process_pool_size: std::thread::available_parallelism().map_or(2, |n| n.get()),
             process_grace_period: Duration::from_secs(5),
+            process_wrapper: Vec::new(),
             codec: None,
         }
     }
@@ -162,6 +165,21 @@ impl WorkerBuilder {
         self
     }
 
+    /// A command that starts each child process, with the worker's executable appended as its
+    /// last argument (default: none, the executable is started directly). Use it to limit or place
+    /// children without limiting the worker: `["prlimit", "--as=2000000000", "--"]` caps each
+    /// child's address space, `["nice", "-n", "10"]` lowers its priority, `["systemd-run",
+    /// "--user", "--scope", "-p", "MemoryMax=1G"]` gives it a cgroup. The command must end up
+    /// running the executable it is given (`exec`): a child that runs another file is refused.
+    pub fn process_wrapper<I, S>(mut self, command: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.process_wrapper = command.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// How long running activities may go on after shutdown begins before they are cancelled
     /// with reason [`crate::CancellationReason::WorkerShutdown`] (default: cancelled at once).
     pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
@@ -258,6 +276,7 @@ impl WorkerBuilder {
             self.blocking_threads,
             self.process_pool_size,
             self.process_grace_period,
+            &self.process_wrapper,
         );
         Ok(Worker {
             pools,

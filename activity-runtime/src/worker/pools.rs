@@ -2,6 +2,7 @@
 //! pool of child processes, sized from the builder, with a warning when they run fewer activities
 //! at once than the worker may start.
 
+use std::ffi::OsString;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +11,8 @@ use crate::attempt::{ActivityFuture, ActivityInput};
 use crate::blocking::{BlockingPool, PoolHandle};
 use crate::context::{ActivityContext, BlockingJob, Executors, ProcessEntry};
 use crate::error::ActivityError;
-use crate::process::{ProcessHandle, ProcessPool};
+#[cfg(unix)]
+use crate::process::{ProcessHandle, ProcessOptions, ProcessPool};
 use crate::registry::Registry;
 
 /// The worker's pools; dropping it lets the threads finish and kills the idle children.
@@ -18,12 +20,14 @@ use crate::registry::Registry;
 pub(super) struct WorkerPools {
     executors: Arc<PoolHandles>,
     _blocking: BlockingPool,
+    #[cfg(unix)]
     _process: Option<ProcessPool>,
 }
 
 /// What every context of the worker runs its bodies on.
 struct PoolHandles {
     blocking: PoolHandle,
+    #[cfg(unix)]
     process: Option<ProcessHandle>,
 }
 
@@ -38,10 +42,11 @@ impl Executors for PoolHandles {
         ctx: ActivityContext,
         input: ActivityInput,
     ) -> ActivityFuture {
-        match &self.process {
-            Some(process) => process.run(entry, ctx, input),
-            None => self.blocking.run_in_process(entry, ctx, input),
+        #[cfg(unix)]
+        if let Some(process) = &self.process {
+            return process.run(entry, ctx, input);
         }
+        self.blocking.run_in_process(entry, ctx, input)
     }
 }
 
@@ -61,6 +66,7 @@ impl WorkerPools {
         threads: Option<usize>,
         processes: usize,
         grace: Duration,
+        wrapper: &[OsString],
     ) -> Self {
         let isolated: Vec<&str> = registry
             .registrations()
@@ -77,14 +83,25 @@ impl WorkerPools {
                 isolated.join(", "),
             );
         }
-        let process = (!isolated.is_empty()).then(|| ProcessPool::new(processes, grace));
+        #[cfg(unix)]
+        let process = (!isolated.is_empty()).then(|| {
+            ProcessPool::new(ProcessOptions {
+                size: processes,
+                grace,
+                wrapper: wrapper.to_vec(),
+            })
+        });
+        #[cfg(not(unix))]
+        let _ = (grace, wrapper);
         let blocking = blocking_pool(registry, max_concurrent, threads);
         Self {
             executors: Arc::new(PoolHandles {
                 blocking: blocking.handle(),
+                #[cfg(unix)]
                 process: process.as_ref().map(ProcessPool::handle),
             }),
             _blocking: blocking,
+            #[cfg(unix)]
             _process: process,
         }
     }

@@ -2,8 +2,10 @@
 //! its own task queue, and a client.
 #![allow(dead_code)]
 
+use std::io::Read;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityOptions, Client};
 use activity_runtime::{Activities, ShutdownHandle, Worker, WorkerBuilder};
@@ -137,4 +139,80 @@ pub fn python() -> std::path::PathBuf {
         fallback.display(),
         workspace.display(),
     );
+}
+
+/// How long one run of the Python script may take, start-up included.
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs `tests/python/interop.py` (a Python workflow calling Rust activities) with workflow `workflow` against the shared dev server, its
+/// activities on `activity_task_queue`, and returns the JSON line it prints.
+pub async fn run_python_workflow(workflow: &str, activity_task_queue: &str) -> serde_json::Value {
+    let server = server().await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py");
+    let workflow_task_queue = unique_task_queue(&format!("py-{workflow}-workflows"));
+    let mut child = Command::new(python())
+        .arg(&script)
+        .args(["--address", server.address()])
+        .args(["--namespace", server.namespace()])
+        .args(["--workflow", workflow])
+        .args(["--activity-task-queue", activity_task_queue])
+        .args(["--workflow-task-queue", &workflow_task_queue])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("could not start {}: {err}", script.display()));
+
+    // Drain both pipes on their own threads so the script never blocks on a full pipe.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+
+    let deadline = Instant::now() + SCRIPT_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for the Python script") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let stdout = stdout.join().expect("stdout reader");
+    let stderr = stderr.join().expect("stderr reader");
+
+    let Some(status) = status else {
+        panic!(
+            "the Python `{workflow}` workflow did not finish within {SCRIPT_TIMEOUT:?}\n\
+             --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+        );
+    };
+    assert!(
+        status.success(),
+        "the Python `{workflow}` workflow script failed ({status})\n\
+         --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+    );
+    if !stderr.trim().is_empty() {
+        eprintln!("--- stderr of the Python `{workflow}` workflow script ---\n{stderr}");
+    }
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_else(|| panic!("the Python script printed nothing\n--- stderr ---\n{stderr}"));
+    serde_json::from_str(line).unwrap_or_else(|err| {
+        panic!(
+            "the Python script's last line is not JSON ({err}): {line}\n--- stderr ---\n{stderr}"
+        )
+    })
 }

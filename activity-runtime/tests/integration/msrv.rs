@@ -13,7 +13,13 @@ use serde_json::Value;
 fn no_dependency_needs_a_newer_rust_than_the_declared_rust_version() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--manifest-path",
+        ])
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .output()
         .expect("cargo metadata runs");
@@ -49,7 +55,11 @@ fn no_dependency_needs_a_newer_rust_than_the_declared_rust_version() {
         })
         .map(|(id, _)| *id)
         .collect();
-    assert_eq!(pending.len(), 2, "both published crates are in the workspace");
+    assert_eq!(
+        pending.len(),
+        2,
+        "both published crates are in the workspace"
+    );
     let mut seen = BTreeSet::new();
     while let Some(id) = pending.pop() {
         if !seen.insert(id) {

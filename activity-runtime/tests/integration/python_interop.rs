@@ -8,19 +8,13 @@
 
 use crate::common;
 
-use std::io::Read;
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use activity_runtime::{ActivityContext, ActivityError, Bytes, RawValue, activities, activity};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-
-/// How long one run of the Python script may take, start-up included.
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Deserialize)]
 struct YourParams {
@@ -94,7 +88,7 @@ async fn python_workflow_gets_rust_activity_values() {
     )
     .await;
     let started = Instant::now();
-    let report = run_python_workflow("values", &worker.task_queue).await;
+    let report = common::run_python_workflow("values", &worker.task_queue).await;
     eprintln!(
         "python `values` workflow took {:?}: {report}",
         started.elapsed()
@@ -156,7 +150,7 @@ async fn python_workflow_reaches_the_dynamic_activity_with_a_dataclass() {
         activities![dynamic_greeting, compose_greeting],
     )
     .await;
-    let report = run_python_workflow("dynamic", &worker.task_queue).await;
+    let report = common::run_python_workflow("dynamic", &worker.task_queue).await;
     worker.stop().await;
     assert_eq!(
         report,
@@ -172,7 +166,7 @@ async fn python_workflow_reaches_the_dynamic_activity_with_a_dataclass() {
 async fn python_workflow_sees_rust_application_error() {
     let worker = common::start_worker("py-failure", activities![charge_card]).await;
     let started = Instant::now();
-    let report = run_python_workflow("failure", &worker.task_queue).await;
+    let report = common::run_python_workflow("failure", &worker.task_queue).await;
     eprintln!(
         "python `failure` workflow took {:?}: {report}",
         started.elapsed()
@@ -193,77 +187,4 @@ async fn python_workflow_sees_rust_application_error() {
     );
     // The workflow's retry policy allows 3 attempts; `non_retryable` stopped after the first.
     assert_eq!(CHARGE_ATTEMPTS.load(Ordering::SeqCst), 1);
-}
-
-/// Runs `tests/python/interop.py` with workflow `workflow` against the shared dev server, its
-/// activities on `activity_task_queue`, and returns the JSON line it prints.
-async fn run_python_workflow(workflow: &str, activity_task_queue: &str) -> Value {
-    let server = common::server().await;
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py");
-    let workflow_task_queue = common::unique_task_queue(&format!("py-{workflow}-workflows"));
-    let mut child = Command::new(common::python())
-        .arg(&script)
-        .args(["--address", server.address()])
-        .args(["--namespace", server.namespace()])
-        .args(["--workflow", workflow])
-        .args(["--activity-task-queue", activity_task_queue])
-        .args(["--workflow-task-queue", &workflow_task_queue])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|err| panic!("could not start {}: {err}", script.display()));
-
-    // Drain both pipes on their own threads so the script never blocks on a full pipe.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
-
-    let deadline = Instant::now() + SCRIPT_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for the Python script") {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let stdout = stdout.join().expect("stdout reader");
-    let stderr = stderr.join().expect("stderr reader");
-
-    let Some(status) = status else {
-        panic!(
-            "the Python `{workflow}` workflow did not finish within {SCRIPT_TIMEOUT:?}\n\
-             --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
-        );
-    };
-    assert!(
-        status.success(),
-        "the Python `{workflow}` workflow script failed ({status})\n\
-         --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
-    );
-    if !stderr.trim().is_empty() {
-        eprintln!("--- stderr of the Python `{workflow}` workflow script ---\n{stderr}");
-    }
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_else(|| panic!("the Python script printed nothing\n--- stderr ---\n{stderr}"));
-    serde_json::from_str(line).unwrap_or_else(|err| {
-        panic!(
-            "the Python script's last line is not JSON ({err}): {line}\n--- stderr ---\n{stderr}"
-        )
-    })
 }

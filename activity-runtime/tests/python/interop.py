@@ -1,6 +1,7 @@
 """A Python workflow (temporalio 1.35.0) that calls Rust activities by name.
 
-Run by ``activity-runtime/tests/python_interop.rs``. The Rust test serves the activities on
+Run by ``activity-runtime/tests/integration/python_interop.rs`` and
+``tests/process_isolation.rs``. The Rust test serves the activities on
 ``--activity-task-queue``; this script runs a Python worker with the chosen workflow only (no
 activities) on ``--workflow-task-queue``, executes the workflow once and prints ONE JSON line with
 what every activity returned, as Python saw it. ``bytes`` are reported as hex (JSON has no bytes),
@@ -108,7 +109,45 @@ class DynamicWorkflow:
         return {"unregistered": unregistered, "registered": registered}
 
 
-WORKFLOWS = {"values": ValuesWorkflow, "failure": FailureWorkflow, "dynamic": DynamicWorkflow}
+@workflow.defn
+class ProcessFailureWorkflow:
+    """A failure raised in the child process of a process-isolated Rust activity, as Python sees
+    it: type, message, details, next retry delay, category and cause."""
+
+    @workflow.run
+    async def run(self, task_queue: str) -> dict:
+        try:
+            result = await workflow.execute_activity(
+                "fail_in_child",
+                "card declined",
+                task_queue=task_queue,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=1),
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if not isinstance(cause, ApplicationError):
+                return {"unexpected_cause": repr(cause)}
+            inner = cause.__cause__
+            delay = cause.next_retry_delay
+            return {
+                "type": cause.type,
+                "message": cause.message,
+                "non_retryable": cause.non_retryable,
+                "details": list(cause.details),
+                "next_retry_delay_ms": round(delay.total_seconds() * 1000) if delay else None,
+                "category": cause.category.name,
+                "cause_message": getattr(inner, "message", repr(inner)),
+            }
+        return {"unexpected_success": result}
+
+
+WORKFLOWS = {
+    "values": ValuesWorkflow,
+    "failure": FailureWorkflow,
+    "dynamic": DynamicWorkflow,
+    "process_failure": ProcessFailureWorkflow,
+}
 
 
 async def main() -> None:
