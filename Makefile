@@ -4,8 +4,8 @@
 #   make demo    run the end-to-end demo against a throwaway dev server
 #   make test    run every test (unit, integration, cross-SDK, doc tests), then clippy and rustdoc
 #                with warnings denied
-#   make bench   dispatch micro-benchmarks and the end-to-end comparison with the official Rust
-#                SDK and the Python SDK; writes benchmarks/results/
+#   make bench   dispatch micro-benchmarks, the end-to-end comparison with the official Rust SDK
+#                and the Python SDK, and the cost of process isolation; writes benchmarks/results/
 #
 # Nothing is installed outside this directory: .tools/ is git-ignored.
 
@@ -84,3 +84,4 @@ test-doc:
 bench: tools
 	$(TOOLS_ENV) cargo bench -p benchmarks --bench dispatch
 	$(TOOLS_ENV) cargo bench -p benchmarks --bench end_to_end
+	$(TOOLS_ENV) cargo bench -p benchmarks --bench isolation

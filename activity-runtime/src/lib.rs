@@ -61,6 +61,8 @@
 //!   (plus [`testing`]), which is all the code `#[activity]` generates needs.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(unreachable_pub)]
+// The one exception, `process::entry`, says what it relies on.
+#![deny(unsafe_code)]
 // Without the worker, the contract's adapters for it (from core's protos, to its pools) go unused.
 #![cfg_attr(not(feature = "worker"), allow(dead_code))]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -13,6 +13,7 @@
 #[cfg(unix)]
 mod child;
 #[cfg(unix)]
+#[allow(unsafe_code)]
 mod entry;
 #[cfg(all(unix, feature = "worker"))]
 mod pool;

@@ -1,0 +1,238 @@
+//! Isolation overhead: what running an activity in a child process costs per attempt, over the
+//! same function on a thread, for this runtime (`isolation = "process"` against `"thread"`) and
+//! for the Python SDK (`ProcessPoolExecutor` against `ThreadPoolExecutor`, its anchor).
+//!
+//! `make bench` (or `cargo bench -p benchmarks --bench isolation`) starts a dev server, this
+//! runtime's worker (in this process, one child process and one blocking thread) and two Python
+//! workers (one per executor, each with one slot), then executes `noop(String) -> String` one at a
+//! time from this runtime's client, rotating between the four, `BENCH_ISOLATION_ACTIVITIES` times
+//! each after a warm-up. Each latency is from the client's start request to its result; the
+//! overhead is the process-isolated distribution's median (and p99) minus the threaded one's.
+//! Writes `benchmarks/results/isolation.md`.
+//!
+//! Under `cargo test -p benchmarks --benches` it runs a few activities through every path, checks
+//! every result, and writes nothing.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use activity_runtime::client::{ActivityOptions, Client};
+use activity_runtime::{Worker, activities, activity};
+use anyhow::{Context as _, bail};
+use temporal_dev_server::DevServer;
+
+#[activity(isolation = "thread")]
+fn noop_thread(text: String) -> String {
+    text
+}
+
+#[activity(isolation = "process")]
+fn noop_process(text: String) -> String {
+    text
+}
+
+/// One way of running the no-op: the task queue and activity type the client calls.
+struct Path {
+    label: &'static str,
+    task_queue: String,
+    activity: &'static str,
+    latencies: Vec<Duration>,
+}
+
+fn main() -> anyhow::Result<()> {
+    activity_runtime::process::init();
+    let measuring = std::env::args().any(|arg| arg == "--bench");
+    let (activities, warmup) = if measuring {
+        (env_number("BENCH_ISOLATION_ACTIVITIES", 300), 30)
+    } else {
+        (5, 2)
+    };
+    tokio::runtime::Runtime::new()?.block_on(measure(activities, warmup, measuring))
+}
+
+async fn measure(activities: usize, warmup: usize, measuring: bool) -> anyhow::Result<()> {
+    let load_before = load_average();
+    let server = DevServer::start().await?;
+    let address = server.address().to_owned();
+
+    let worker = Worker::builder()
+        .target(&address)
+        .task_queue("isolation-ours")
+        .register(activities![noop_thread, noop_process])
+        .max_concurrent_activities(1)
+        .blocking_threads(1)
+        .process_pool_size(1)
+        .build()
+        .await?;
+    let shutdown = worker.shutdown_handle();
+    let serving = tokio::spawn(worker.run());
+    let python_thread = start_python(&address, "isolation-python-thread", "thread").await?;
+    let python_process = start_python(&address, "isolation-python-process", "process").await?;
+
+    let path = |label, task_queue: &str, activity| Path {
+        label,
+        task_queue: task_queue.to_owned(),
+        activity,
+        latencies: Vec::with_capacity(activities),
+    };
+    let mut paths = [
+        path(
+            "activity-runtime, blocking pool",
+            "isolation-ours",
+            "noop_thread",
+        ),
+        path(
+            "activity-runtime, process-isolated",
+            "isolation-ours",
+            "noop_process",
+        ),
+        path(
+            "Python SDK, ThreadPoolExecutor",
+            "isolation-python-thread",
+            "noop",
+        ),
+        path(
+            "Python SDK, ProcessPoolExecutor",
+            "isolation-python-process",
+            "noop",
+        ),
+    ];
+    let client = Client::connect(&address, "default").await?;
+    for i in 0..warmup + activities {
+        // Rotate the order so no path always runs right after another.
+        for k in 0..paths.len() {
+            let path = &mut paths[(i + k) % 4];
+            let text = format!("{}-{i}", path.activity);
+            let options = ActivityOptions::new(&path.task_queue)
+                .maximum_attempts(1)
+                .start_to_close_timeout(Duration::from_secs(30));
+            let started = Instant::now();
+            let echoed: String = client
+                .execute_activity(path.activity, (text.as_str(),), options)
+                .await
+                .with_context(|| format!("{} failed", path.label))?;
+            let latency = started.elapsed();
+            if echoed != text {
+                bail!("{} returned {echoed:?} for {text:?}", path.label);
+            }
+            if i >= warmup {
+                path.latencies.push(latency);
+            }
+        }
+    }
+    shutdown.shutdown();
+    serving.await??;
+    for mut python in [python_thread, python_process] {
+        let _ = python.kill();
+        let _ = python.wait();
+    }
+    drop(server);
+
+    let report = report(&mut paths, activities, warmup, load_before);
+    println!("\n{report}");
+    if measuring {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results/isolation.md");
+        std::fs::write(&path, &report)?;
+        println!("written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// The latency table and the overhead rows, in Markdown.
+fn report(paths: &mut [Path], activities: usize, warmup: usize, load_before: String) -> String {
+    for path in paths.iter_mut() {
+        path.latencies.sort();
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut out = String::from("| path | median latency | p99 latency |\n| --- | ---: | ---: |\n");
+    for path in paths.iter() {
+        out += &format!(
+            "| {} | {:.2} ms | {:.2} ms |\n",
+            path.label,
+            ms(percentile(&path.latencies, 0.5)),
+            ms(percentile(&path.latencies, 0.99)),
+        );
+    }
+    out +=
+        "\n| overhead of a child process over a thread | median | p99 |\n| --- | ---: | ---: |\n";
+    for (name, thread, process) in [("activity-runtime", 0, 1), ("Python SDK", 2, 3)] {
+        let diff = |q| {
+            ms(percentile(&paths[process].latencies, q))
+                - ms(percentile(&paths[thread].latencies, q))
+        };
+        out += &format!(
+            "| {name} | {:+.2} ms | {:+.2} ms |\n",
+            diff(0.5),
+            diff(0.99)
+        );
+    }
+    out += &format!(
+        "\n{activities} sequential standalone activities `noop(String) -> String` per path after \
+         {warmup} to warm up, the four paths rotated, from this runtime's client against \
+         `temporal server start-dev` (in memory) on the same machine; each worker has one slot \
+         (one blocking thread, one child process, one executor worker). Latency is from the start \
+         request to the result. Machine: {} cores; load average {load_before} before, {} after. \
+         Command: `make bench`.\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average(),
+    );
+    out
+}
+
+/// The `q` quantile of sorted `values` (nearest rank).
+fn percentile(values: &[Duration], q: f64) -> Duration {
+    if values.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((values.len() as f64 * q).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
+/// Starts `python_worker.py` with `executor` on `task_queue`; returns once it says READY.
+async fn start_python(address: &str, task_queue: &str, executor: &str) -> anyhow::Result<Child> {
+    let python = std::env::var("TEMPORAL_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/isolation/python_worker.py"
+        ))
+        .env("BENCH_ADDRESS", address)
+        .env("BENCH_TASK_QUEUE", task_queue)
+        .env("BENCH_EXECUTOR", executor)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting the Python worker (TEMPORAL_PYTHON)")?;
+    let stdout = child.stdout.take().context("stdout is piped")?;
+    let ready = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = lines.any(|line| line.is_ok_and(|l| l.trim() == "READY"));
+        std::thread::spawn(move || lines.for_each(drop));
+        ready
+    });
+    match tokio::time::timeout(Duration::from_secs(60), ready).await {
+        Ok(Ok(true)) => Ok(child),
+        _ => {
+            let _ = child.kill();
+            let status = child.wait()?;
+            bail!("the Python {executor} worker never said READY ({status})")
+        }
+    }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(value) => value
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={value} is not a number")),
+        Err(_) => default,
+    }
+}
