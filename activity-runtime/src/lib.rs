@@ -73,6 +73,7 @@ mod attempt;
 mod context;
 mod error;
 pub mod limits;
+pub mod meter;
 pub mod payload;
 mod raw;
 mod registry;
@@ -112,7 +113,7 @@ pub use payload::{ActivityArgs, Bytes, Payload, PayloadConverter};
 pub use raw::RawValue;
 pub use registry::{Activities, ActivityMethods};
 #[cfg(feature = "worker")]
-pub use worker::{ShutdownHandle, Worker, WorkerBuilder, WorkerError};
+pub use worker::{Metrics, ShutdownHandle, Worker, WorkerBuilder, WorkerError};
 
 #[doc(inline)]
 pub use activity_macros::activity;

@@ -14,10 +14,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::limits::WorkerLimits;
 use super::pools::WorkerPools;
+use super::telemetry::{Metrics, RuntimeMetrics, Telemetry};
 use super::{ShutdownHandle, Worker, WorkerError};
 use crate::client::Client;
 use crate::codec::SharedCodec;
 use crate::connection::{ConnectOptions, ConnectionError, Resolved};
+use crate::meter::MetricMeter;
 use crate::registry::{Activities, Registry, RegistryError};
 
 /// Configures and connects a [`Worker`].
@@ -36,6 +38,7 @@ pub struct WorkerBuilder {
     process_pool_size: usize,
     process_grace_period: Duration,
     process_wrapper: Vec<OsString>,
+    metrics: Option<Metrics>,
     codec: Option<SharedCodec>,
 }
 
@@ -53,6 +56,7 @@ impl Default for WorkerBuilder {
             process_pool_size: std::thread::available_parallelism().map_or(2, |n| n.get()),
             process_grace_period: Duration::from_secs(5),
             process_wrapper: Vec::new(),
+            metrics: None,
             codec: None,
         }
     }
@@ -165,6 +169,15 @@ impl WorkerBuilder {
         self
     }
 
+    /// Exports the worker's metrics (default: none): the worker core's (activity latencies,
+    /// slots, polls, as in every Temporal SDK), the runtime's own (`activity_runtime_*`) and those
+    /// activities record with [`crate::ActivityContext::metric_meter`]. See the README's
+    /// "Metrics" section for the names and labels.
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// A command that starts each child process, with the worker's executable appended as its
     /// last argument (default: none, the executable is started directly). Use it to limit or place
     /// children without limiting the worker: `["prlimit", "--as=2000000000", "--"]` caps each
@@ -236,8 +249,16 @@ impl WorkerBuilder {
             .await
             .map_err(worker_error)?;
 
-        let runtime =
-            CoreRuntime::new_assume_tokio(RuntimeOptions::default()).map_err(core_error)?;
+        let telemetry = self.metrics.as_ref().map(Telemetry::start).transpose()?;
+        let runtime_options = telemetry
+            .as_ref()
+            .map_or_else(RuntimeOptions::default, Telemetry::runtime_options);
+        let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(core_error)?;
+        let meter = telemetry
+            .as_ref()
+            .map_or_else(MetricMeter::noop, |telemetry| {
+                telemetry.activity_meter(&namespace, &task_queue)
+            });
         let config = WorkerConfig::builder()
             .namespace(namespace.clone())
             .task_queue(task_queue.clone())
@@ -292,7 +313,10 @@ impl WorkerBuilder {
             codec: self.codec,
             graceful_shutdown_period: self.graceful_shutdown_period,
             shutdown_abandon_after: self.shutdown_abandon_after,
-            reporter: super::report::Reporter::new(),
+            reporter: super::report::Reporter::new(RuntimeMetrics::new(meter.clone())),
+            runtime_metrics: RuntimeMetrics::new(meter.clone()),
+            meter,
+            telemetry,
         })
     }
 }

@@ -38,6 +38,15 @@ pub enum WorkerError {
         /// The function registered second.
         second: String,
     },
+    /// The metrics endpoint could not be served (e.g. its port is taken).
+    #[error("cannot serve metrics on `{address}`: {source}")]
+    Metrics {
+        /// The address asked for.
+        address: std::net::SocketAddr,
+        /// Why it failed.
+        #[source]
+        source: Box<dyn StdError + Send + Sync + 'static>,
+    },
     /// The server address is not usable.
     #[error("invalid Temporal server address `{target}`: {reason}")]
     InvalidTarget {

@@ -10,6 +10,7 @@ mod error;
 mod limits;
 mod pools;
 mod report;
+mod telemetry;
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -30,6 +31,7 @@ use tracing::Instrument;
 
 pub use builder::WorkerBuilder;
 pub use error::WorkerError;
+pub use telemetry::Metrics;
 
 use self::limits::WorkerLimits;
 use self::pools::WorkerPools;
@@ -40,6 +42,7 @@ use crate::context::{
     ActivityContext, ActivityInfo, CancellationDetails, ContextParts, HeartbeatSink,
 };
 use crate::error::{ActivityError, Outcome, panic_message};
+use crate::meter::MetricMeter;
 use crate::registry::Registry;
 
 /// Serves registered activities on one task queue.
@@ -86,6 +89,12 @@ pub struct Worker {
     shutdown_abandon_after: Duration,
     /// Sends completions, and says which ones core gave up.
     reporter: report::Reporter,
+    /// The runtime's own counters.
+    runtime_metrics: telemetry::RuntimeMetrics,
+    /// What activities record with (`ActivityContext::metric_meter`).
+    meter: MetricMeter,
+    /// The metrics endpoint, if configured; it closes with the worker.
+    telemetry: Option<telemetry::Telemetry>,
 }
 
 /// Asks a running [`Worker`] to shut down gracefully. Cheap to clone.
@@ -133,6 +142,12 @@ impl Worker {
     /// Starts configuring a worker.
     pub fn builder() -> WorkerBuilder {
         WorkerBuilder::default()
+    }
+
+    /// Where the worker serves its metrics (`GET /metrics`), when configured with
+    /// [`WorkerBuilder::metrics`]: the port actually bound when it was asked for port 0.
+    pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.telemetry.as_ref().map(telemetry::Telemetry::address)
     }
 
     /// The task queue this worker polls.
@@ -374,6 +389,7 @@ impl Worker {
             extensions: {
                 let mut extensions = http::Extensions::new();
                 extensions.insert(self.client.clone());
+                extensions.insert(self.meter.clone());
                 extensions
             },
         });
@@ -387,6 +403,8 @@ impl Worker {
         span.in_scope(|| limits.check_input(&start.input));
         let input = ActivityInput::new(start.activity_type, start.input);
         let codec = self.codec.clone();
+        let runtime_metrics = self.runtime_metrics.clone();
+        let activity_type = ctx.info().activity_type.clone();
         async move {
             let Some(registration) = registration else {
                 return ActivityExecutionResult::fail(not_found.expect("set when unregistered"));
@@ -408,10 +426,12 @@ impl Worker {
             }
         }
         .then(move |result| async move {
-            match codec {
+            let result = match codec {
                 Some(codec) => limits.finish(codec.encode_result(result).await),
                 None => limits.finish(result),
-            }
+            };
+            runtime_metrics.observe(&activity_type, &result);
+            result
         })
         .instrument(span)
     }

@@ -11,6 +11,7 @@
 //! Evaluated instead: `tracing-subscriber`'s layers wrap a subscriber the application has not
 //! built yet, and core offers no hook or error for this case.
 
+use super::telemetry::RuntimeMetrics;
 use std::cell::Cell;
 
 use temporalio_common::protos::coresdk::ActivityTaskCompletion;
@@ -30,11 +31,13 @@ const CORE_ACTIVITIES: &str = "temporalio_sdk_core::worker::activities";
 const GAVE_UP: &str = "Network error while completing activity";
 
 /// Sends completions to core, watching for the ones it gives up.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(super) struct Reporter {
     /// The application's subscriber, wrapped: made once, as registering a dispatcher
     /// re-evaluates every callsite.
     watcher: Dispatch,
+    /// Counts the results lost.
+    metrics: RuntimeMetrics,
 }
 
 tokio::task_local! {
@@ -44,12 +47,13 @@ tokio::task_local! {
 
 impl Reporter {
     /// Watches through the subscriber in force now (the application's).
-    pub(super) fn new() -> Self {
+    pub(super) fn new(metrics: RuntimeMetrics) -> Self {
         Self {
             watcher: Dispatch::new(LostCompletionWatcher {
                 inner: tracing::dispatcher::get_default(Dispatch::clone),
                 max_level: LevelFilter::current().max(LevelFilter::WARN),
             }),
+            metrics,
         }
     }
 
@@ -70,6 +74,9 @@ impl Reporter {
                 (sent, LOST.with(Cell::get))
             })
             .await;
+        if sent.is_err() || lost {
+            self.metrics.result_lost(&info.activity_type);
+        }
         if let Err(err) = sent {
             tracing::error!(
                 error = %err,

@@ -14,7 +14,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "contract",
         &[
-            "limits", "payload", "error", "raw", "attempt", "context", "activity", "registry",
+            "limits", "payload", "error", "raw", "attempt", "meter", "context", "activity",
+            "registry",
         ],
     ),
     ("transport", &["blocking", "process", "codec", "connection"]),
