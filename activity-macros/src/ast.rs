@@ -166,8 +166,9 @@ pub(crate) enum Param<'a> {
     /// `self`, `&self`, …: required on a method activity, not allowed on a function.
     Receiver(&'a syn::Receiver),
     /// `ctx: ActivityContext`: a parameter whose type is named `ActivityContext` (however
-    /// qualified), or the first parameter after any receiver when it is named `ctx` or `context`
-    /// (any type: `ActivityContext` imported under another name). The expansion checks the type
+    /// qualified), or the first parameter after any receiver when it is named `ctx` (any type:
+    /// `ActivityContext` imported under another name). Not `context`, which is also a plausible
+    /// name for an argument (`context: String`). The expansion checks the type
     /// with `ContextParameter`, so a wrong type is an error on that type.
     Context { position: usize, ty: &'a Type },
     /// `ctx: &ActivityContext` (or `&mut`): not allowed, the context is taken by value.
@@ -316,14 +317,12 @@ impl<'a> Param<'a> {
     }
 }
 
-/// `ctx`, `context`, `_ctx` or `_context` (`mut` allowed): the names that make a first parameter
-/// the context, whatever its type is called.
+/// `ctx` or `_ctx` (`mut` allowed): the name that makes a first parameter the context, whatever its
+/// type is called.
 fn is_context_name(pat: &Pat) -> bool {
     let Pat::Ident(ident) = pat else { return false };
     let name = ident.ident.to_string();
-    ident.by_ref.is_none()
-        && ident.subpat.is_none()
-        && matches!(name.trim_start_matches('_'), "ctx" | "context")
+    ident.by_ref.is_none() && ident.subpat.is_none() && name.trim_start_matches('_') == "ctx"
 }
 
 /// `Vec<RawValue>`, however either is qualified: the arguments of a dynamic activity.
@@ -450,6 +449,33 @@ mod tests {
         assert!(model.takes_context());
         let names: Vec<_> = model.value_params().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["a", "arg2"]);
+    }
+
+    #[test]
+    fn the_context_is_recognised_by_type_name_or_as_a_first_ctx() {
+        let context = |func: ItemFn| {
+            let model = ActivityFn::new(&func.sig, ActivityArgs::default(), false);
+            model.context_type().map(type_label)
+        };
+        let renamed: ItemFn = syn::parse_quote!(
+            async fn f(ctx: Ctx, a: String) {}
+        );
+        assert_eq!(context(renamed).as_deref(), Some("Ctx"));
+        let qualified: ItemFn = syn::parse_quote!(
+            async fn f(c: rt::ActivityContext) {}
+        );
+        assert_eq!(context(qualified).as_deref(), Some("rt::ActivityContext"));
+        // An argument called `context`, or `ctx` in a later position, is an argument.
+        for func in [
+            syn::parse_quote!(
+                async fn f(context: String) {}
+            ),
+            syn::parse_quote!(
+                async fn f(a: String, ctx: String) {}
+            ),
+        ] {
+            assert_eq!(context(func), None);
+        }
     }
 
     #[test]

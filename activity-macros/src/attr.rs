@@ -441,6 +441,51 @@ mod tests {
     }
 
     #[test]
+    fn options_in_the_wrong_form_or_place_say_what_to_write() {
+        let message = |args, place| {
+            let items = NestedMeta::parse_meta_list(args).unwrap();
+            let (_, errors) = screen(items, place);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            errors[0].to_string()
+        };
+        for (args, place, expected) in [
+            (quote!("greet"), Place::Function, "write `name = \"greet\"`"),
+            (quote!(name), Place::Function, "`name` needs a value"),
+            (
+                quote!(name("greet")),
+                Place::Method,
+                "write `name = \"greet\"`",
+            ),
+            (
+                quote!(dynamic = true),
+                Place::Function,
+                "`dynamic` is a bare word",
+            ),
+            (
+                quote!(name = "a", name = "b"),
+                Place::Function,
+                "`name` is given twice",
+            ),
+            (
+                quote!(isolation = "process"),
+                Place::Block,
+                "goes on each `#[activity]` method",
+            ),
+            (
+                quote!(5),
+                Place::Block,
+                "expected one of: `crate = \"my_runtime\"`",
+            ),
+        ] {
+            let text = message(args, place);
+            assert!(text.contains(expected), "{text}");
+        }
+        // Unknown names are left to darling, which suggests the closest.
+        let items = NestedMeta::parse_meta_list(quote!(nmae = "x")).unwrap();
+        assert!(screen(items, Place::Function).1.is_empty());
+    }
+
+    #[test]
     fn a_method_may_not_set_crate() {
         let mut errors = Errors::default();
         let args = ActivityArgs::parse_method(quote!(name = "m", crate = "rt"), &mut errors);

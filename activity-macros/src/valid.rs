@@ -532,6 +532,73 @@ mod tests {
     }
 
     #[test]
+    fn each_return_and_lifetime_mistake_is_one_error() {
+        let cases: [(ItemFn, &str); 5] = [
+            (
+                syn::parse_quote!(
+                    fn f() -> impl std::future::Future<Output = u8> {}
+                ),
+                "write an `async fn`",
+            ),
+            (
+                syn::parse_quote!(
+                    fn f() -> Pin<Box<dyn Future<Output = u8> + Send>> {}
+                ),
+                "write an `async fn`",
+            ),
+            (
+                syn::parse_quote!(
+                    async fn f() -> ! {}
+                ),
+                "must return",
+            ),
+            (
+                syn::parse_quote!(
+                    async fn f() -> Result<u8, Box<dyn std::error::Error>> {}
+                ),
+                "write `Box<dyn std::error::Error + Send + Sync>`",
+            ),
+            (
+                syn::parse_quote!(
+                    async fn f<'a>(s: &'a str) {}
+                ),
+                "use `String` instead of `&'a str`",
+            ),
+        ];
+        for (func, expected) in cases {
+            let all = errors(func);
+            assert_eq!(all.len(), 1, "{all:#?}");
+            assert!(all[0].contains(expected), "{all:#?}");
+        }
+        // A `Send + Sync` boxed error is fine; a lifetime that no parameter borrows is generic.
+        assert!(
+            errors(syn::parse_quote!(
+                async fn f() -> Result<u8, Box<dyn Error + Sync + Send>> {}
+            ))
+            .is_empty()
+        );
+        assert!(
+            errors(syn::parse_quote!(
+                async fn f<'a>() {}
+            ))[0]
+                .contains("generic")
+        );
+    }
+
+    #[test]
+    fn blank_names_are_refused() {
+        let func: ItemFn = syn::parse_quote!(
+            fn f() {}
+        );
+        for (name, expected) in [("   ", "empty or blank"), (" greet ", "`name = \"greet\"`")] {
+            let args = ActivityArgs::parse(quote::quote!(name = #name)).unwrap();
+            let all = errors_with(func.clone(), args);
+            assert_eq!(all.len(), 1, "{all:#?}");
+            assert!(all[0].contains(expected), "{all:#?}");
+        }
+    }
+
+    #[test]
     fn context_by_reference_is_refused() {
         let all = errors(syn::parse_quote!(
             fn f(ctx: &ActivityContext) {}

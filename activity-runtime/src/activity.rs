@@ -349,12 +349,12 @@ impl<E: Into<ActivityError>> IntoActivityError for E {
 
 /// The type of an activity's context parameter: [`ActivityContext`], under any name it is
 /// imported as. `#[activity]` takes the first parameter as the context when its type is called
-/// `ActivityContext` or the parameter is called `ctx` or `context`, and checks the type with this
+/// `ActivityContext` or the parameter is called `ctx`, and checks the type with this
 /// trait.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not the activity context, `activity_runtime::ActivityContext`",
     label = "the context parameter must be `activity_runtime::ActivityContext`",
-    note = "the first parameter is the context when its type is named `ActivityContext` or the parameter is named `ctx` or `context`: give it the type `activity_runtime::ActivityContext`, or rename a parameter that Temporal passes as an argument"
+    note = "the first parameter is the context when its type is named `ActivityContext` or the parameter is named `ctx`: give it the type `activity_runtime::ActivityContext`, or rename a parameter that Temporal passes as an argument"
 )]
 pub trait ContextParameter {
     /// The context, as this type.

@@ -1,5 +1,6 @@
-// The context is recognised by its type's name, and also as a first parameter called `ctx` or
-// `context` whatever its type is called: an import under another name, or an alias, works.
+// The context is recognised by its type's name, and also as a first parameter called `ctx`
+// whatever its type is called: an import under another name, or an alias, works. A first
+// argument called `context` is an ordinary argument.
 use std::sync::Arc;
 
 use activity_runtime::ActivityContext as Ctx;
@@ -13,8 +14,13 @@ async fn renamed(ctx: Ctx, name: String) -> String {
 }
 
 #[activity]
-fn aliased(context: Context) -> u32 {
-    context.info().attempt
+fn aliased(ctx: Context) -> u32 {
+    ctx.info().attempt
+}
+
+#[activity]
+async fn summarize(context: String, question: String) -> String {
+    format!("{question} in {context}")
 }
 
 #[activity]
@@ -32,7 +38,7 @@ impl Greeter {
 }
 
 fn main() {
-    let _ = activities![renamed, aliased, unused];
+    let _ = activities![renamed, aliased, unused, summarize];
     let _: Activities = Arc::new(Greeter).into();
     let env = activity_runtime::testing::ActivityEnvironment::new();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
