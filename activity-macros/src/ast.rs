@@ -44,6 +44,9 @@ pub(crate) fn take_method_attributes(
             continue;
         };
         let attr = method.attrs.remove(position);
+        for repeated in take_repeated(&mut method.attrs) {
+            errors.push(repeated);
+        }
         let args = match &attr.meta {
             syn::Meta::Path(_) => TokenStream::new(),
             syn::Meta::List(list) => list.tokens.clone(),
@@ -58,6 +61,25 @@ pub(crate) fn take_method_attributes(
         marked.push(MarkedMethod { index, args });
     }
     marked
+}
+
+/// Takes off the `#[activity]` attributes left in `attrs` after the one being expanded, each an
+/// error on itself: expanded again, they would define everything twice.
+pub(crate) fn take_repeated(attrs: &mut Vec<syn::Attribute>) -> Vec<syn::Error> {
+    let mut errors = Vec::new();
+    attrs.retain(|attr| {
+        let repeated = is_activity_attr(attr);
+        if repeated {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                "`#[activity]` is written twice on this function: write it once, with every \
+                 option in one list, e.g. `#[activity(name = \"charge_card\", max_result_size = \
+                 \"1 MiB\")]`",
+            ));
+        }
+        !repeated
+    });
+    errors
 }
 
 /// `#[activity]`, `#[activity(...)]`, `#[activity_runtime::activity]`, `#[rt::activity(...)]`.
@@ -143,7 +165,11 @@ pub(crate) enum Output<'a> {
 pub(crate) enum Param<'a> {
     /// `self`, `&self`, …: required on a method activity, not allowed on a function.
     Receiver(&'a syn::Receiver),
-    /// `ctx: ActivityContext`.
+    /// `ctx: ActivityContext`: a parameter whose type is named `ActivityContext` (however
+    /// qualified), or the first parameter after any receiver when it is named `ctx` (any type:
+    /// `ActivityContext` imported under another name). Not `context`, which is also a plausible
+    /// name for an argument (`context: String`). The expansion checks the type
+    /// with `ContextParameter`, so a wrong type is an error on that type.
     Context { position: usize, ty: &'a Type },
     /// `ctx: &ActivityContext` (or `&mut`): not allowed, the context is taken by value.
     ContextByRef { ty: &'a Type },
@@ -156,6 +182,9 @@ pub(crate) struct ValueParam<'a> {
     /// The parameter's name in messages (`arg3` when its pattern is not a plain identifier).
     pub name: String,
     pub ty: &'a Type,
+    /// Its `#[cfg(...)]` attributes: the expansion puts them on everything it generates for the
+    /// parameter, so that a parameter compiled out is neither decoded nor passed.
+    pub cfg: Vec<&'a syn::Attribute>,
 }
 
 impl<'a> ActivityFn<'a> {
@@ -169,11 +198,12 @@ impl<'a> ActivityFn<'a> {
             (None, None) => (sig.ident.to_string(), sig.ident.span()),
         };
         let krate = args.krate.unwrap_or_else(crate::attr::default_krate);
+        let first_argument = usize::from(matches!(sig.inputs.first(), Some(FnArg::Receiver(_))));
         let params = sig
             .inputs
             .iter()
             .enumerate()
-            .map(|(position, arg)| Param::new(position, arg))
+            .map(|(position, arg)| Param::new(position, position == first_argument, arg))
             .collect();
         let sizes = [
             ("max_result_size", args.max_result_size),
@@ -240,6 +270,14 @@ impl<'a> ActivityFn<'a> {
             .any(|p| matches!(p, Param::Context { .. }))
     }
 
+    /// The type of the context parameter, if the function takes one.
+    pub(crate) fn context_type(&self) -> Option<&'a Type> {
+        self.params.iter().find_map(|p| match p {
+            Param::Context { ty, .. } => Some(*ty),
+            _ => None,
+        })
+    }
+
     /// The parameters decoded from payloads, in order.
     pub(crate) fn value_params(&self) -> impl Iterator<Item = &ValueParam<'a>> + '_ {
         self.params.iter().filter_map(|p| match p {
@@ -250,26 +288,41 @@ impl<'a> ActivityFn<'a> {
 }
 
 impl<'a> Param<'a> {
-    fn new(position: usize, arg: &'a FnArg) -> Self {
+    /// The parameter at `position`; `first` when it is the first after any receiver.
+    fn new(position: usize, first: bool, arg: &'a FnArg) -> Self {
         let typed = match arg {
             FnArg::Receiver(receiver) => return Param::Receiver(receiver),
             FnArg::Typed(typed) => typed,
         };
         let ty = &*typed.ty;
-        if is_context(ty) {
-            return Param::Context { position, ty };
-        }
+        let named = first && is_context_name(&typed.pat);
         if let Type::Reference(reference) = ty
-            && is_context(&reference.elem)
+            && (named || is_context(&reference.elem))
         {
             return Param::ContextByRef { ty };
+        }
+        if named || is_context(ty) {
+            return Param::Context { position, ty };
         }
         let name = match &*typed.pat {
             Pat::Ident(ident) => ident.ident.to_string(),
             _ => format!("arg{position}"),
         };
-        Param::Value(ValueParam { name, ty })
+        let cfg = typed
+            .attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("cfg"))
+            .collect();
+        Param::Value(ValueParam { name, ty, cfg })
     }
+}
+
+/// `ctx` or `_ctx` (`mut` allowed): the name that makes a first parameter the context, whatever its
+/// type is called.
+fn is_context_name(pat: &Pat) -> bool {
+    let Pat::Ident(ident) = pat else { return false };
+    let name = ident.ident.to_string();
+    ident.by_ref.is_none() && ident.subpat.is_none() && name.trim_start_matches('_') == "ctx"
 }
 
 /// `Vec<RawValue>`, however either is qualified: the arguments of a dynamic activity.
@@ -294,6 +347,16 @@ pub(crate) fn is_raw_values(ty: &Type) -> bool {
 
 /// `T` of `Result<T, …>`, however `Result` is qualified.
 fn ok_type(ty: &Type) -> Option<&Type> {
+    result_argument(ty, 0)
+}
+
+/// `E` of `Result<T, E>`, however `Result` is qualified.
+pub(crate) fn err_type(ty: &Type) -> Option<&Type> {
+    result_argument(ty, 1)
+}
+
+/// The type argument at `index` of `Result<..>`.
+fn result_argument(ty: &Type, index: usize) -> Option<&Type> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
     if path.qself.is_some() || last.ident != "Result" {
@@ -302,8 +365,8 @@ fn ok_type(ty: &Type) -> Option<&Type> {
     let PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
-    match args.args.first()? {
-        GenericArgument::Type(ok) => Some(ok),
+    match args.args.get(index)? {
+        GenericArgument::Type(ty) => Some(ty),
         _ => None,
     }
 }
@@ -386,6 +449,33 @@ mod tests {
         assert!(model.takes_context());
         let names: Vec<_> = model.value_params().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["a", "arg2"]);
+    }
+
+    #[test]
+    fn the_context_is_recognised_by_type_name_or_as_a_first_ctx() {
+        let context = |func: ItemFn| {
+            let model = ActivityFn::new(&func.sig, ActivityArgs::default(), false);
+            model.context_type().map(type_label)
+        };
+        let renamed: ItemFn = syn::parse_quote!(
+            async fn f(ctx: Ctx, a: String) {}
+        );
+        assert_eq!(context(renamed).as_deref(), Some("Ctx"));
+        let qualified: ItemFn = syn::parse_quote!(
+            async fn f(c: rt::ActivityContext) {}
+        );
+        assert_eq!(context(qualified).as_deref(), Some("rt::ActivityContext"));
+        // An argument called `context`, or `ctx` in a later position, is an argument.
+        for func in [
+            syn::parse_quote!(
+                async fn f(context: String) {}
+            ),
+            syn::parse_quote!(
+                async fn f(a: String, ctx: String) {}
+            ),
+        ] {
+            assert_eq!(context(func), None);
+        }
     }
 
     #[test]

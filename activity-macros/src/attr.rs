@@ -90,13 +90,13 @@ pub(crate) struct ImplArgs {
 
 impl ImplArgs {
     pub(crate) fn parse(args: TokenStream) -> Result<Self, Box<ArgsError>> {
-        parse_list(args)
+        parse_list(args, Place::Block)
     }
 }
 
 impl ActivityArgs {
     pub(crate) fn parse(args: TokenStream) -> Result<Self, Box<ArgsError>> {
-        parse_list(args)
+        parse_list(args, Place::Function)
     }
 
     /// The arguments of `#[activity(...)]` on a method inside an `#[activity] impl` block: every
@@ -128,8 +128,127 @@ impl ActivityArgs {
                  `#[activity(crate = \"...\")] impl Type { ... }`",
             ));
         }
-        Self::from_list(&items).map_err(|err| errors.push(err)).ok()
+        let (items, misshapen) = screen(items, Place::Method);
+        let misshapen = !misshapen.is_empty() && {
+            misshapen.into_iter().for_each(|err| errors.push(err));
+            true
+        };
+        let args = Self::from_list(&items).map_err(|err| errors.push(err)).ok();
+        args.filter(|_| !misshapen)
     }
+}
+
+/// Where `#[activity(...)]` is written: the options allowed differ.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Function,
+    /// A method inside an `#[activity] impl` block (`crate` is screened out before).
+    Method,
+    /// The `impl` block itself.
+    Block,
+}
+
+/// The options the README documents, with an example of each as written: a bare word, or
+/// `option = value`.
+const OPTIONS: &[(&str, &str)] = &[
+    ("name", "name = \"charge_card\""),
+    ("crate", "crate = \"my_runtime\""),
+    ("max_result_size", "max_result_size = \"1 MiB\""),
+    ("warn_result_size", "warn_result_size = \"256 KiB\""),
+    ("max_heartbeat_size", "max_heartbeat_size = \"64 KiB\""),
+    ("dynamic", "dynamic"),
+    ("isolation", "isolation = \"process\""),
+];
+
+/// Takes out the options that are written in the wrong form or the wrong place, each with an
+/// error that shows the right one; darling reads the rest (and reports unknown names with "did
+/// you mean"). Its own messages for these ("Unexpected meta-item format `literal`") say nothing a
+/// user can act on.
+fn screen(items: Vec<NestedMeta>, place: Place) -> (Vec<NestedMeta>, Vec<darling::Error>) {
+    let mut kept: Vec<NestedMeta> = Vec::new();
+    let mut errors = Vec::new();
+    for item in items {
+        if let Some(error) = misshapen(&item, place) {
+            errors.push(error);
+            continue;
+        }
+        if let NestedMeta::Meta(meta) = &item
+            && let Some(name) = meta.path().get_ident()
+            && kept
+                .iter()
+                .any(|seen| matches!(seen, NestedMeta::Meta(seen) if seen.path().is_ident(name)))
+        {
+            errors.push(
+                darling::Error::custom(format!(
+                    "`{name}` is given twice: keep the one you mean and remove the other"
+                ))
+                .with_span(meta),
+            );
+            continue;
+        }
+        kept.push(item);
+    }
+    (kept, errors)
+}
+
+/// The error for one option in the wrong form or place, if it is.
+fn misshapen(item: &NestedMeta, place: Place) -> Option<darling::Error> {
+    let meta = match item {
+        NestedMeta::Lit(lit) => {
+            let message = match (lit, place) {
+                (syn::Lit::Str(text), Place::Function | Place::Method) => format!(
+                    "`#[activity]` options are written `option = value`: for the activity's \
+                     name, write `name = \"{}\"`",
+                    text.value()
+                ),
+                _ => format!(
+                    "`#[activity]` options are written `option = value`; expected one of: {}",
+                    expected(place)
+                ),
+            };
+            return Some(darling::Error::custom(message).with_span(lit));
+        }
+        NestedMeta::Meta(meta) => meta,
+    };
+    let name = meta.path().get_ident()?.to_string();
+    let &(name, example) = OPTIONS.iter().find(|(option, _)| *option == name)?;
+    if place == Place::Block && name != "crate" {
+        return Some(
+            darling::Error::custom(format!(
+                "`{name}` goes on each `#[activity]` method inside the block, not on the `impl` \
+                 block: write `#[activity({example})]` above the method"
+            ))
+            .with_span(meta),
+        );
+    }
+    let word = !example.contains('=');
+    let message = match meta {
+        syn::Meta::Path(_) if !word => format!("`{name}` needs a value: write `{example}`"),
+        syn::Meta::NameValue(_) | syn::Meta::List(_) if word => {
+            format!("`{name}` is a bare word and takes no value: write `#[activity({example})]`")
+        }
+        syn::Meta::List(list) if !list.tokens.is_empty() => {
+            let value = &list.tokens;
+            format!("options are written with `=`: write `{name} = {value}`")
+        }
+        syn::Meta::List(_) => format!("options are written with `=`: write `{example}`"),
+        _ => return None,
+    };
+    Some(darling::Error::custom(message).with_span(meta))
+}
+
+/// The options allowed at `place`, for messages.
+fn expected(place: Place) -> String {
+    let names: Vec<_> = OPTIONS
+        .iter()
+        .filter(|(name, _)| match place {
+            Place::Function => true,
+            Place::Method => *name != "crate",
+            Place::Block => *name == "crate",
+        })
+        .map(|(_, example)| format!("`{example}`"))
+        .collect();
+    names.join(", ")
 }
 
 /// The runtime crate's path when the attribute does not give one.
@@ -146,20 +265,23 @@ pub(crate) struct ArgsError {
     pub krate: Option<syn::Path>,
 }
 
-fn parse_list<T: FromMeta>(args: TokenStream) -> Result<T, Box<ArgsError>> {
+fn parse_list<T: FromMeta>(args: TokenStream, place: Place) -> Result<T, Box<ArgsError>> {
     let items = NestedMeta::parse_meta_list(args).map_err(|err| ArgsError {
         error: err.into(),
         krate: None,
     })?;
-    T::from_list(&items).map_err(|error| {
-        Box::new(ArgsError {
-            error,
+    let (items, mut errors) = screen(items, place);
+    let parsed = T::from_list(&items).map_err(|error| errors.push(error));
+    match parsed {
+        Ok(args) if errors.is_empty() => Ok(args),
+        _ => Err(Box::new(ArgsError {
+            error: darling::Error::multiple(errors),
             krate: items
                 .iter()
                 .filter_map(crate_option)
                 .find_map(|option| syn::Path::from_expr(&option.value).ok()),
-        })
-    })
+        })),
+    }
 }
 
 /// `crate = ...` among the arguments.
@@ -316,6 +438,51 @@ mod tests {
         // `crate` itself unreadable: nothing to keep.
         let err = ActivityArgs::parse(quote!(crate = 5, nmae = "x")).unwrap_err();
         assert!(err.krate.is_none());
+    }
+
+    #[test]
+    fn options_in_the_wrong_form_or_place_say_what_to_write() {
+        let message = |args, place| {
+            let items = NestedMeta::parse_meta_list(args).unwrap();
+            let (_, errors) = screen(items, place);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            errors[0].to_string()
+        };
+        for (args, place, expected) in [
+            (quote!("greet"), Place::Function, "write `name = \"greet\"`"),
+            (quote!(name), Place::Function, "`name` needs a value"),
+            (
+                quote!(name("greet")),
+                Place::Method,
+                "write `name = \"greet\"`",
+            ),
+            (
+                quote!(dynamic = true),
+                Place::Function,
+                "`dynamic` is a bare word",
+            ),
+            (
+                quote!(name = "a", name = "b"),
+                Place::Function,
+                "`name` is given twice",
+            ),
+            (
+                quote!(isolation = "process"),
+                Place::Block,
+                "goes on each `#[activity]` method",
+            ),
+            (
+                quote!(5),
+                Place::Block,
+                "expected one of: `crate = \"my_runtime\"`",
+            ),
+        ] {
+            let text = message(args, place);
+            assert!(text.contains(expected), "{text}");
+        }
+        // Unknown names are left to darling, which suggests the closest.
+        let items = NestedMeta::parse_meta_list(quote!(nmae = "x")).unwrap();
+        assert!(screen(items, Place::Function).1.is_empty());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Error, ItemFn, ItemImpl, ReturnType};
 
-use crate::ast::{self, ActivityFn, ActivityImpl, Output, type_label};
+use crate::ast::{self, ActivityFn, ActivityImpl, Output, ValueParam, type_label};
 use crate::attr::{self, ActivityArgs, ImplArgs};
 use crate::errors::Errors;
 use crate::hygiene::{Locals, signature_types};
@@ -30,7 +30,7 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
         return activity_impl(args, block);
     }
     match syn::parse2::<ItemFn>(item.clone()) {
-        Ok(func) => activity_fn(args, &func),
+        Ok(func) => activity_fn(args, func),
         Err(err) => {
             let message = Error::new(
                 err.span(),
@@ -43,16 +43,22 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// `#[activity(args)] fn ...`.
-fn activity_fn(args: TokenStream, func: &ItemFn) -> TokenStream {
+fn activity_fn(args: TokenStream, mut func: ItemFn) -> TokenStream {
+    let mut errors = Errors::default();
+    for repeated in ast::take_repeated(&mut func.attrs) {
+        errors.push(repeated);
+    }
+    let func = &func;
     let args = match ActivityArgs::parse(args) {
         Ok(args) => args,
         Err(err) => {
+            errors.push(err.error);
             let krate = err.krate.unwrap_or_else(attr::default_krate);
-            return fallback::activity_fn(func, &krate, err.error.write_errors());
+            let errors = errors.finish().unwrap_err().to_compile_error();
+            return fallback::activity_fn(func, &krate, errors);
         }
     };
     let model = ActivityFn::new(&func.sig, args, false);
-    let mut errors = Errors::default();
     valid::check(&model, &mut errors);
     match errors.finish() {
         Ok(()) => expand_fn(func, &model),
@@ -86,12 +92,11 @@ fn expand_fn(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
     let types = signature_types(model);
     let ident = &func.sig.ident;
     let locals = Locals::new(quote!(#ident #types #krate));
-    let vis = &func.vis;
     let name = syn::LitStr::new(&model.name, model.name_span);
     let function = format!("::{ident}");
     let ctx_param = invoke_context_param(model, &locals);
     let input = locals.name("input");
-    let run = run(model, &quote!(#ident), &locals);
+    let run = run(model, &quote!(#ident), &locals, ident.span());
     let parameters = parameters(model);
     let limits =
         limits(model).map(|limits| quote!(const LIMITS: #krate::limits::PayloadLimits = #limits;));
@@ -130,14 +135,24 @@ fn expand_fn(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
         },
     );
 
+    let companion = companion(func);
     quote! {
         #func
-
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #ident {}
-
+        #companion
         #impls
+    }
+}
+
+/// The companion type: the function's name in the type namespace, with the function's visibility.
+/// Spanned on the function's name, where rustc points when it names the type ("struct `f` is
+/// private").
+pub(crate) fn companion(func: &ItemFn) -> TokenStream {
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    quote_spanned! {ident.span()=>
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #ident {}
     }
 }
 
@@ -191,12 +206,15 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) ->
     let dynamic = model.dynamic.is_some();
     let this = locals.name("this");
     let method = &model.sig.ident;
-    let run = run(model, &quote!(#this.#method), locals);
+    let run = run(model, &quote!(#this.#method), locals, self_ty.span());
     let ctx_param = invoke_context_param(model, locals);
     let execution = execution(model);
     let input = locals.name("input");
+    // Spanned on the block's type, like the bodies: an instance that is not `Send + Sync` (the
+    // bound of `Registration::method`) is reported once, there.
+    let register = respan(quote!(#krate::Registration::method), self_ty.span());
     quote! {
-        #krate::Registration::method(
+        #register(
             #krate::__private::Arc::clone(&self),
             #krate::__private::MethodActivity {
                 name: #name,
@@ -260,33 +278,61 @@ fn execution(model: &ActivityFn<'_>) -> TokenStream {
     }
 }
 
-/// The parameter names listed in `PARAMETERS`.
-fn parameters<'a>(model: &'a ActivityFn<'_>) -> Vec<&'a String> {
+/// The parameter names listed in `PARAMETERS`, each with its `#[cfg]`s.
+fn parameters(model: &ActivityFn<'_>) -> Vec<TokenStream> {
     if model.dynamic.is_some() {
         return Vec::new();
     }
-    model.value_params().map(|p| &p.name).collect()
+    model
+        .value_params()
+        .map(|p| {
+            let (cfg, name) = (&p.cfg, &p.name);
+            quote!(#(#cfg)* #name)
+        })
+        .collect()
+}
+
+/// How many of `params` are compiled in: a literal, or a count of their `#[cfg]`s when one has any.
+fn count(params: &[&ValueParam<'_>]) -> TokenStream {
+    if params.iter().all(|p| p.cfg.is_empty()) {
+        return proc_macro2::Literal::usize_unsuffixed(params.len()).into_token_stream();
+    }
+    let units = params.iter().map(|p| {
+        let cfg = &p.cfg;
+        quote!(#(#cfg)* ())
+    });
+    quote!(<[()]>::len(&[#(#units),*]))
 }
 
 /// The body of `invoke`: decode the arguments, call `callee` (a function path, or `this.method`),
 /// encode the result; on tokio's threads for an `async fn`, on a blocking thread otherwise.
-fn run(model: &ActivityFn<'_>, callee: &TokenStream, locals: &Locals) -> TokenStream {
+///
+/// A body that cannot be sent to another thread is reported at `send_span`: the function's name,
+/// or for a method the block's type (where the instance that is not `Sync` is reported too).
+fn run(
+    model: &ActivityFn<'_>,
+    callee: &TokenStream,
+    locals: &Locals,
+    send_span: Span,
+) -> TokenStream {
     let krate = &model.krate;
     let input = locals.name("input");
-    let (vars, decode_stmts): (Vec<Ident>, Vec<TokenStream>) = if model.dynamic.is_some() {
+    let (vars, decode_stmts): (Vec<TokenStream>, Vec<TokenStream>) = if model.dynamic.is_some() {
         // All arguments, undecoded.
         let args = locals.name("args");
         let stmt = quote!(let #args = #input.into_raw_values(););
-        (vec![args], vec![stmt])
+        (vec![args.into_token_stream()], vec![stmt])
     } else {
-        let declared = proc_macro2::Literal::usize_unsuffixed(model.value_params().count());
-        let (vars, mut stmts): (Vec<_>, Vec<_>) = model
-            .value_params()
+        let params: Vec<_> = model.value_params().collect();
+        let declared = count(&params);
+        let (vars, mut stmts): (Vec<_>, Vec<_>) = params
+            .iter()
             .enumerate()
-            .map(|(position, param)| {
-                let var = locals.name(&format!("arg{position}"));
-                let position = proc_macro2::Literal::usize_unsuffixed(position);
-                let ty = param.ty;
+            .map(|(index, param)| {
+                let var = locals.name(&format!("arg{index}"));
+                // The payload's index: how many parameters before it are compiled in.
+                let position = count(&params[..index]);
+                let (ty, cfg) = (param.ty, &param.cfg);
                 let param_name = &param.name;
                 let label = type_label(ty);
                 // Spanned on the parameter's type: a type that is not `DeserializeOwned` is
@@ -294,15 +340,23 @@ fn run(model: &ActivityFn<'_>, callee: &TokenStream, locals: &Locals) -> TokenSt
                 let decode = quote_spanned! {ty.span()=>
                     #input.decode::<#ty>(#position, #param_name, #label)
                 };
-                let stmt = quote!(let #var = #decode?;);
-                (var, stmt)
+                let stmt = quote!(#(#cfg)* let #var = #decode?;);
+                (quote!(#(#cfg)* #var), stmt)
             })
             .unzip();
         stmts.push(quote!(#input.finish(#declared);));
         (vars, stmts)
     };
 
-    let ctx = context_ident(model, locals);
+    // The context through `ContextParameter`, spanned on the parameter's type: a type that is not
+    // `ActivityContext` (under whatever name) is reported there.
+    let ctx = context_ident(model, locals)
+        .zip(model.context_type())
+        .map(|(ctx, ty)| {
+            quote_spanned! {ty.span()=>
+                <#ty as #krate::__private::ContextParameter>::from_context(#ctx)
+            }
+        });
     let call_args = ctx.iter().chain(&vars);
     let await_ = model.is_async().then(|| quote!(.await));
     let call = quote!(#callee(#(#call_args),*) #await_);
@@ -326,7 +380,8 @@ fn run(model: &ActivityFn<'_>, callee: &TokenStream, locals: &Locals) -> TokenSt
     };
     let ctx = locals.name("ctx");
     if model.is_async() {
-        quote!(#krate::__private::Box::pin(async move { #body }))
+        let krate = respan(krate, send_span);
+        quote_spanned!(send_span=> #krate::__private::Box::pin(async move { #body }))
     } else if model.in_process() {
         // A plain function the child process finds again at the same offset in this binary.
         let entry = locals.name("entry");
@@ -354,8 +409,28 @@ fn run(model: &ActivityFn<'_>, callee: &TokenStream, locals: &Locals) -> TokenSt
         }
     } else {
         // On the worker's blocking pool, which the context knows.
-        quote!(#krate::__private::Executor::of(&#ctx).run_blocking(move || { #body }))
+        let krate = respan(krate, send_span);
+        quote_spanned!(send_span=> #krate::__private::Executor::of(&#ctx).run_blocking(move || { #body }))
     }
+}
+
+/// `tokens`, every one of them at `span` (a path whose errors belong to one of the user's tokens).
+fn respan(tokens: impl ToTokens, span: Span) -> TokenStream {
+    tokens
+        .into_token_stream()
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut group =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                group.set_span(span);
+                token = group.into();
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 /// The `PayloadLimits` expression when a size option is given: the defaults with those set.
@@ -383,6 +458,10 @@ pub(crate) fn limits(model: &ActivityFn<'_>) -> Option<TokenStream> {
 fn definition(model: &ActivityFn<'_>, ident: &Ident) -> Option<TokenStream> {
     if model.dynamic.is_some() {
         // A dynamic activity has no type of its own to call.
+        return None;
+    }
+    if model.value_params().any(|p| !p.cfg.is_empty()) {
+        // Its input type would depend on the configuration.
         return None;
     }
     let krate = &model.krate;
@@ -625,7 +704,10 @@ mod tests {
         );
         let errors = errors(&out);
         assert_eq!(errors.len(), 1, "{out}");
-        assert!(errors[0].contains("Unknown field: `name`"), "{out}");
+        assert!(
+            errors[0].starts_with("`name` goes on each `#[activity]` method inside the block"),
+            "{out}"
+        );
         assert!(out.contains("impl rt :: ActivityMethods for S"), "{out}");
         assert!(!out.contains("activity_runtime"), "{out}");
     }

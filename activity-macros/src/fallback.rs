@@ -18,16 +18,13 @@ pub(crate) fn activity_fn(func: &ItemFn, krate: &syn::Path, errors: TokenStream)
     if func.sig.receiver().is_some() {
         return quote!(#errors #func);
     }
-    let vis = &func.vis;
     let ident = &func.sig.ident;
     let name = ident.to_string();
+    let companion = crate::expand::companion(func);
     quote! {
         #errors
         #func
-
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #ident {}
+        #companion
 
         #[automatically_derived]
         impl #krate::Activity for #ident {

@@ -239,6 +239,14 @@
 //!         }
 //!         pub trait TypedValue {}
 //!         impl<T> TypedValue for T {}
+//!         pub trait ContextParameter {
+//!             fn from_context(ctx: ActivityContext) -> Self;
+//!         }
+//!         impl ContextParameter for ActivityContext {
+//!             fn from_context(ctx: ActivityContext) -> Self {
+//!                 ctx
+//!             }
+//!         }
 //!         pub trait ActivityDefinition {
 //!             type Input;
 //!             type Output;

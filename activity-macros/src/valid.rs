@@ -4,7 +4,7 @@
 //! left to the compiler: the expansion places them on the user's own types.
 
 use proc_macro2::Span;
-use syn::{Error, Type};
+use syn::{Error, ReturnType, Type};
 
 use crate::ast::{ActivityFn, ActivityImpl, Param};
 use crate::attr::IsolationKind;
@@ -41,11 +41,20 @@ pub(crate) fn check_impl(model: &ActivityImpl<'_>, errors: &mut Errors) {
 pub(crate) fn check(model: &ActivityFn<'_>, errors: &mut Errors) {
     let sig = model.sig;
 
-    if model.name.is_empty() {
+    if model.name.trim().is_empty() {
         errors.push(Error::new(
             model.name_span,
-            "activity name cannot be empty: give a name such as `name = \"charge_card\"`, or remove \
-             `name` to use the function's name",
+            "activity name cannot be empty or blank: give a name such as `name = \"charge_card\"`, \
+             or remove `name` to use the function's name",
+        ));
+    } else if model.name.trim() != model.name {
+        errors.push(Error::new(
+            model.name_span,
+            format!(
+                "activity name has spaces around it, which callers would have to repeat: write \
+                 `name = \"{}\"`",
+                model.name.trim()
+            ),
         ));
     }
     if let Some(unsafety) = &sig.unsafety {
@@ -67,7 +76,18 @@ pub(crate) fn check(model: &ActivityFn<'_>, errors: &mut Errors) {
             "`#[activity]` cannot be used on a variadic function",
         ));
     }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+    let borrowed = model
+        .value_params()
+        .any(|p| matches!(ungroup(p.ty), Type::Reference(_)));
+    let lifetimes_only = sig
+        .generics
+        .params
+        .iter()
+        .all(|param| matches!(param, syn::GenericParam::Lifetime(_)));
+    // `fn f<'a>(s: &'a str)`: the borrowed parameter is the mistake, reported once, there.
+    let generic = sig.generics.where_clause.is_some()
+        || !(sig.generics.params.is_empty() || lifetimes_only && borrowed);
+    if generic {
         errors.push(Error::new_spanned(
             &sig.generics,
             "an activity cannot be generic: Temporal calls it by name with encoded arguments, so \
@@ -76,6 +96,7 @@ pub(crate) fn check(model: &ActivityFn<'_>, errors: &mut Errors) {
     }
 
     check_params(model, errors);
+    check_output(model, errors);
     if model.dynamic.is_some() {
         check_dynamic(model, errors);
     }
@@ -130,6 +151,119 @@ fn check_params(model: &ActivityFn<'_>, errors: &mut Errors) {
             Param::Value(value) => check_value_type(value.ty, errors),
         }
     }
+}
+
+/// What the function returns must become a result the worker can encode: not `!`, not a future
+/// (that is an `async fn`), and an error that can cross threads.
+fn check_output(model: &ActivityFn<'_>, errors: &mut Errors) {
+    let ReturnType::Type(_, ty) = &model.sig.output else {
+        return;
+    };
+    let ty = ungroup(ty);
+    if let Type::Never(never) = ty {
+        errors.push(Error::new_spanned(
+            never,
+            "an activity must return: `!` gives Temporal no result to record. Return `()`, or \
+             `Result<(), ActivityError>` and end with an error",
+        ));
+        return;
+    }
+    if let Some(future) = future_type(ty) {
+        errors.push(Error::new_spanned(
+            future,
+            if model.is_async() {
+                "an `async fn` activity returns its output, not a future: write the output type \
+                 (e.g. `async fn f() -> String`)"
+            } else {
+                "to return a future, write an `async fn` with the future's output type (e.g. \
+                 `async fn f() -> String` instead of `fn f() -> impl Future<Output = String>`)"
+            },
+        ));
+        return;
+    }
+    if let Some(error) = crate::ast::err_type(ty)
+        && let Some(object) = boxed_error_without_send_sync(error)
+    {
+        let trait_ = crate::ast::type_label(object);
+        errors.push(Error::new_spanned(
+            error,
+            format!(
+                "an activity's error must be `Send + Sync`, to reach the worker from any thread: \
+                 write `Box<{trait_} + Send + Sync>`"
+            ),
+        ));
+    }
+}
+
+/// `ty` without invisible groups and parentheses.
+fn ungroup(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(inner) => ungroup(&inner.elem),
+        Type::Paren(inner) => ungroup(&inner.elem),
+        ty => ty,
+    }
+}
+
+/// The trait bounds of `impl Trait` or `dyn Trait`, directly or inside `Box<..>`/`Pin<Box<..>>`.
+fn trait_bounds(
+    ty: &Type,
+) -> Option<&syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>> {
+    match ungroup(ty) {
+        Type::ImplTrait(t) => Some(&t.bounds),
+        Type::TraitObject(t) => Some(&t.bounds),
+        Type::Path(path) => {
+            let last = path.path.segments.last()?;
+            if last.ident != "Box" && last.ident != "Pin" {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            match args.args.first()? {
+                syn::GenericArgument::Type(inner) => trait_bounds(inner),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether `bounds` name the trait `name`, however qualified.
+fn names_trait(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+    name: &str,
+) -> bool {
+    bounds.iter().any(|bound| {
+        matches!(bound, syn::TypeParamBound::Trait(t)
+            if t.path.segments.last().is_some_and(|s| s.ident == name))
+    })
+}
+
+/// `impl Future<..>`, `Box<dyn Future<..>>`, `Pin<Box<dyn Future<..> + Send>>`.
+fn future_type(ty: &Type) -> Option<&Type> {
+    trait_bounds(ty)
+        .is_some_and(|bounds| names_trait(bounds, "Future"))
+        .then_some(ty)
+}
+
+/// The `dyn Error` of a `Box<dyn Error>` that is not `Send + Sync`.
+fn boxed_error_without_send_sync(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ungroup(ty) else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let Some(syn::GenericArgument::Type(object)) = args.args.first() else {
+        return None;
+    };
+    let Type::TraitObject(dyn_) = ungroup(object) else {
+        return None;
+    };
+    let is_error = last.ident == "Box" && names_trait(&dyn_.bounds, "Error");
+    (is_error && !(names_trait(&dyn_.bounds, "Send") && names_trait(&dyn_.bounds, "Sync")))
+        .then_some(object)
 }
 
 /// `Arc<Self>`, however `Arc` is qualified.
@@ -395,6 +529,73 @@ mod tests {
               (524288 bytes)): a result that large fails instead of warning"
             ]
         );
+    }
+
+    #[test]
+    fn each_return_and_lifetime_mistake_is_one_error() {
+        let cases: [(ItemFn, &str); 5] = [
+            (
+                syn::parse_quote!(
+                    fn f() -> impl std::future::Future<Output = u8> {}
+                ),
+                "write an `async fn`",
+            ),
+            (
+                syn::parse_quote!(
+                    fn f() -> Pin<Box<dyn Future<Output = u8> + Send>> {}
+                ),
+                "write an `async fn`",
+            ),
+            (
+                syn::parse_quote!(
+                    async fn f() -> ! {}
+                ),
+                "must return",
+            ),
+            (
+                syn::parse_quote!(
+                    async fn f() -> Result<u8, Box<dyn std::error::Error>> {}
+                ),
+                "write `Box<dyn std::error::Error + Send + Sync>`",
+            ),
+            (
+                syn::parse_quote!(
+                    async fn f<'a>(s: &'a str) {}
+                ),
+                "use `String` instead of `&'a str`",
+            ),
+        ];
+        for (func, expected) in cases {
+            let all = errors(func);
+            assert_eq!(all.len(), 1, "{all:#?}");
+            assert!(all[0].contains(expected), "{all:#?}");
+        }
+        // A `Send + Sync` boxed error is fine; a lifetime that no parameter borrows is generic.
+        assert!(
+            errors(syn::parse_quote!(
+                async fn f() -> Result<u8, Box<dyn Error + Sync + Send>> {}
+            ))
+            .is_empty()
+        );
+        assert!(
+            errors(syn::parse_quote!(
+                async fn f<'a>() {}
+            ))[0]
+                .contains("generic")
+        );
+    }
+
+    #[test]
+    fn blank_names_are_refused() {
+        let func: ItemFn = syn::parse_quote!(
+            fn f() {}
+        );
+        for (name, expected) in [("   ", "empty or blank"), (" greet ", "`name = \"greet\"`")] {
+            let args = ActivityArgs::parse(quote::quote!(name = #name)).unwrap();
+            let all = errors_with(func.clone(), args);
+            assert_eq!(all.len(), 1, "{all:#?}");
+            assert!(all[0].contains(expected), "{all:#?}");
+        }
     }
 
     #[test]

@@ -321,7 +321,6 @@ impl<T: Serialize + ?Sized> ActivityResultValue for T {}
 
 /// A parameter or result type that typed callers can both send and receive: what the official
 /// `ActivityDefinition` that `#[activity]` implements needs of every input and output type.
-#[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used by typed callers: it must implement both `serde::Serialize` and `serde::de::DeserializeOwned`",
     label = "not both `Serialize` and `DeserializeOwned`",
@@ -345,5 +344,25 @@ pub trait IntoActivityError {
 impl<E: Into<ActivityError>> IntoActivityError for E {
     fn into_activity_error(self) -> ActivityError {
         self.into()
+    }
+}
+
+/// The type of an activity's context parameter: [`ActivityContext`], under any name it is
+/// imported as. `#[activity]` takes the first parameter as the context when its type is called
+/// `ActivityContext` or the parameter is called `ctx`, and checks the type with this
+/// trait.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the activity context, `activity_runtime::ActivityContext`",
+    label = "the context parameter must be `activity_runtime::ActivityContext`",
+    note = "the first parameter is the context when its type is named `ActivityContext` or the parameter is named `ctx`: give it the type `activity_runtime::ActivityContext`, or rename a parameter that Temporal passes as an argument"
+)]
+pub trait ContextParameter {
+    /// The context, as this type.
+    fn from_context(ctx: ActivityContext) -> Self;
+}
+
+impl ContextParameter for ActivityContext {
+    fn from_context(ctx: ActivityContext) -> Self {
+        ctx
     }
 }

@@ -101,7 +101,10 @@ pub mod testing;
 #[cfg(feature = "worker")]
 mod worker;
 
-pub use activity::{Activity, ActivityResultValue, Execution, IntoActivityError, Registration};
+pub use activity::{
+    Activity, ActivityResultValue, ContextParameter, Execution, IntoActivityError, Registration,
+    TypedValue,
+};
 pub use attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 #[cfg(feature = "worker")]
 pub use connection::DEFAULT_TARGET;
@@ -111,7 +114,7 @@ pub use context::{
 pub use error::ActivityError;
 pub use payload::{ActivityArgs, Bytes, Payload, PayloadConverter};
 pub use raw::RawValue;
-pub use registry::{Activities, ActivityMethods};
+pub use registry::{Activities, ActivityMethods, ListedByName, Register};
 #[cfg(feature = "worker")]
 pub use worker::{Metrics, ShutdownHandle, Worker, WorkerBuilder, WorkerError};
 
@@ -121,7 +124,9 @@ pub use activity_macros::activity;
 /// What generated code uses. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::activity::{Executor, MethodActivity, ResultKind, TypedValue, ValueKind};
+    pub use crate::activity::{
+        ContextParameter, Executor, MethodActivity, ResultKind, TypedValue, ValueKind,
+    };
     pub use ::core::concat;
     pub use ::core::module_path;
     pub use ::core::result::Result;

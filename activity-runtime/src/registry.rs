@@ -16,13 +16,46 @@ use crate::activity::{Activity, Registration};
 /// let activities: Activities = Arc::new(db).into();
 /// # }
 /// ```
-pub trait ActivityMethods: Send + Sync + 'static {
+///
+/// The instance is shared by every running activity, so it must be `Send + Sync`: the
+/// registrations the generated `activities` builds require it, and a type that is not is reported
+/// once, on the `impl` block's type (a supertrait would report it a second time).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no activity methods",
+    label = "no `#[activity] impl` block for this type",
+    note = "put `#[activity]` on an `impl {Self}` block and on each method that is an activity, then register `Arc::new(instance)`"
+)]
+pub trait ActivityMethods: 'static {
     /// The method activities, bound to this instance.
     fn activities(self: Arc<Self>) -> Activities;
 }
 
-impl<T: ActivityMethods> From<Arc<T>> for Activities {
-    fn from(instance: Arc<T>) -> Self {
+/// What [`WorkerBuilder::register`](crate::WorkerBuilder::register) accepts, as
+/// `Activities: Register<T>`: `activities![...]` (an [`Activities`]), an array of
+/// [`Registration`]s, or `Arc::new(instance)` of an `#[activity] impl` block. Anything else is a
+/// compile error that says what to write. (`Activities` is the implementing type so that the
+/// error names the value the user passed, not this trait.)
+#[diagnostic::on_unimplemented(
+    message = "`{T}` cannot be registered as activities",
+    label = "not a list of activities",
+    note = "register `#[activity]` functions by name with `activities![say_hello, some::path::other]`, and the instance of an `#[activity] impl` block as `Arc::new(instance)`"
+)]
+pub trait Register<T> {
+    /// The activities `value` stands for, in order.
+    fn register(value: T) -> Activities;
+}
+
+impl<T> From<T> for Activities
+where
+    Activities: Register<T>,
+{
+    fn from(value: T) -> Self {
+        <Activities as Register<T>>::register(value)
+    }
+}
+
+impl<T: ActivityMethods> Register<Arc<T>> for Activities {
+    fn register(instance: Arc<T>) -> Activities {
         instance.activities()
     }
 }
@@ -61,9 +94,9 @@ impl Activities {
     }
 }
 
-impl<const N: usize> From<[Registration; N]> for Activities {
-    fn from(registrations: [Registration; N]) -> Self {
-        Self {
+impl<const N: usize> Register<[Registration; N]> for Activities {
+    fn register(registrations: [Registration; N]) -> Activities {
+        Activities {
             registrations: registrations.into(),
         }
     }
@@ -108,11 +141,42 @@ impl IntoIterator for Activities {
 /// let names: Vec<_> = activities.names().collect();
 /// assert_eq!(names, ["say_hello", "other_activity"]);
 /// ```
+///
+/// An entry written as a call, `activities![say_hello()]`, is a compile error that says so.
 #[macro_export]
 macro_rules! activities {
-    ($($activity:path),* $(,)?) => {
-        $crate::Activities::from([$(<$activity as $crate::Activity>::registration()),*])
+    // Entry by entry, so that a call is caught before it is read as a path (`f()` is one, with
+    // `Fn`-style arguments) and reported in these words.
+    (@entries [$($done:tt)*]) => {{
+        let mut activities = $crate::Activities::new();
+        $(activities.push($done);)*
+        activities
+    }};
+    (@entries [$($done:tt)*] $(::)? $($segment:ident)::+ ($($arguments:tt)*) $(, $($rest:tt)*)?) => {
+        $crate::activities!(@entries [$($done)* (
+            <$($segment)::+ as $crate::ListedByName>::registration())] $($($rest)*)?)
     };
+    // A path (read as a type) stays one token, so that an error about it points at it.
+    (@entries [$($done:tt)*] $activity:ty $(, $($rest:tt)*)?) => {
+        $crate::activities!(@entries [$($done)* (
+            <$activity as $crate::Activity>::registration())] $($($rest)*)?)
+    };
+    ($($entries:tt)*) => {
+        $crate::activities!(@entries [] $($entries)*)
+    };
+}
+
+/// What `activities![...]` reports for an entry written as a call, `f()`: it lists activities by
+/// name. No type implements it.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`activities![...]` lists activities by name, not calls",
+    label = "write the activity's name without `(...)`",
+    note = "the worker calls the activity with the arguments of each attempt: write `activities![{Self}]`"
+)]
+pub trait ListedByName {
+    /// Never called.
+    fn registration() -> Registration;
 }
 
 /// Why a list of activities cannot be served together (the worker reports it as a `WorkerError`).

@@ -1,15 +1,102 @@
 //! Compile-pass and compile-fail tests of `#[activity]` and `activities![...]`.
 //!
 //! Cases live in `tests/ui/<category>/{pass,fail}/*.rs`; each fail case has exactly one mistake
-//! and its expected compiler output in the `.stderr` beside it. After a deliberate change to a
+//! and its expected compiler output in the `.stderr` beside it: one error, on the user's own
+//! token, naming nothing under `__private` (checked below). The categories: `options` (attribute
+//! syntax), `names`, `signature`, `types`, `context`, `definition` (typed calls), `dynamic`,
+//! `methods` (and shared state), `executor` (isolation), `limits` (size options),
+//! `registration` (`activities![...]`, `register`), `platform`, `hygiene`. After a deliberate change to a
 //! message, regenerate with `TRYBUILD=overwrite cargo test -p ui-tests` and review the diff.
 //!
 //! The cases see only this crate's dev-dependencies, and use nothing but `activity-runtime`,
 //! `serde` and `tokio`: what a user's crate would have.
+
+use std::fs;
+use std::path::{Path, PathBuf};
 
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/*/pass/*.rs");
     t.compile_fail("tests/ui/*/fail/*.rs");
+}
+
+/// The catalogue's promise: each mistake is one error, and no message names the runtime's hidden
+/// module, which users cannot read the docs of.
+#[test]
+fn each_mistake_is_one_error_in_the_users_terms() {
+    let files = expected_outputs();
+    assert!(
+        files.len() >= 60,
+        "the catalogue has {} fail cases, fewer than 60",
+        files.len()
+    );
+    let problems: Vec<String> = files
+        .iter()
+        .flat_map(|file| {
+            let text = fs::read_to_string(file).unwrap();
+            problems(&text)
+                .into_iter()
+                .map(move |problem| format!("{}: {problem}", file.display()))
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every `tests/ui/*/fail/*.stderr`, sorted.
+fn expected_outputs() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for category in fs::read_dir("tests/ui").unwrap() {
+        let fail = category.unwrap().path().join("fail");
+        let Ok(entries) = fs::read_dir(&fail) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "stderr") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// What is wrong with one expected output: not exactly one error, or a `__private` path.
+fn problems(stderr: &str) -> Vec<String> {
+    let errors = stderr
+        .lines()
+        .filter(|line| line.starts_with("error"))
+        // rustc's summary lines, should trybuild keep them.
+        .filter(|line| {
+            !line.starts_with("error: aborting due to") && !line.contains("could not compile")
+        })
+        .count();
+    let mut problems = Vec::new();
+    if errors != 1 {
+        problems.push(format!("{errors} errors instead of exactly one"));
+    }
+    if stderr.contains("__private") {
+        problems.push("names `__private`".to_owned());
+    }
+    problems
+}
+
+#[test]
+fn the_catalogue_check_catches_cascades_and_private_paths() {
+    let one = "error: `name` needs a value\n --> src/main.rs:3:12\n";
+    assert!(problems(one).is_empty());
+    let cascade = format!("{one}\nerror[E0277]: the size for values of type `dyn Error`\n");
+    assert_eq!(problems(&cascade), ["2 errors instead of exactly one"]);
+    let private = "error[E0277]: x\n  = note: required for `A` to implement `activity_runtime::__private::TypedValue`\n";
+    assert_eq!(problems(private), ["names `__private`"]);
+    assert_eq!(
+        problems("warning: unused\n"),
+        ["0 errors instead of exactly one"]
+    );
+    assert!(
+        expected_outputs()
+            .iter()
+            .all(|file| file.starts_with(Path::new("tests/ui")))
+    );
 }

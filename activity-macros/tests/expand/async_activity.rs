@@ -11,7 +11,7 @@ pub async fn compose_greeting(
     )
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub struct compose_greeting {}
 /// Each empty `fn` hides any item of its name in the caller's scope:
 /// the bindings of that name below are always new variables, never
@@ -39,7 +39,15 @@ const _: () = {
                     .decode::<Option<String>>(1, "punctuation", "Option<String>")?;
                 input.finish(2);
                 use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-                match compose_greeting(ctx, arg0, arg1).await {
+                match compose_greeting(
+                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                            ctx,
+                        ),
+                        arg0,
+                        arg1,
+                    )
+                    .await
+                {
                     output => (&output).output_kind().finish(output),
                 }
             })

@@ -2,7 +2,7 @@ fn count_words(text: String) -> usize {
     text.split_whitespace().count()
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 struct count_words {}
 /// Each empty `fn` hides any item of its name in the caller's scope:
 /// the bindings of that name below are always new variables, never

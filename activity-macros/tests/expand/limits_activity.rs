@@ -3,7 +3,7 @@ async fn export(ctx: ActivityContext, table: String) -> anyhow::Result<Vec<u8>> 
     Ok(Vec::new())
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 struct export {}
 /// Each empty `fn` hides any item of its name in the caller's scope:
 /// the bindings of that name below are always new variables, never
@@ -32,7 +32,14 @@ const _: () = {
                 let arg0 = input.decode::<String>(0, "table", "String")?;
                 input.finish(1);
                 use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-                match export(ctx, arg0).await {
+                match export(
+                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                            ctx,
+                        ),
+                        arg0,
+                    )
+                    .await
+                {
                     output => (&output).output_kind().finish(output),
                 }
             })

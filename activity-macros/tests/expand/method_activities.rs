@@ -51,7 +51,16 @@ const _: () = {
                                 use ::activity_runtime::__private::{
                                     ResultKind as _, ValueKind as _,
                                 };
-                                match this.reserve(ctx, arg0, arg1).await {
+                                match this
+                                    .reserve(
+                                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                                            ctx,
+                                        ),
+                                        arg0,
+                                        arg1,
+                                    )
+                                    .await
+                                {
                                     output => (&output).output_kind().finish(output),
                                 }
                             }),

@@ -2,7 +2,7 @@ fn checksum(ctx: ActivityContext, data: Vec<u8>) -> u32 {
     data.iter().map(|&b| u32::from(b)).sum()
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 struct checksum {}
 /// Each empty `fn` hides any item of its name in the caller's scope:
 /// the bindings of that name below are always new variables, never
@@ -39,7 +39,12 @@ const _: () = {
                 let arg0 = input.decode::<Vec<u8>>(0, "data", "Vec<u8>")?;
                 input.finish(1);
                 use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-                match checksum(ctx, arg0) {
+                match checksum(
+                    <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                        ctx,
+                    ),
+                    arg0,
+                ) {
                     output => (&output).output_kind().finish(output),
                 }
             }

@@ -2,7 +2,7 @@ fn entry(block: [u8; input]) -> u8 {
     block[0]
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 struct entry {}
 /// Each empty `fn` hides any item of its name in the caller's scope:
 /// the bindings of that name below are always new variables, never

@@ -1,0 +1,8 @@
+use activity_runtime::activity;
+
+#[activity(isolation)]
+fn checksum(data: Vec<u8>) -> u32 {
+    data.iter().map(|&b| u32::from(b)).sum()
+}
+
+fn main() {}
