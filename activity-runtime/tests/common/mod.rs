@@ -38,6 +38,8 @@ pub fn unique_task_queue(prefix: &str) -> String {
 /// A running worker; shut down (and awaited) on [`RunningWorker::stop`].
 pub struct RunningWorker {
     pub task_queue: String,
+    /// Where it serves metrics, when configured.
+    pub metrics_address: Option<std::net::SocketAddr>,
     shutdown: ShutdownHandle,
     serving: tokio::task::JoinHandle<Result<(), activity_runtime::WorkerError>>,
 }
@@ -75,9 +77,11 @@ pub async fn start_worker_with(
         .await
         .expect("worker builds against the dev server");
     let shutdown = worker.shutdown_handle();
+    let metrics_address = worker.metrics_address();
     let serving = tokio::spawn(worker.run());
     RunningWorker {
         task_queue,
+        metrics_address,
         shutdown,
         serving,
     }

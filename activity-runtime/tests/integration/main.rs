@@ -12,6 +12,7 @@ mod context;
 mod dynamic;
 mod environment;
 mod layers;
+mod metrics;
 mod msrv;
 mod python_interop;
 mod worker_build;
