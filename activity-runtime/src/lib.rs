@@ -110,7 +110,7 @@ pub use payload::{ActivityArgs, Bytes, Payload, PayloadConverter};
 pub use raw::RawValue;
 pub use registry::{Activities, ActivityMethods};
 #[cfg(feature = "worker")]
-pub use worker::{ShutdownHandle, Worker, WorkerBuilder, WorkerError};
+pub use worker::{ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder, WorkerError, tuning};
 
 #[doc(inline)]
 pub use activity_macros::activity;

@@ -38,6 +38,15 @@ pub enum WorkerError {
         /// The function registered second.
         second: String,
     },
+    /// A builder setting is out of range or conflicts with another; `setting` is the builder
+    /// method's name.
+    #[error("invalid worker setting `{setting}`: {reason}")]
+    InvalidSetting {
+        /// The builder method whose value is refused.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The server address is not usable.
     #[error("invalid Temporal server address `{target}`: {reason}")]
     InvalidTarget {
