@@ -10,10 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::limits::WorkerLimits;
 use super::pools::WorkerPools;
-use super::tuning::{
-    ActivitySlotKind, PollerBehavior, ResourceBasedSlots, SlotSupplier, Tuning,
-};
-use super::versioning::{VersioningBehavior, Versioning};
+use super::tuning::{ActivitySlotKind, PollerBehavior, ResourceBasedSlots, SlotSupplier, Tuning};
+use super::versioning::{Versioning, VersioningBehavior};
 use super::{ShutdownHandle, Worker, WorkerError};
 use crate::client::Client;
 use crate::codec::SharedCodec;

@@ -195,7 +195,9 @@ impl Tuning {
             self.max_concurrent_activities
                 .map(|_| "max_concurrent_activities"),
             self.resource_based_slots.map(|_| "resource_based_slots"),
-            self.slot_supplier.as_ref().map(|_| "activity_slot_supplier"),
+            self.slot_supplier
+                .as_ref()
+                .map(|_| "activity_slot_supplier"),
         ]
         .into_iter()
         .flatten()
@@ -266,7 +268,9 @@ impl Tuning {
             {
                 return Err(invalid(
                     name,
-                    format!("it is {rate}; a rate is a finite number of activities per second above 0"),
+                    format!(
+                        "it is {rate}; a rate is a finite number of activities per second above 0"
+                    ),
                 ));
             }
         }

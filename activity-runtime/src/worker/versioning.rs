@@ -30,7 +30,11 @@ impl Versioning {
     /// its executable) and, when given one, its deployment name, but takes only the tasks of its
     /// own deployment version with `use_worker_versioning`.
     pub(super) fn strategy(&self) -> Result<WorkerVersioningStrategy, WorkerError> {
-        if self.build_id.as_deref().is_some_and(|id| id.trim().is_empty()) {
+        if self
+            .build_id
+            .as_deref()
+            .is_some_and(|id| id.trim().is_empty())
+        {
             return Err(invalid(
                 "build_id",
                 "it is empty; leave it unset for a checksum of the executable",

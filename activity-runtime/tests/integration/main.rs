@@ -14,3 +14,4 @@ mod environment;
 mod layers;
 mod python_interop;
 mod worker_build;
+mod worker_control;
