@@ -4,7 +4,44 @@
 //! names them as the other SDKs do and checks them at `build()`.
 //!
 //! The types an operator needs to plug in a custom slot supplier are core's own, re-exported
-//! here.
+//! here, with the `async_trait` attribute core's trait is written with:
+//!
+//! ```
+//! use activity_runtime::tuning::{
+//!     ActivitySlotKind, SlotMarkUsedContext, SlotReleaseContext, SlotReservationContext,
+//!     SlotSupplier, SlotSupplierPermit, async_trait,
+//! };
+//! use tokio::sync::Semaphore;
+//!
+//! /// At most `n` activities at once, whatever else the process does.
+//! struct AtMost(Semaphore);
+//!
+//! #[async_trait]
+//! impl SlotSupplier for AtMost {
+//!     type SlotKind = ActivitySlotKind;
+//!
+//!     async fn reserve_slot(&self, _: &dyn SlotReservationContext) -> SlotSupplierPermit {
+//!         self.0.acquire().await.expect("never closed").forget();
+//!         SlotSupplierPermit::default()
+//!     }
+//!
+//!     fn try_reserve_slot(&self, _: &dyn SlotReservationContext) -> Option<SlotSupplierPermit> {
+//!         let permit = self.0.try_acquire().ok()?;
+//!         permit.forget();
+//!         Some(SlotSupplierPermit::default())
+//!     }
+//!
+//!     fn mark_slot_used(&self, _: &dyn SlotMarkUsedContext<SlotKind = ActivitySlotKind>) {}
+//!
+//!     fn release_slot(&self, _: &dyn SlotReleaseContext<SlotKind = ActivitySlotKind>) {
+//!         self.0.add_permits(1);
+//!     }
+//! }
+//!
+//! let builder = activity_runtime::Worker::builder()
+//!     .activity_slot_supplier(AtMost(Semaphore::new(4)))
+//!     .blocking_threads(4);
+//! ```
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +51,7 @@ use temporalio_sdk_core::{
     TunerHolderOptions, WorkerTuner,
 };
 
+pub use async_trait::async_trait;
 pub use temporalio_sdk_core::{
     ActivitySlotKind, PollerBehavior, SlotInfo, SlotInfoTrait, SlotKind, SlotMarkUsedContext,
     SlotReleaseContext, SlotReservationContext, SlotSupplier, SlotSupplierPermit,

@@ -1,5 +1,5 @@
 //! Worker control against the dev server: rate limits (per worker and per task queue),
-//! resource-based slots, autoscaling pollers, heartbeat throttling, deployment versioning (seen by
+//! resource-based and custom slots, autoscaling pollers, heartbeat throttling, deployment versioning (seen by
 //! the `temporal` CLI and the Python SDK's `describe()`), and the settings `build()` refuses.
 //!
 //! The timing bounds are behaviour, not speed: each limit is checked against the same workload
@@ -10,16 +10,21 @@ use crate::common;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityHandle, ActivityOptions, Client};
-use activity_runtime::tuning::{PollerBehavior, ResourceBasedSlots};
+use activity_runtime::tuning::{
+    ActivitySlotKind, PollerBehavior, ResourceBasedSlots, SlotMarkUsedContext, SlotReleaseContext,
+    SlotReservationContext, SlotSupplier, SlotSupplierPermit, async_trait,
+};
 use activity_runtime::{
     ActivityContext, ActivityError, VersioningBehavior, Worker, WorkerBuilder, WorkerError,
     activities, activity,
 };
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
 /// When each activity started, by task queue.
 static STARTS: Mutex<Option<HashMap<String, Vec<Instant>>>> = Mutex::new(None);
@@ -434,6 +439,62 @@ async fn resource_based_slots_run_fewer_activities_than_their_maximum_while_memo
     assert!(
         (1..ACTIVITIES).contains(&tuned_peak),
         "resource-based slots ran {tuned_peak} of {ACTIVITIES} at once"
+    );
+}
+
+/// At most `limit` slots, counting the slots used.
+struct AtMost {
+    permits: Arc<Semaphore>,
+    used: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl SlotSupplier for AtMost {
+    type SlotKind = ActivitySlotKind;
+
+    async fn reserve_slot(&self, _: &dyn SlotReservationContext) -> SlotSupplierPermit {
+        self.permits.acquire().await.expect("never closed").forget();
+        SlotSupplierPermit::default()
+    }
+
+    fn try_reserve_slot(&self, _: &dyn SlotReservationContext) -> Option<SlotSupplierPermit> {
+        let permit = self.permits.try_acquire().ok()?;
+        permit.forget();
+        Some(SlotSupplierPermit::default())
+    }
+
+    fn mark_slot_used(&self, _: &dyn SlotMarkUsedContext<SlotKind = ActivitySlotKind>) {
+        self.used.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn release_slot(&self, _: &dyn SlotReleaseContext<SlotKind = ActivitySlotKind>) {
+        self.permits.add_permits(1);
+    }
+}
+
+/// A custom slot supplier decides: one that hands out two slots runs six activities two at a
+/// time, and is told of each slot used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_slot_supplier_decides_how_many_run_at_once() {
+    let client = common::client().await;
+    let used = Arc::new(AtomicUsize::new(0));
+    let supplier = AtMost {
+        permits: Arc::new(Semaphore::new(2)),
+        used: used.clone(),
+    };
+    let worker = common::start_worker_with("slots-custom", activities![nap], |b| {
+        b.activity_slot_supplier(supplier)
+    })
+    .await;
+    let took = run_all(&client, &worker.task_queue, "nap", (300u64,), 6).await;
+    let peak = peak(&worker.task_queue);
+    worker.stop().await;
+    eprintln!("6 activities of 300 ms on a two-slot custom supplier: {took:?}, {peak} at once");
+    assert_eq!(peak, 2, "activities at once");
+    assert_eq!(used.load(Ordering::SeqCst), 6, "slots marked used");
+    assert!(
+        took >= Duration::from_millis(900),
+        "three rounds of 300 ms took {took:?}"
     );
 }
 
