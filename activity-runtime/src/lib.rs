@@ -43,7 +43,7 @@
 //!
 //! ```text
 //!  facade     lib.rs: re-exports, `__private` for generated code
-//!  worker     worker/ (builder, pools, per-attempt limits, errors)      testing
+//!  worker     worker/ (builder, tuning, versioning, pools, limits, errors) testing
 //!  client     client
 //!  transport  connection, codec, process/ (child processes), blocking (thread pool)
 //!  contract   registry → activity → context → attempt → raw → error → payload → limits

@@ -211,15 +211,15 @@ async fn stop(
         .expect("the worker stops cleanly");
 }
 
+/// Settings for a worker's builder.
+type Configure = fn(WorkerBuilder) -> WorkerBuilder;
+
 /// Queues 40 `stamp` activities on a fresh task queue, then starts a worker (or two) configured
 /// by `configure` on it; returns the task queue and how long from the workers' start until all 40
 /// completed.
 async fn forty_queued_then_served(
     prefix: &str,
-    workers: Vec<(
-        activity_runtime::Activities,
-        fn(WorkerBuilder) -> WorkerBuilder,
-    )>,
+    workers: Vec<(activity_runtime::Activities, Configure)>,
 ) -> (String, Duration) {
     let client = common::client().await;
     let task_queue = common::unique_task_queue(prefix);
@@ -741,7 +741,6 @@ async fn a_versioned_worker_is_in_its_deployment_and_on_the_activities_it_runs()
 /// Settings `build()` refuses, before connecting, each naming the builder method.
 #[tokio::test]
 async fn bad_settings_are_refused_at_build_naming_the_setting() {
-    type Configure = fn(WorkerBuilder) -> WorkerBuilder;
     let cases: Vec<(&str, Configure)> = vec![
         ("max_concurrent_activities", |b| {
             b.max_concurrent_activities(0)
