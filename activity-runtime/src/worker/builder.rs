@@ -10,7 +10,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::limits::WorkerLimits;
 use super::pools::WorkerPools;
-use super::tuning::{ActivitySlotKind, PollerBehavior, ResourceBasedSlots, SlotSupplier, Tuning};
+use super::tuning::{
+    ActivitySlotKind, PollerBehavior, ResourceBasedSlots, SlotSupplier, Tuning, invalid,
+};
 use super::versioning::{Versioning, VersioningBehavior};
 use super::{ShutdownHandle, Worker, WorkerError};
 use crate::client::Client;
@@ -255,14 +257,16 @@ impl WorkerBuilder {
     }
 
     /// How many blocking (`fn`) activities may run at once: the size of the worker's own pool of
-    /// threads named `activity-blocking-N`, started on demand (default: as many as
-    /// [`max_concurrent_activities`](Self::max_concurrent_activities)). Blocking activities never
+    /// threads named `activity-blocking-N`, started on demand (default: the activity slots'
+    /// maximum: [`max_concurrent_activities`](Self::max_concurrent_activities), or
+    /// [`resource_based_slots`](Self::resource_based_slots)' `maximum_slots`, or 100 with a
+    /// custom slot supplier; 0 is refused at `build()`). Blocking activities never
     /// run on the async threads nor on tokio's shared blocking pool; when every thread is busy,
     /// further ones wait in a queue. A thread is never killed: a cancelled blocking activity
     /// ends (and is reported cancelled) when its function returns, so check
     /// `ctx.is_cancelled()` or wait with `ctx.wait_cancelled_timeout(..)`.
     pub fn blocking_threads(mut self, threads: usize) -> Self {
-        self.blocking_threads = Some(threads.max(1));
+        self.blocking_threads = Some(threads);
         self
     }
 
@@ -274,10 +278,11 @@ impl WorkerBuilder {
     }
 
     /// How many child processes run process-isolated activities (`#[activity(isolation =
-    /// "process")]`) at once (default: the number of CPUs). Children start on demand, serve one
+    /// "process")]`) at once (default: the number of CPUs; 0 is refused at `build()`). Children
+    /// start on demand, serve one
     /// attempt at a time, and are killed when the worker stops; one that dies is replaced.
     pub fn process_pool_size(mut self, size: usize) -> Self {
-        self.process_pool_size = size.max(1);
+        self.process_pool_size = size;
         self
     }
 
@@ -320,8 +325,10 @@ impl WorkerBuilder {
     /// Connects to the server, checks the namespace and prepares the worker.
     ///
     /// # Errors
-    /// A missing task queue, no or duplicate activities, an unusable address, an unreachable
-    /// server or a namespace that does not exist, each with its own [`WorkerError`] variant.
+    /// A missing task queue, no or duplicate activities, a setting out of range or in conflict
+    /// with another ([`WorkerError::InvalidSetting`], naming it; checked before connecting), an
+    /// unusable address, an unreachable server or a namespace that does not exist, each with its
+    /// own [`WorkerError`] variant.
     pub async fn build(self) -> Result<Worker, WorkerError> {
         let task_queue = self.task_queue.ok_or(WorkerError::MissingTaskQueue)?;
         let registry = Registry::new(self.activities).map_err(registry_error)?;
@@ -330,6 +337,18 @@ impl WorkerBuilder {
         }
         // Every worker setting is checked before connecting.
         let tuning = self.tuning.resolve()?;
+        if self.blocking_threads == Some(0) {
+            return Err(invalid(
+                "blocking_threads",
+                "it is 0; blocking activities would never run",
+            ));
+        }
+        if self.process_pool_size == 0 {
+            return Err(invalid(
+                "process_pool_size",
+                "it is 0; process-isolated activities would never run",
+            ));
+        }
         let versioning_strategy = self.versioning.strategy()?;
         let runtime_options = self.versioning.runtime_options()?;
         let mut resolved = self

@@ -834,6 +834,8 @@ async fn bad_settings_are_refused_at_build_naming_the_setting() {
         ("default_heartbeat_throttle_interval", |b| {
             b.default_heartbeat_throttle_interval(Duration::ZERO)
         }),
+        ("blocking_threads", |b| b.blocking_threads(0)),
+        ("process_pool_size", |b| b.process_pool_size(0)),
         ("deployment_name", |b| b.use_worker_versioning(true)),
         ("build_id", |b| b.build_id("")),
         ("default_versioning_behavior", |b| {
