@@ -866,3 +866,75 @@ async fn bad_settings_are_refused_at_build_naming_the_setting() {
         );
     }
 }
+
+/// A blocking activity for the pool warnings.
+#[activity]
+fn blocking_noop() {}
+
+/// The blocking pool follows the slots: resource-based slots whose maximum exceeds
+/// `blocking_threads` are warned about, naming `maximum_slots`; a custom supplier, whose maximum
+/// the worker cannot know, is warned about unless `blocking_threads` is set; fixed slots no larger
+/// than the pool are not.
+#[tokio::test(flavor = "current_thread")]
+async fn the_blocking_pool_is_checked_against_the_slots() {
+    let logs = common::CapturedLogs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // This thread only: the runtime is current-thread, so `build()` logs here.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = common::server().await;
+    let cases: Vec<(Configure, Option<&str>)> = vec![
+        (
+            |b| {
+                b.resource_based_slots(ResourceBasedSlots::new(0.8, 0.9).maximum_slots(10))
+                    .blocking_threads(2)
+            },
+            Some("may run 10 activities at once but only 2 blocking activities (blocking_noop)"),
+        ),
+        (
+            |b| {
+                b.activity_slot_supplier(AtMost {
+                    permits: Arc::new(Semaphore::new(4)),
+                    used: Arc::default(),
+                })
+            },
+            Some("custom slot supplier, whose maximum it cannot know"),
+        ),
+        (
+            |b| {
+                b.activity_slot_supplier(AtMost {
+                    permits: Arc::new(Semaphore::new(4)),
+                    used: Arc::default(),
+                })
+                .blocking_threads(4)
+            },
+            None,
+        ),
+        (|b| b.max_concurrent_activities(4).blocking_threads(4), None),
+    ];
+    for (configure, expected) in cases {
+        let before = logs.text().len();
+        let builder = Worker::builder()
+            .target(server.address())
+            .task_queue(common::unique_task_queue("pool-warning"))
+            .register(activities![blocking_noop]);
+        let _worker = configure(builder).build().await.expect("worker builds");
+        let logged = logs.text()[before..].to_owned();
+        match expected {
+            Some(text) => {
+                assert!(logged.contains(text), "expected `{text}` in: {logged}");
+                if text.starts_with("may run 10") {
+                    assert!(
+                        logged.contains("lower `resource_based_slots.maximum_slots`"),
+                        "{logged}"
+                    );
+                }
+            }
+            None => assert!(!logged.contains("blocking"), "unexpected warning: {logged}"),
+        }
+    }
+}
