@@ -806,6 +806,32 @@ async fn a_versioned_worker_is_in_its_deployment_and_on_the_activities_it_runs()
     );
 }
 
+/// Without `build_id`, a worker reports a CRC-32 of its executable, as the official Rust SDK's
+/// does: `temporal worker list` shows it with the deployment name (the worker is not versioned).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_build_id_is_a_checksum_of_the_executable() {
+    let deployment = common::unique_task_queue("default-build");
+    let identity = format!("{deployment}-worker");
+    let worker = common::start_worker_with("default-build", activities![stamp], |b| {
+        b.deployment_name(&deployment)
+            .identity(&identity)
+            .worker_heartbeat_interval(Duration::from_secs(1))
+    })
+    .await;
+    let listed = listed_worker(&identity).await;
+    worker.stop().await;
+    let build_id = temporalio_common::worker::build_id_from_current_exe();
+    assert!(
+        build_id.len() == 8 && build_id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{build_id}"
+    );
+    assert_eq!(
+        listed["deploymentVersion"],
+        serde_json::json!({"deploymentName": deployment, "buildId": build_id}),
+        "{listed:#}"
+    );
+}
+
 /// Settings `build()` refuses, before connecting, each naming the builder method.
 #[tokio::test]
 async fn bad_settings_are_refused_at_build_naming_the_setting() {
