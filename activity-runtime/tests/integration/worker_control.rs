@@ -548,60 +548,89 @@ async fn autoscaling_pollers_serve_a_burst() {
 
 /// With a heartbeat timeout of 10 s, core sends a heartbeat at most every 8 s by default, so a
 /// cancel waits for that; with `max_heartbeat_throttle_interval` of 500 ms it arrives within about
-/// a second.
+/// a second. Without a heartbeat timeout the throttle is `default_heartbeat_throttle_interval`:
+/// 30 s by default (the cancel has not arrived 6 s later), 500 ms when set so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_heartbeat_throttle_delivers_a_cancel_sooner() {
     let client = common::client().await;
     let default =
         common::start_worker("throttle-default", activities![heartbeat_until_cancelled]).await;
-    let short = common::start_worker_with(
-        "throttle-short",
+    let short_max = common::start_worker_with(
+        "throttle-short-max",
         activities![heartbeat_until_cancelled],
         |b| b.max_heartbeat_throttle_interval(Duration::from_millis(500)),
     )
     .await;
-    let options = |task_queue: &str, id: &str| {
-        ActivityOptions::new(task_queue)
-            .id(id)
+    let short_default = common::start_worker_with(
+        "throttle-short-default",
+        activities![heartbeat_until_cancelled],
+        |b| b.default_heartbeat_throttle_interval(Duration::from_millis(500)),
+    )
+    .await;
+    // (task queue, heartbeat timeout): the activity id is the task queue's plus `-activity`.
+    let runs = [
+        (&default.task_queue, Some(Duration::from_secs(10))),
+        (&short_max.task_queue, Some(Duration::from_secs(10))),
+        (&default.task_queue, None),
+        (&short_default.task_queue, None),
+    ];
+    let mut handles = Vec::new();
+    let mut ids = Vec::new();
+    for (n, (task_queue, heartbeat_timeout)) in runs.into_iter().enumerate() {
+        let id = format!("{task_queue}-activity-{n}");
+        let mut options = ActivityOptions::new(task_queue.as_str())
+            .id(&id)
             .maximum_attempts(1)
-            .start_to_close_timeout(Duration::from_secs(60))
-            .heartbeat_timeout(Duration::from_secs(10))
-    };
-    let default_id = common::unique_task_queue("throttle-default-activity");
-    let short_id = common::unique_task_queue("throttle-short-activity");
-    let default_handle = client
-        .start_activity(
-            "heartbeat_until_cancelled",
-            (),
-            options(&default.task_queue, &default_id),
-        )
-        .await
-        .unwrap();
-    let short_handle = client
-        .start_activity(
-            "heartbeat_until_cancelled",
-            (),
-            options(&short.task_queue, &short_id),
-        )
-        .await
-        .unwrap();
-    // Both running, and their first heartbeat (sent at once) answered.
+            .start_to_close_timeout(Duration::from_secs(60));
+        if let Some(timeout) = heartbeat_timeout {
+            options = options.heartbeat_timeout(timeout);
+        }
+        handles.push(
+            client
+                .start_activity("heartbeat_until_cancelled", (), options)
+                .await
+                .unwrap(),
+        );
+        ids.push(id);
+    }
+    // All running, and their first heartbeat (sent at once) answered.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let cancelled_at = Instant::now();
-    default_handle.cancel("throttle test").await.unwrap();
-    short_handle.cancel("throttle test").await.unwrap();
-    let _ = tokio::join!(default_handle.result_raw(), short_handle.result_raw());
+    for handle in &handles {
+        handle.cancel("throttle test").await.unwrap();
+    }
+    let [
+        timeout_default,
+        timeout_short,
+        untimed_default,
+        untimed_short,
+    ] = &handles[..]
+    else {
+        unreachable!()
+    };
+    let _ = tokio::join!(
+        timeout_default.result_raw(),
+        timeout_short.result_raw(),
+        untimed_short.result_raw()
+    );
     let delay = |id: &str| {
         cancel_seen(id)
             .unwrap_or_else(|| panic!("activity {id} never saw its cancellation"))
             .saturating_duration_since(cancelled_at)
     };
-    let (default_delay, short_delay) = (delay(&default_id), delay(&short_id));
+    let (default_delay, short_delay, untimed_short_delay) =
+        (delay(&ids[0]), delay(&ids[1]), delay(&ids[3]));
+    // The untimed activity on the default worker waits for its 30 s throttle: not yet.
+    let untimed_default_seen = cancel_seen(&ids[2]);
+    let waited = cancelled_at.elapsed();
     default.stop().await;
-    short.stop().await;
+    short_max.stop().await;
+    short_default.stop().await;
     eprintln!(
-        "a cancel reached a heartbeating activity after {default_delay:?} with the default \
-         throttle (8 s for a 10 s heartbeat timeout), {short_delay:?} with a 500 ms maximum"
+        "a cancel reached a heartbeating activity with a 10 s heartbeat timeout after \
+         {default_delay:?} with the default throttle (8 s), {short_delay:?} with a 500 ms \
+         maximum; without a heartbeat timeout after {untimed_short_delay:?} with a 500 ms default \
+         throttle, and not within {waited:?} with the default (30 s)"
     );
     assert!(
         short_delay < Duration::from_millis(2500),
@@ -610,6 +639,15 @@ async fn a_short_heartbeat_throttle_delivers_a_cancel_sooner() {
     assert!(
         default_delay > Duration::from_secs(4) && default_delay > short_delay * 2,
         "with the default throttle the cancel took {default_delay:?} (500 ms: {short_delay:?})"
+    );
+    assert!(
+        untimed_short_delay < Duration::from_millis(2500),
+        "with a 500 ms default throttle the cancel took {untimed_short_delay:?}"
+    );
+    assert!(
+        untimed_default_seen.is_none() && waited > Duration::from_secs(4),
+        "with the 30 s default throttle the cancel arrived {:?} after it was sent",
+        untimed_default_seen.map(|at| at.saturating_duration_since(cancelled_at))
     );
 }
 
