@@ -599,13 +599,7 @@ async fn a_short_heartbeat_throttle_delivers_a_cancel_sooner() {
     for handle in &handles {
         handle.cancel("throttle test").await.unwrap();
     }
-    let [
-        timeout_default,
-        timeout_short,
-        untimed_default,
-        untimed_short,
-    ] = &handles[..]
-    else {
+    let [timeout_default, timeout_short, _, untimed_short] = &handles[..] else {
         unreachable!()
     };
     let _ = tokio::join!(
