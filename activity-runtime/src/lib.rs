@@ -43,7 +43,7 @@
 //!
 //! ```text
 //!  facade     lib.rs: re-exports, `__private` for generated code
-//!  worker     worker/ (builder, pools, per-attempt limits, errors)      testing
+//!  worker     worker/ (builder, tuning, versioning, pools, limits, errors) testing
 //!  client     client
 //!  transport  connection, codec, process/ (child processes), blocking (thread pool)
 //!  contract   registry → activity → context → attempt → raw → error → payload → limits
@@ -116,7 +116,9 @@ pub use payload::{ActivityArgs, Bytes, Payload, PayloadConverter};
 pub use raw::RawValue;
 pub use registry::{Activities, ActivityMethods, ListedByName, Register};
 #[cfg(feature = "worker")]
-pub use worker::{Metrics, ShutdownHandle, Worker, WorkerBuilder, WorkerError};
+pub use worker::{
+    Metrics, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder, WorkerError, tuning,
+};
 
 #[doc(inline)]
 pub use activity_macros::activity;

@@ -5,16 +5,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use temporalio_client::PayloadLimitsOptions;
+use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_common::worker::WorkerTaskTypes;
-use temporalio_sdk_core::{
-    CoreRuntime, RuntimeOptions, WorkerConfig, WorkerValidationError, WorkerVersioningStrategy,
-    init_worker,
-};
+use temporalio_sdk_core::{CoreRuntime, WorkerConfig, WorkerValidationError, init_worker};
 use tokio_util::sync::CancellationToken;
 
 use super::limits::WorkerLimits;
 use super::pools::WorkerPools;
 use super::telemetry::{Metrics, RuntimeMetrics, Telemetry};
+use super::tuning::{
+    ActivitySlotKind, PollerBehavior, ResourceBasedSlots, SlotSupplier, Tuning, invalid,
+};
+use super::versioning::{Versioning, VersioningBehavior};
 use super::{ShutdownHandle, Worker, WorkerError};
 use crate::client::Client;
 use crate::codec::SharedCodec;
@@ -30,7 +32,10 @@ pub struct WorkerBuilder {
     /// Where and how to connect: target, namespace, identity, profile, TLS, API key.
     connect: ConnectOptions,
     activities: Activities,
-    max_concurrent_activities: usize,
+    /// Slots, pollers, rate limits, heartbeat throttling (see [`super::tuning`]).
+    tuning: Tuning,
+    /// Deployment, build id, worker heartbeats (see [`super::versioning`]).
+    versioning: Versioning,
     graceful_shutdown_period: Duration,
     shutdown_abandon_after: Duration,
     connect_retry: Option<Duration>,
@@ -48,7 +53,8 @@ impl Default for WorkerBuilder {
             connect: ConnectOptions::default(),
             task_queue: None,
             activities: Activities::new(),
-            max_concurrent_activities: 100,
+            tuning: Tuning::default(),
+            versioning: Versioning::default(),
             graceful_shutdown_period: Duration::ZERO,
             shutdown_abandon_after: Duration::from_secs(10),
             connect_retry: None,
@@ -129,21 +135,146 @@ impl WorkerBuilder {
         self
     }
 
-    /// How many activities may run at once (default 100).
+    /// How many activities may run at once: fixed activity slots (default 100). Python's
+    /// `max_concurrent_activities`; the official Rust SDK's `FixedSizeSlotSupplier`. Exclusive
+    /// with [`resource_based_slots`](Self::resource_based_slots) and
+    /// [`activity_slot_supplier`](Self::activity_slot_supplier); 0 is refused at `build()`.
     pub fn max_concurrent_activities(mut self, max: usize) -> Self {
-        self.max_concurrent_activities = max.max(1);
+        self.tuning.max_concurrent_activities = Some(max);
+        self
+    }
+
+    /// Resource-based activity slots instead of a fixed count: another activity is taken only
+    /// while memory and CPU use stay below the targets (see [`ResourceBasedSlots`]). Python's
+    /// `WorkerTuner.create_resource_based`; the official Rust SDK's `ResourceBasedTuner`.
+    /// The blocking pool is sized to its `maximum_slots` unless
+    /// [`blocking_threads`](Self::blocking_threads) is set.
+    pub fn resource_based_slots(mut self, slots: ResourceBasedSlots) -> Self {
+        self.tuning.resource_based_slots = Some(slots);
+        self
+    }
+
+    /// Your own activity slot supplier: core's [`SlotSupplier`] trait (re-exported in
+    /// [`crate::tuning`]), asked for a slot before each activity task is polled and told when
+    /// it is used and released. Python's `CustomSlotSupplier`. The worker cannot know its
+    /// maximum: size [`blocking_threads`](Self::blocking_threads) and
+    /// [`process_pool_size`](Self::process_pool_size) to match it (the blocking pool has 100
+    /// threads otherwise).
+    pub fn activity_slot_supplier(
+        mut self,
+        supplier: impl SlotSupplier<SlotKind = ActivitySlotKind> + Send + Sync + 'static,
+    ) -> Self {
+        self.tuning.slot_supplier = Some(Arc::new(supplier));
+        self
+    }
+
+    /// How the worker polls for activity tasks: at most N polls at once
+    /// ([`PollerBehavior::SimpleMaximum`]) or as many as the server's feedback asks for, between
+    /// a minimum and a maximum ([`PollerBehavior::Autoscaling`]). Unset, core polls with at most
+    /// 5, or autoscales (1 to 100, 5 at first) when the namespace enrols workers in poller
+    /// autoscaling. Python's and the official Rust SDK's `activity_task_poller_behavior`.
+    pub fn activity_task_poller_behavior(mut self, behavior: PollerBehavior) -> Self {
+        self.tuning.poller_behavior = Some(behavior);
+        self
+    }
+
+    /// At most `polls` activity task polls at once: the same as
+    /// `.activity_task_poller_behavior(PollerBehavior::SimpleMaximum(polls))`. Python's
+    /// `max_concurrent_activity_task_polls`.
+    pub fn max_concurrent_activity_task_polls(self, polls: usize) -> Self {
+        self.activity_task_poller_behavior(PollerBehavior::SimpleMaximum(polls))
+    }
+
+    /// At most this many activities per second start on this worker (default: no limit): the
+    /// worker does not poll for a task that would exceed it. Python's
+    /// `max_activities_per_second`; the official Rust SDK's `max_worker_activities_per_second`.
+    pub fn max_activities_per_second(mut self, rate: f64) -> Self {
+        self.tuning.max_activities_per_second = Some(rate);
+        self
+    }
+
+    /// At most this many activities per second are dispatched from the task queue to all its
+    /// workers together (default: no limit), enforced by the server. Workers of one queue with
+    /// different values overwrite each other's: give them all the same. Same name in Python and
+    /// the official Rust SDK.
+    pub fn max_task_queue_activities_per_second(mut self, rate: f64) -> Self {
+        self.tuning.max_task_queue_activities_per_second = Some(rate);
+        self
+    }
+
+    /// The longest time heartbeats are held back before being sent to the server (default
+    /// 60 s). Heartbeats are sent at most every 80 % of the activity's heartbeat timeout, and
+    /// never less often than this; cancellation, pause and reset reach an activity in the reply
+    /// to a heartbeat sent, so shorter intervals deliver them sooner. Same name in Python and
+    /// the official Rust SDK.
+    pub fn max_heartbeat_throttle_interval(mut self, interval: Duration) -> Self {
+        self.tuning.max_heartbeat_throttle_interval = Some(interval);
+        self
+    }
+
+    /// How long heartbeats are held back for an activity without a heartbeat timeout (default
+    /// 30 s; never more than [`max_heartbeat_throttle_interval`](Self::max_heartbeat_throttle_interval)).
+    /// Same name in Python and the official Rust SDK.
+    pub fn default_heartbeat_throttle_interval(mut self, interval: Duration) -> Self {
+        self.tuning.default_heartbeat_throttle_interval = Some(interval);
+        self
+    }
+
+    /// The worker deployment this worker belongs to (default: none). With a
+    /// [`build_id`](Self::build_id) it makes the worker's deployment version,
+    /// `deployment_name:build_id`, which the server records on the activities it runs. Python's
+    /// `WorkerDeploymentConfig.version`; the official Rust SDK's `deployment_options`.
+    pub fn deployment_name(mut self, name: impl Into<String>) -> Self {
+        self.versioning.deployment_name = Some(name.into());
+        self
+    }
+
+    /// The build id this worker reports (default: a checksum of the executable, as the official
+    /// Rust SDK's; Python's default is a checksum of its modules).
+    pub fn build_id(mut self, build_id: impl Into<String>) -> Self {
+        self.versioning.build_id = Some(build_id.into());
+        self
+    }
+
+    /// Opts in to Worker Versioning (default off): the worker then takes only the tasks the
+    /// server routes to its deployment version, so make the version current (`temporal worker
+    /// deployment set-current-version`) or ramping for it to receive any. Needs a
+    /// [`deployment_name`](Self::deployment_name). Python's
+    /// `WorkerDeploymentConfig.use_worker_versioning`.
+    pub fn use_worker_versioning(mut self, enabled: bool) -> Self {
+        self.versioning.use_worker_versioning = enabled;
+        self
+    }
+
+    /// The versioning behaviour of workflows that do not choose one (default: none). It
+    /// concerns workflows only, which this worker does not run, and is accepted so that one
+    /// configuration serves every worker of a deployment; needs
+    /// [`use_worker_versioning`](Self::use_worker_versioning). Python's
+    /// `WorkerDeploymentConfig.default_versioning_behavior`.
+    pub fn default_versioning_behavior(mut self, behavior: VersioningBehavior) -> Self {
+        self.versioning.default_versioning_behavior = Some(behavior);
+        self
+    }
+
+    /// How often the worker tells the server it is alive, with its slots and pollers (default
+    /// 60 s; between 1 s and 60 s, or `None` for never). What `temporal worker list` and
+    /// `describe` show. Python's `Runtime(worker_heartbeat_interval=...)`.
+    pub fn worker_heartbeat_interval(mut self, interval: impl Into<Option<Duration>>) -> Self {
+        self.versioning.worker_heartbeat_interval = Some(interval.into());
         self
     }
 
     /// How many blocking (`fn`) activities may run at once: the size of the worker's own pool of
-    /// threads named `activity-blocking-N`, started on demand (default: as many as
-    /// [`max_concurrent_activities`](Self::max_concurrent_activities)). Blocking activities never
+    /// threads named `activity-blocking-N`, started on demand (default: the activity slots'
+    /// maximum: [`max_concurrent_activities`](Self::max_concurrent_activities), or
+    /// [`resource_based_slots`](Self::resource_based_slots)' `maximum_slots`, or 100 with a
+    /// custom slot supplier; 0 is refused at `build()`). Blocking activities never
     /// run on the async threads nor on tokio's shared blocking pool; when every thread is busy,
     /// further ones wait in a queue. A thread is never killed: a cancelled blocking activity
     /// ends (and is reported cancelled) when its function returns, so check
     /// `ctx.is_cancelled()` or wait with `ctx.wait_cancelled_timeout(..)`.
     pub fn blocking_threads(mut self, threads: usize) -> Self {
-        self.blocking_threads = Some(threads.max(1));
+        self.blocking_threads = Some(threads);
         self
     }
 
@@ -155,10 +286,11 @@ impl WorkerBuilder {
     }
 
     /// How many child processes run process-isolated activities (`#[activity(isolation =
-    /// "process")]`) at once (default: the number of CPUs). Children start on demand, serve one
+    /// "process")]`) at once (default: the number of CPUs; 0 is refused at `build()`). Children
+    /// start on demand, serve one
     /// attempt at a time, and are killed when the worker stops; one that dies is replaced.
     pub fn process_pool_size(mut self, size: usize) -> Self {
-        self.process_pool_size = size.max(1);
+        self.process_pool_size = size;
         self
     }
 
@@ -225,14 +357,37 @@ impl WorkerBuilder {
     /// Connects to the server, checks the namespace and prepares the worker.
     ///
     /// # Errors
-    /// A missing task queue, no or duplicate activities, an unusable address, an unreachable
-    /// server or a namespace that does not exist, each with its own [`WorkerError`] variant.
+    /// A missing task queue, no or duplicate activities, a setting out of range or in conflict
+    /// with another ([`WorkerError::InvalidSetting`], naming it; checked before connecting), an
+    /// unusable address, an unreachable server or a namespace that does not exist, each with its
+    /// own [`WorkerError`] variant.
     pub async fn build(self) -> Result<Worker, WorkerError> {
         let task_queue = self.task_queue.ok_or(WorkerError::MissingTaskQueue)?;
         let registry = Registry::new(self.activities).map_err(registry_error)?;
         if registry.is_empty() {
             return Err(WorkerError::NoActivities);
         }
+        // Every worker setting is checked before connecting.
+        let tuning = self.tuning.resolve()?;
+        if self.blocking_threads == Some(0) {
+            return Err(invalid(
+                "blocking_threads",
+                "it is 0; blocking activities would never run",
+            ));
+        }
+        if self.process_pool_size == 0 {
+            return Err(invalid(
+                "process_pool_size",
+                "it is 0; process-isolated activities would never run",
+            ));
+        }
+        let versioning_strategy = self.versioning.strategy()?;
+        let telemetry = self.metrics.as_ref().map(Telemetry::start).transpose()?;
+        let runtime_options = self.versioning.runtime_options(
+            telemetry
+                .as_ref()
+                .map_or_else(TelemetryOptions::default, Telemetry::telemetry_options),
+        )?;
         let mut resolved = self
             .connect
             .resolve(default_identity())
@@ -249,10 +404,6 @@ impl WorkerBuilder {
             .await
             .map_err(worker_error)?;
 
-        let telemetry = self.metrics.as_ref().map(Telemetry::start).transpose()?;
-        let runtime_options = telemetry
-            .as_ref()
-            .map_or_else(RuntimeOptions::default, Telemetry::runtime_options);
         let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(core_error)?;
         let meter = telemetry
             .as_ref()
@@ -263,10 +414,14 @@ impl WorkerBuilder {
             .namespace(namespace.clone())
             .task_queue(task_queue.clone())
             .task_types(WorkerTaskTypes::activity_only())
-            .versioning_strategy(WorkerVersioningStrategy::None {
-                build_id: String::new(),
-            })
-            .max_outstanding_activities(self.max_concurrent_activities)
+            .versioning_strategy(versioning_strategy)
+            .maybe_max_outstanding_activities(tuning.fixed_slots())
+            .maybe_tuner(tuning.tuner())
+            .maybe_activity_task_poller_behavior(tuning.poller_behavior)
+            .maybe_max_worker_activities_per_second(tuning.max_activities_per_second)
+            .maybe_max_task_queue_activities_per_second(tuning.max_task_queue_activities_per_second)
+            .maybe_max_heartbeat_throttle_interval(tuning.max_heartbeat_throttle_interval)
+            .maybe_default_heartbeat_throttle_interval(tuning.default_heartbeat_throttle_interval)
             .graceful_shutdown_period(self.graceful_shutdown_period)
             .build()
             .map_err(|message| WorkerError::Core(message.into()))?;
@@ -293,7 +448,7 @@ impl WorkerBuilder {
 
         let pools = WorkerPools::new(
             &registry,
-            self.max_concurrent_activities,
+            tuning.slot_maximum,
             self.blocking_threads,
             self.process_pool_size,
             self.process_grace_period,

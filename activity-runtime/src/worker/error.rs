@@ -47,6 +47,15 @@ pub enum WorkerError {
         #[source]
         source: Box<dyn StdError + Send + Sync + 'static>,
     },
+    /// A builder setting is out of range or conflicts with another; `setting` is the builder
+    /// method's name.
+    #[error("invalid worker setting `{setting}`: {reason}")]
+    InvalidSetting {
+        /// The builder method whose value is refused.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The server address is not usable.
     #[error("invalid Temporal server address `{target}`: {reason}")]
     InvalidTarget {

@@ -1,9 +1,10 @@
 //! The worker: connects to Temporal, polls activity tasks from the official worker core and runs
 //! the registered activities.
 //!
-//! [`builder`] configures and connects it, [`pools`] holds where blocking and process-isolated
-//! activities run, [`limits`] checks payload sizes per attempt, [`error`] says why a worker could
-//! not be built or stopped serving.
+//! [`builder`] configures and connects it, with the slot, poller, rate and heartbeat settings of
+//! [`tuning`] and the deployment settings of [`versioning`]; [`pools`] holds where blocking and
+//! process-isolated activities run, [`limits`] checks payload sizes per attempt, [`error`] says
+//! why a worker could not be built or stopped serving.
 
 mod builder;
 mod error;
@@ -11,6 +12,8 @@ mod limits;
 mod pools;
 mod report;
 mod telemetry;
+pub mod tuning;
+mod versioning;
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -32,6 +35,7 @@ use tracing::Instrument;
 pub use builder::WorkerBuilder;
 pub use error::WorkerError;
 pub use telemetry::Metrics;
+pub use versioning::VersioningBehavior;
 
 use self::limits::WorkerLimits;
 use self::pools::WorkerPools;

@@ -1,6 +1,6 @@
 //! Where a worker's blocking and process-isolated activities run: its own pool of threads and its
 //! pool of child processes, sized from the builder, with a warning when they run fewer activities
-//! at once than the worker may start.
+//! at once than the worker's slots may start.
 
 use std::ffi::OsString;
 use std::sync::Arc;
@@ -57,12 +57,13 @@ impl std::fmt::Debug for PoolHandles {
 }
 
 impl WorkerPools {
-    /// The worker's pools: blocking threads, sized `threads` or else `max_concurrent`, and child
-    /// processes, with a warning when the worker may start more blocking or process-isolated
-    /// activities than the pools run at once.
+    /// The worker's pools: blocking threads, sized `threads` or else the slots' maximum (100 for
+    /// a custom slot supplier, whose maximum is unknown), and child processes, with a warning
+    /// when the worker may start more blocking or process-isolated activities than the pools run
+    /// at once. `slots` is the most activities the slots allow and the setting that says so.
     pub(super) fn new(
         registry: &Registry,
-        max_concurrent: usize,
+        slots: Option<(usize, &'static str)>,
         threads: Option<usize>,
         processes: usize,
         grace: Duration,
@@ -73,13 +74,16 @@ impl WorkerPools {
             .filter(|r| r.execution() == Execution::Process)
             .map(|r| r.name())
             .collect();
-        if !isolated.is_empty() && max_concurrent > processes {
+        if let Some((max_concurrent, setting)) = slots
+            && !isolated.is_empty()
+            && max_concurrent > processes
+        {
             tracing::warn!(
-                max_concurrent_activities = max_concurrent,
+                slots = max_concurrent,
                 process_pool_size = processes,
                 "the worker may run {max_concurrent} activities at once but only {processes} \
              process-isolated activities ({}): further ones wait for a free child process; raise \
-             `process_pool_size` or lower `max_concurrent_activities`",
+             `process_pool_size` or lower `{setting}`",
                 isolated.join(", "),
             );
         }
@@ -93,7 +97,7 @@ impl WorkerPools {
         });
         #[cfg(not(unix))]
         let _ = (grace, wrapper);
-        let blocking = blocking_pool(registry, max_concurrent, threads);
+        let blocking = blocking_pool(registry, slots, threads);
         Self {
             executors: Arc::new(PoolHandles {
                 blocking: blocking.handle(),
@@ -114,25 +118,38 @@ impl WorkerPools {
 
 fn blocking_pool(
     registry: &Registry,
-    max_concurrent: usize,
+    slots: Option<(usize, &'static str)>,
     threads: Option<usize>,
 ) -> BlockingPool {
-    let size = threads.unwrap_or(max_concurrent).max(1);
+    let size = threads
+        .or(slots.map(|(max, _)| max))
+        .unwrap_or(super::tuning::DEFAULT_MAX_CONCURRENT_ACTIVITIES)
+        .max(1);
     let blocking: Vec<&str> = registry
         .registrations()
         .filter(|r| r.execution() == Execution::Blocking)
         .map(|r| r.name())
         .collect();
-    if !blocking.is_empty() && max_concurrent > size {
-        tracing::warn!(
-            max_concurrent_activities = max_concurrent,
+    match slots {
+        Some((max_concurrent, setting)) if !blocking.is_empty() && max_concurrent > size => {
+            tracing::warn!(
+                slots = max_concurrent,
+                blocking_threads = size,
+                "the worker may run {max_concurrent} activities at once but only {size} blocking \
+                 activities ({}): further blocking activities wait for a free thread, and their \
+                 start-to-close timeouts keep running meanwhile; raise `blocking_threads` or \
+                 lower `{setting}`",
+                blocking.join(", "),
+            );
+        }
+        None if !blocking.is_empty() && threads.is_none() => tracing::warn!(
             blocking_threads = size,
-            "the worker may run {max_concurrent} activities at once but only {size} blocking \
-             activities ({}): further blocking activities wait for a free thread, and their \
-             start-to-close timeouts keep running meanwhile; raise `blocking_threads` or lower \
-             `max_concurrent_activities`",
+            "the worker's activity slots come from a custom slot supplier, whose maximum it \
+             cannot know: its blocking activities ({}) run on {size} threads; set \
+             `blocking_threads` to the supplier's maximum",
             blocking.join(", "),
-        );
+        ),
+        _ => {}
     }
     BlockingPool::new("activity-blocking", size)
 }

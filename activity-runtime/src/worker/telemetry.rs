@@ -15,7 +15,6 @@ use temporalio_common::telemetry::{
     PrometheusExporterOptions, TaskQueueLabelStrategy, TelemetryOptions,
     start_prometheus_metric_exporter,
 };
-use temporalio_sdk_core::RuntimeOptions;
 use tokio::task::AbortHandle;
 
 use super::WorkerError;
@@ -86,15 +85,11 @@ impl Telemetry {
         self.address
     }
 
-    /// The worker core's runtime options, exporting through this meter.
-    pub(super) fn runtime_options(&self) -> RuntimeOptions {
-        let telemetry = TelemetryOptions::builder()
+    /// The worker core's telemetry options, exporting through this meter.
+    pub(super) fn telemetry_options(&self) -> TelemetryOptions {
+        TelemetryOptions::builder()
             .metrics(self.meter.clone())
-            .build();
-        RuntimeOptions::builder()
-            .telemetry_options(telemetry)
             .build()
-            .expect("runtime options with only telemetry set are valid")
     }
 
     /// The meter activities of this worker record with, labelled with its namespace and task

@@ -16,3 +16,4 @@ mod metrics;
 mod msrv;
 mod python_interop;
 mod worker_build;
+mod worker_control;
