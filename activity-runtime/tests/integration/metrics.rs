@@ -63,7 +63,10 @@ async fn prometheus_exports_core_runtime_and_activity_metrics() {
         "{failed:?}"
     );
 
-    let samples = parse(&scrape(address));
+    // Blocking I/O off the test's runtime, which also runs the metrics endpoint.
+    let samples = tokio::task::spawn_blocking(move || parse(&scrape(address)))
+        .await
+        .unwrap();
     let value = |name: &str, labels: &[(&str, &str)]| -> f64 {
         let matching: Vec<&Value> = samples
             .iter()
