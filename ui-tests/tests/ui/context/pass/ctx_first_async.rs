@@ -14,6 +14,6 @@ async fn only_ctx(ctx: ActivityContext) -> bool {
 #[activity]
 async fn qualified(_ctx: activity_runtime::ActivityContext) {}
 
-fn main() {
+pub fn main() {
     let _ = activities![say_hello, only_ctx, qualified];
 }

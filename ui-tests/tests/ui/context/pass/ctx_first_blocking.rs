@@ -11,6 +11,6 @@ fn only_ctx(ctx: ActivityContext) -> bool {
     ctx.is_cancelled()
 }
 
-fn main() {
+pub fn main() {
     let _ = activities![compose_greeting, only_ctx];
 }

@@ -37,7 +37,7 @@ impl Greeter {
     }
 }
 
-fn main() {
+pub fn main() {
     let _ = activities![renamed, aliased, unused, summarize];
     let _: Activities = Arc::new(Greeter).into();
     let env = activity_runtime::testing::ActivityEnvironment::new();

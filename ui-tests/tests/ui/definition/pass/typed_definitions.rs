@@ -64,7 +64,7 @@ async fn receipt() -> Receipt {
 
 use activity_runtime::client::{MultiArgs3, MultiArgs6};
 
-fn main() {
+pub fn main() {
     typed::<_, (), ()>(nothing {}, "nothing");
     typed::<_, String, String>(say_hello {}, "greet");
     typed::<_, MultiArgs3<String, Order, Option<bool>>, u64>(ship {}, "ship");

@@ -16,7 +16,7 @@ mod blocking {
     }
 }
 
-fn main() {
+pub fn main() {
     let _registered: Activities = activities![fallback];
     let _ = activities![blocking::fallback];
 }

@@ -12,7 +12,7 @@ fn sum(data: Vec<u8>) -> u32 {
     data.iter().map(|&b| u32::from(b)).sum()
 }
 
-fn main() {
+pub fn main() {
     activity_runtime::process::init();
     let activities = activities![compress, sum];
     let executions: Vec<_> = activities

@@ -15,7 +15,7 @@ fn plain(text: String) -> usize {
 #[activity]
 async fn on_async_threads() {}
 
-fn main() {
+pub fn main() {
     let activities = activities![checksum, plain, on_async_threads];
     let executions: Vec<_> = activities
         .registrations()

@@ -12,7 +12,7 @@ mod some {
 #[activity]
 async fn local() {}
 
-fn main() {
+pub fn main() {
     let activities = activities![local, some::path::other];
     assert_eq!(activities.names().collect::<Vec<_>>(), ["local", "other"]);
     assert!(<some::path::other as Activity>::FUNCTION.ends_with("::some::path::other"));

@@ -38,6 +38,6 @@ async fn check(
 #[activity]
 async fn nothing() {}
 
-fn main() {
+pub fn main() {
     let _registered: Activities = activities![greet, lengths, check, nothing];
 }

@@ -22,7 +22,7 @@ async fn at_the_grpc_cap() {}
 #[activity]
 async fn defaults() {}
 
-fn main() {
+pub fn main() {
     assert_eq!(
         binary_units::LIMITS,
         PayloadLimits::DEFAULT

@@ -25,7 +25,7 @@ async fn constant() -> &'static str {
     "eu-west-1"
 }
 
-fn main() {
+pub fn main() {
     let _: Activities = Arc::new(Config { region: "eu".to_owned() }).into();
     let _ = activity_runtime::activities![constant];
 }

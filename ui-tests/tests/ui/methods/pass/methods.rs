@@ -34,7 +34,7 @@ impl Db {
     }
 }
 
-fn main() {
+pub fn main() {
     let mut db = Db { url: "db://".to_owned() };
     db.helper();
     let _registered: Activities = Arc::new(db).into();

@@ -10,7 +10,7 @@ fn compose(a: String, b: String) -> String {
     a + &b
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(<say_hello as Activity>::NAME, "custom");
     assert_eq!(<compose as Activity>::NAME, "blocking-custom");
     let activities = activities![say_hello, compose];

@@ -26,6 +26,6 @@ async fn eight(a: u8, b: u16, c: u32, d: u64, e: i8, f: i16, g: i32, h: i64) -> 
         + i128::from(h)
 }
 
-fn main() {
+pub fn main() {
     let _ = activities![zero, one, three, eight];
 }

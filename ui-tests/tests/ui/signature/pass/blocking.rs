@@ -10,7 +10,7 @@ fn compose_greeting(greeting: String, name: String) -> String {
 #[activity]
 fn nothing() {}
 
-fn main() {
+pub fn main() {
     // The functions stay callable as written.
     assert_eq!(compose_greeting("Hi".into(), "you".into()), "Hi, you!");
     nothing();

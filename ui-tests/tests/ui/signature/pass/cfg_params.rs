@@ -26,7 +26,7 @@ impl Greeter {
     }
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(<greet as Activity>::PARAMETERS, ["greeting", "name"]);
     assert_eq!(<blocking as Activity>::PARAMETERS, ["second"]);
     let env = activity_runtime::testing::ActivityEnvironment::new();

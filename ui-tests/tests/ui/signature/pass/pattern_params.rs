@@ -23,6 +23,6 @@ async fn mutable(mut items: Vec<u32>) -> Vec<u32> {
     items
 }
 
-fn main() {
+pub fn main() {
     let _ = activities![add, norm, mutable];
 }

@@ -11,6 +11,6 @@ fn greet_blocking(name: String, times: Option<u32>) -> Vec<String> {
     vec![name; times.unwrap_or(1) as usize]
 }
 
-fn main() {
+pub fn main() {
     let _ = activities![greet, greet_blocking];
 }

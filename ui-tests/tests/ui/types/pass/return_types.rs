@@ -40,7 +40,7 @@ fn blocking_result(path: String) -> Result<Bytes, std::io::Error> {
     std::fs::read(path).map(Bytes)
 }
 
-fn main() {
+pub fn main() {
     let _ = activities![
         unit,
         explicit_unit,

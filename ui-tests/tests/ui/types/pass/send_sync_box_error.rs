@@ -13,6 +13,6 @@ fn parse_blocking(text: String) -> Result<u32, Box<dyn std::error::Error + Sync 
     Ok(text.parse()?)
 }
 
-fn main() {
+pub fn main() {
     let _ = activity_runtime::activities![parse, parse_blocking];
 }

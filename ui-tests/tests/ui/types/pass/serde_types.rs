@@ -35,6 +35,6 @@ async fn ship_all(orders: Vec<Order>) -> Result<Vec<Receipt>, std::io::Error> {
         .collect())
 }
 
-fn main() {
+pub fn main() {
     let _ = activities![ship, ship_all];
 }
