@@ -75,8 +75,9 @@ test: tools
 	cargo clippy -p activity-runtime --no-default-features -- -D warnings
 	RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
 
+# The ui-tests crate: trybuild's compile-fail catalogue, and the compile-pass cases.
 test-ui:
-	cargo test $(TEST_PACKAGES) --test ui
+	cargo test $(TEST_PACKAGES) --test ui --test pass --test 'pass_*'
 
 test-servers:
 	$(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests --all-targets --no-fail-fast
