@@ -48,7 +48,10 @@ pass_cases! {
 }
 
 /// The cases that are crate roots of their own (`Cargo.toml`).
-const CRATE_ROOTS: &[&str] = &["ui/options/pass/renamed_crate.rs", "ui/registration/pass/forms.rs"];
+const CRATE_ROOTS: &[&str] = &[
+    "ui/options/pass/renamed_crate.rs",
+    "ui/registration/pass/forms.rs",
+];
 
 #[test]
 fn every_pass_case_is_listed() {
@@ -60,11 +63,19 @@ fn every_pass_case_is_listed() {
         };
         for entry in entries {
             let path = entry.unwrap().path();
-            let relative = path.strip_prefix("tests").unwrap().to_str().unwrap().to_owned();
+            let relative = path
+                .strip_prefix("tests")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned();
             if !LISTED.contains(&relative.as_str()) && !CRATE_ROOTS.contains(&relative.as_str()) {
                 missing.push(relative);
             }
         }
     }
-    assert!(missing.is_empty(), "pass cases missing from tests/pass.rs: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "pass cases missing from tests/pass.rs: {missing:?}"
+    );
 }

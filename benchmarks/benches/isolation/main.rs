@@ -3,9 +3,9 @@
 //! for the Python SDK (`ProcessPoolExecutor` against `ThreadPoolExecutor`, its anchor).
 //!
 //! `make bench` (or `cargo bench -p benchmarks --bench isolation`) starts a dev server, this
-//! runtime's worker (in this process, one child process and one blocking thread) and two Python
+//! runtime's workers (in this process: one with one blocking thread, one with one child process) and two Python
 //! workers (one per executor, each with one slot), then executes `noop(String) -> String` one at a
-//! time from this runtime's client, rotating between the four, `BENCH_ISOLATION_ACTIVITIES` times
+//! time from this runtime's client, the four in each of their 24 orders in turn, `BENCH_ISOLATION_ACTIVITIES` times
 //! each after a warm-up. Each latency is from the client's start request to its result; the
 //! overhead is the process-isolated distribution's median (and p99) minus the threaded one's.
 //! Writes `benchmarks/results/isolation.md`.
@@ -14,6 +14,7 @@
 //! every result, and writes nothing.
 
 use std::io::{BufRead as _, BufReader};
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -44,9 +45,9 @@ fn main() -> anyhow::Result<()> {
     activity_runtime::process::init();
     let measuring = std::env::args().any(|arg| arg == "--bench");
     let (activities, warmup) = if measuring {
-        (env_number("BENCH_ISOLATION_ACTIVITIES", 300), 30)
+        (env_number("BENCH_ISOLATION_ACTIVITIES", 312), 24)
     } else {
-        (5, 2)
+        (4, 1)
     };
     tokio::runtime::Runtime::new()?.block_on(measure(activities, warmup, measuring))
 }
@@ -56,17 +57,25 @@ async fn measure(activities: usize, warmup: usize, measuring: bool) -> anyhow::R
     let server = DevServer::start().await?;
     let address = server.address().to_owned();
 
-    let worker = Worker::builder()
-        .target(&address)
-        .task_queue("isolation-ours")
-        .register(activities![noop_thread, noop_process])
-        .max_concurrent_activities(1)
-        .blocking_threads(1)
-        .process_pool_size(1)
-        .build()
-        .await?;
-    let shutdown = worker.shutdown_handle();
-    let serving = tokio::spawn(worker.run());
+    // One worker per path: an activity never waits for its worker to poll again after the
+    // previous one (which would fall on whichever path runs second on a shared worker).
+    let mut ours = Vec::new();
+    for (task_queue, activities) in [
+        ("isolation-ours-thread", activities![noop_thread]),
+        ("isolation-ours-process", activities![noop_process]),
+    ] {
+        let worker = Worker::builder()
+            .target(&address)
+            .task_queue(task_queue)
+            .register(activities)
+            .max_concurrent_activities(1)
+            .blocking_threads(1)
+            .process_pool_size(1)
+            .build()
+            .await?;
+        let shutdown = worker.shutdown_handle();
+        ours.push((shutdown, tokio::spawn(worker.run())));
+    }
     let python_thread = start_python(&address, "isolation-python-thread", "thread").await?;
     let python_process = start_python(&address, "isolation-python-process", "process").await?;
 
@@ -79,12 +88,12 @@ async fn measure(activities: usize, warmup: usize, measuring: bool) -> anyhow::R
     let mut paths = [
         path(
             "activity-runtime, blocking pool",
-            "isolation-ours",
+            "isolation-ours-thread",
             "noop_thread",
         ),
         path(
             "activity-runtime, process-isolated",
-            "isolation-ours",
+            "isolation-ours-process",
             "noop_process",
         ),
         path(
@@ -99,10 +108,13 @@ async fn measure(activities: usize, warmup: usize, measuring: bool) -> anyhow::R
         ),
     ];
     let client = Client::connect(&address, "default").await?;
+    // Each round runs the four paths in another of their 24 orders, so that every path follows
+    // every other equally often: whichever path runs right after another one on this machine
+    // pays for what that one left running (its worker reporting, polling again).
+    let orders = permutations(paths.len());
     for i in 0..warmup + activities {
-        // Rotate the order so no path always runs right after another.
-        for k in 0..paths.len() {
-            let path = &mut paths[(i + k) % 4];
+        for &p in &orders[i % orders.len()] {
+            let path = &mut paths[p];
             let text = format!("{}-{i}", path.activity);
             let options = ActivityOptions::new(&path.task_queue)
                 .maximum_attempts(1)
@@ -121,11 +133,12 @@ async fn measure(activities: usize, warmup: usize, measuring: bool) -> anyhow::R
             }
         }
     }
-    shutdown.shutdown();
-    serving.await??;
-    for mut python in [python_thread, python_process] {
-        let _ = python.kill();
-        let _ = python.wait();
+    for (shutdown, serving) in ours {
+        shutdown.shutdown();
+        serving.await??;
+    }
+    for python in [python_thread, python_process] {
+        stop_python(python);
     }
     drop(server);
 
@@ -145,13 +158,19 @@ fn report(paths: &mut [Path], activities: usize, warmup: usize, load_before: Str
         path.latencies.sort();
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let mut out = String::from("| path | median latency | p99 latency |\n| --- | ---: | ---: |\n");
+    let mut out = String::from(
+        "| path | p10 latency | median latency | p90 latency | p99 latency |\n\
+         | --- | ---: | ---: | ---: | ---: |\n",
+    );
     for path in paths.iter() {
+        let at = |q| ms(percentile(&path.latencies, q));
         out += &format!(
-            "| {} | {:.2} ms | {:.2} ms |\n",
+            "| {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |\n",
             path.label,
-            ms(percentile(&path.latencies, 0.5)),
-            ms(percentile(&path.latencies, 0.99)),
+            at(0.1),
+            at(0.5),
+            at(0.9),
+            at(0.99),
         );
     }
     out +=
@@ -169,7 +188,7 @@ fn report(paths: &mut [Path], activities: usize, warmup: usize, load_before: Str
     }
     out += &format!(
         "\n{activities} sequential standalone activities `noop(String) -> String` per path after \
-         {warmup} to warm up, the four paths rotated, from this runtime's client against \
+         {warmup} to warm up, the four paths in each of their 24 orders in turn, from this runtime's client against \
          `temporal server start-dev` (in memory) on the same machine; each worker has one slot \
          (one blocking thread, one child process, one executor worker). Latency is from the start \
          request to the result. Machine: {} cores; load average {load_before} before, {} after. \
@@ -178,6 +197,22 @@ fn report(paths: &mut [Path], activities: usize, warmup: usize, load_before: Str
         load_average(),
     );
     out
+}
+
+/// Every order of `0..n`.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut all = Vec::new();
+    for rest in permutations(n - 1) {
+        for at in 0..=rest.len() {
+            let mut order = rest.clone();
+            order.insert(at, n - 1);
+            all.push(order);
+        }
+    }
+    all
 }
 
 /// The `q` quantile of sorted `values` (nearest rank).
@@ -193,6 +228,8 @@ fn percentile(values: &[Duration], q: f64) -> Duration {
 async fn start_python(address: &str, task_queue: &str, executor: &str) -> anyhow::Result<Child> {
     let python = std::env::var("TEMPORAL_PYTHON").unwrap_or_else(|_| "python3".into());
     let mut child = Command::new(python)
+        // A group of its own: its executor's processes are stopped with it.
+        .process_group(0)
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/benches/isolation/python_worker.py"
@@ -214,11 +251,18 @@ async fn start_python(address: &str, task_queue: &str, executor: &str) -> anyhow
     match tokio::time::timeout(Duration::from_secs(60), ready).await {
         Ok(Ok(true)) => Ok(child),
         _ => {
-            let _ = child.kill();
-            let status = child.wait()?;
-            bail!("the Python {executor} worker never said READY ({status})")
+            stop_python(child);
+            bail!("the Python {executor} worker never said READY")
         }
     }
+}
+
+/// Stops a Python worker and the processes its executor started (its process group).
+fn stop_python(mut python: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", "--", &format!("-{}", python.id())])
+        .status();
+    let _ = python.wait();
 }
 
 fn load_average() -> String {

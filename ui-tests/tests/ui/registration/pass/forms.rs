@@ -39,7 +39,10 @@ fn main() {
         register(activities![first, nested::deeper::second,]),
         ["first", "second"]
     );
-    assert_eq!(register(activities![crate::first, Handwritten]), ["first", "handwritten"]);
+    assert_eq!(
+        register(activities![crate::first, Handwritten]),
+        ["first", "handwritten"]
+    );
     assert_eq!(register(activities![]), Vec::<&str>::new());
     assert_eq!(register(nested::listed_from_inside()), ["first", "second"]);
     assert_eq!(register([Registration::of::<first>()]), ["first"]);
