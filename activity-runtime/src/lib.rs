@@ -43,10 +43,10 @@
 //!
 //! ```text
 //!  facade     lib.rs: re-exports, `__private` for generated code
-//!  worker     worker/ (builder, tuning, versioning, pools, limits, errors) testing
+//!  worker     worker/ (builder, tuning, versioning, telemetry, pools, limits, report, errors) testing
 //!  client     client
 //!  transport  connection, codec, process/ (child processes), blocking (thread pool)
-//!  contract   registry → activity → context → attempt → raw → error → payload → limits
+//!  contract   registry → activity → context → meter → attempt → raw → error → payload → limits
 //! ```
 //!
 //! The contract is what an activity sees and what `#[activity]` implements: the [`Activity`]
