@@ -75,15 +75,16 @@ test: tools
 	cargo clippy -p activity-runtime --no-default-features -- -D warnings
 	RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
 
-# The ui-tests crate: trybuild's compile-fail catalogue, and the compile-pass cases.
+# The ui-tests crate: trybuild's compile-fail catalogue, and the compile-pass cases. (`MAKEFLAGS=`:
+# each group's cargo uses the machine as it would alone, not the jobserver of the make above.)
 test-ui:
-	cargo test $(TEST_PACKAGES) --test ui --test pass --test 'pass_*'
+	MAKEFLAGS= cargo test $(TEST_PACKAGES) --test ui --test pass --test 'pass_*'
 
 test-servers:
-	$(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests --all-targets --no-fail-fast
+	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests --all-targets --no-fail-fast
 
 test-doc:
-	$(TOOLS_ENV) cargo test $(TEST_PACKAGES) --doc
+	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --doc
 
 bench: tools
 	$(TOOLS_ENV) cargo bench -p benchmarks --bench dispatch

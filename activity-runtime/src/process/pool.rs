@@ -224,10 +224,12 @@ impl Proc {
     }
 }
 
-/// Copies a child's stderr to the worker's, keeping the last lines.
+/// Copies a child's stderr to the worker's, keeping the last lines, and Rust's allocation-failure
+/// message, which a backtrace (`RUST_BACKTRACE=1`) would push out of them.
 #[derive(Clone)]
 struct StderrTail {
     lines: Arc<Mutex<VecDeque<String>>>,
+    allocation_failure: Arc<Mutex<Option<String>>>,
     /// Disconnected once the child's stderr is closed and every line is in.
     closed: Arc<Mutex<mpsc::Receiver<()>>>,
 }
@@ -235,9 +237,11 @@ struct StderrTail {
 impl StderrTail {
     fn forward(stderr: Option<std::process::ChildStderr>) -> Self {
         let lines = Arc::new(Mutex::new(VecDeque::with_capacity(STDERR_LINES)));
+        let allocation_failure = Arc::new(Mutex::new(None));
         let (done, closed) = mpsc::channel::<()>();
         if let Some(stderr) = stderr {
             let lines = lines.clone();
+            let allocation_failure = allocation_failure.clone();
             let _ = std::thread::Builder::new()
                 .name("activity-process-stderr".to_owned())
                 .spawn(move || {
@@ -247,6 +251,9 @@ impl StderrTail {
                     while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
                         let _ = io::stderr().write_all(&line);
                         let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+                        if text.starts_with("memory allocation of") {
+                            allocation_failure.lock().get_or_insert_with(|| text.clone());
+                        }
                         let mut lines = lines.lock();
                         if lines.len() == STDERR_LINES {
                             lines.pop_front();
@@ -258,6 +265,7 @@ impl StderrTail {
         }
         Self {
             lines,
+            allocation_failure,
             closed: Arc::new(Mutex::new(closed)),
         }
     }
@@ -276,11 +284,7 @@ impl StderrTail {
 
     /// Rust's allocation-failure message, if the child wrote one.
     fn allocation_failure(&self) -> Option<String> {
-        self.lines
-            .lock()
-            .iter()
-            .find(|line| line.starts_with("memory allocation of"))
-            .cloned()
+        self.allocation_failure.lock().clone()
     }
 }
 
