@@ -6,7 +6,7 @@ use activity_runtime::{Activity, activity};
 async fn greet(
     #[cfg(any())] unused: u64,
     greeting: String,
-    #[cfg(all())] name: String,
+    #[cfg(not(any()))] name: String,
 ) -> String {
     format!("{greeting}, {name}!")
 }
