@@ -252,7 +252,9 @@ impl StderrTail {
                         let _ = io::stderr().write_all(&line);
                         let text = String::from_utf8_lossy(&line).trim_end().to_owned();
                         if text.starts_with("memory allocation of") {
-                            allocation_failure.lock().get_or_insert_with(|| text.clone());
+                            allocation_failure
+                                .lock()
+                                .get_or_insert_with(|| text.clone());
                         }
                         let mut lines = lines.lock();
                         if lines.len() == STDERR_LINES {
