@@ -76,6 +76,9 @@ struct Proc {
     stream: UnixStream,
     pid: u32,
     stderr: StderrTail,
+    /// The cgroup's OOM kills when the child started: more at its death by SIGKILL name the OOM
+    /// killer (read once per child, not per attempt).
+    oom_kills_at_start: Option<u64>,
 }
 
 static NEXT_SOCKET: AtomicU64 = AtomicU64::new(0);
@@ -213,6 +216,7 @@ impl Proc {
             stream,
             pid,
             stderr,
+            oom_kills_at_start: oom_kills(),
         })
     }
 
@@ -326,9 +330,14 @@ fn describe_status(status: ExitStatus) -> String {
 
 /// The OOM kills counted in this process's cgroup (cgroup v2 `memory.events`), where readable.
 fn oom_kills() -> Option<u64> {
-    let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
-    let path = cgroup.lines().find_map(|line| line.strip_prefix("0::"))?;
-    let events = std::fs::read_to_string(format!("/sys/fs/cgroup{path}/memory.events")).ok()?;
+    // The cgroup of a process does not change under it: found once.
+    static EVENTS: OnceLock<Option<String>> = OnceLock::new();
+    let path = EVENTS.get_or_init(|| {
+        let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        let path = cgroup.lines().find_map(|line| line.strip_prefix("0::"))?;
+        Some(format!("/sys/fs/cgroup{path}/memory.events"))
+    });
+    let events = std::fs::read_to_string(path.as_ref()?).ok()?;
     events
         .lines()
         .find_map(|line| line.strip_prefix("oom_kill "))
@@ -476,7 +485,6 @@ impl Shared {
             input: payloads_bytes(input.into_payloads()),
             heartbeat_details: payloads_bytes(ctx.previous_heartbeat_details().to_vec()),
         };
-        let oom_before = oom_kills();
         let sent = write_frame(&mut proc.stream, START, &json(&start));
         control.attach(&proc, ctx);
         let outcome = sent.and_then(|()| {
@@ -497,7 +505,7 @@ impl Shared {
 
         let done = match outcome {
             Ok(done) if !killed => done,
-            _ => return Err(self.died(proc, ctx, killed, oom_before)),
+            _ => return Err(self.died(proc, ctx, killed)),
         };
         if self.closed.load(Ordering::SeqCst) {
             proc.kill_and_reap();
@@ -526,13 +534,7 @@ impl Shared {
     }
 
     /// The child is gone (or unusable): reap it and say how it ended.
-    fn died(
-        &self,
-        proc: Proc,
-        ctx: &ActivityContext,
-        killed: bool,
-        oom_before: Option<u64>,
-    ) -> ActivityError {
+    fn died(&self, proc: Proc, ctx: &ActivityContext, killed: bool) -> ActivityError {
         let pid = proc.pid;
         let status = {
             let mut child = proc.child.lock();
@@ -543,9 +545,10 @@ impl Shared {
             return ActivityError::cancelled();
         }
         let activity_type = &ctx.info().activity_type;
+        let sigkill = status.as_ref().is_ok_and(|s| s.signal() == Some(9));
+        let oom_killed = sigkill
+            && matches!((proc.oom_kills_at_start, oom_kills()), (Some(a), Some(b)) if b > a);
         let how = status.map_or_else(|e| format!("unknown status: {e}"), describe_status);
-        let oom_killed = matches!((oom_before, oom_kills()), (Some(a), Some(b)) if b > a)
-            && how.contains("SIGKILL");
         // First: it waits for the child's last lines.
         let quoted = proc.stderr.quote();
         let cause = if oom_killed {

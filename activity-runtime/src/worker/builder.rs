@@ -454,6 +454,7 @@ impl WorkerBuilder {
             self.process_grace_period,
             &self.process_wrapper,
         );
+        let runtime_metrics = RuntimeMetrics::new(meter.clone());
         Ok(Worker {
             pools,
             core: Arc::new(core),
@@ -468,8 +469,8 @@ impl WorkerBuilder {
             codec: self.codec,
             graceful_shutdown_period: self.graceful_shutdown_period,
             shutdown_abandon_after: self.shutdown_abandon_after,
-            reporter: super::report::Reporter::new(RuntimeMetrics::new(meter.clone())),
-            runtime_metrics: RuntimeMetrics::new(meter.clone()),
+            reporter: super::report::Reporter::new(runtime_metrics.clone()),
+            runtime_metrics,
             meter,
             telemetry,
         })
