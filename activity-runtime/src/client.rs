@@ -114,6 +114,8 @@ pub struct ActivityOptions {
     pub maximum_attempts: u32,
     /// Delay before the first retry (default 1 s).
     pub initial_retry_interval: Duration,
+    /// Headers sent with the activity, which its worker's interceptors read (e.g. a credential).
+    pub headers: std::collections::HashMap<String, Payload>,
 }
 
 impl ActivityOptions {
@@ -127,6 +129,7 @@ impl ActivityOptions {
             heartbeat_timeout: None,
             maximum_attempts: 0,
             initial_retry_interval: Duration::from_secs(1),
+            headers: std::collections::HashMap::new(),
         }
     }
 
@@ -163,6 +166,15 @@ impl ActivityOptions {
     /// Sets the delay before the first retry.
     pub fn initial_retry_interval(mut self, interval: Duration) -> Self {
         self.initial_retry_interval = interval;
+        self
+    }
+
+    /// Sends header `name` with the activity, e.g.
+    /// `.header("authorization", to_payload(&token)?)` (with
+    /// [`payload::to_payload`](crate::payload::to_payload)). Headers are not encoded by the
+    /// payload codec, as in the other SDKs by default.
+    pub fn header(mut self, name: impl Into<String>, value: Payload) -> Self {
+        self.headers.insert(name.into(), value);
         self
     }
 }
@@ -454,6 +466,13 @@ impl Client {
             )
             .build();
         start.heartbeat_timeout = options.heartbeat_timeout;
+        if !options.headers.is_empty() {
+            start.header = Some(
+                temporalio_common::protos::temporal::api::common::v1::Header {
+                    fields: options.headers,
+                },
+            );
+        }
         let inner = self
             .inner
             .start_activity(

@@ -117,7 +117,8 @@ pub use raw::RawValue;
 pub use registry::{Activities, ActivityMethods, ListedByName, Register};
 #[cfg(feature = "worker")]
 pub use worker::{
-    Metrics, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder, WorkerError, tuning,
+    Metrics, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder, WorkerError, interceptors,
+    tuning,
 };
 
 #[doc(inline)]

@@ -10,6 +10,7 @@ use temporalio_common::worker::WorkerTaskTypes;
 use temporalio_sdk_core::{CoreRuntime, WorkerConfig, WorkerValidationError, init_worker};
 use tokio_util::sync::CancellationToken;
 
+use super::interceptors::{Attempt, AttemptService, Interceptors};
 use super::limits::WorkerLimits;
 use super::pools::WorkerPools;
 use super::telemetry::{Metrics, RuntimeMetrics, Telemetry};
@@ -45,6 +46,7 @@ pub struct WorkerBuilder {
     process_wrapper: Vec<OsString>,
     metrics: Option<Metrics>,
     codec: Option<SharedCodec>,
+    interceptors: Interceptors,
 }
 
 impl Default for WorkerBuilder {
@@ -64,6 +66,7 @@ impl Default for WorkerBuilder {
             process_wrapper: Vec::new(),
             metrics: None,
             codec: None,
+            interceptors: Interceptors::default(),
         }
     }
 }
@@ -301,6 +304,70 @@ impl WorkerBuilder {
         self
     }
 
+    /// Wraps every attempt in `layer`, a [`tower::Layer`] over the [`AttemptService`]: to read
+    /// its info and headers, reject it before the activity runs, time it, or observe or replace
+    /// its result. It applies to every activity of the worker, whatever its kind (async,
+    /// blocking, process-isolated, dynamic), and runs in the worker.
+    ///
+    /// Layers compose as in `tower::ServiceBuilder`: the first one added sees each attempt first
+    /// and its result last. A panic in a layer fails the attempt as a panic in the activity does.
+    ///
+    /// ```no_run
+    /// use activity_runtime::interceptors::{Attempt, AttemptService};
+    /// use activity_runtime::{ActivityError, Worker};
+    /// use tower::ServiceExt;
+    ///
+    /// /// Refuses, before the activity runs, attempts whose caller sent no `authorization` header.
+    /// fn authorize(attempt: &Attempt) -> Result<(), ActivityError> {
+    ///     match attempt.headers().get("authorization") {
+    ///         Some(_) => Ok(()),
+    ///         None => Err(ActivityError::new("not authorized")
+    ///             .with_type("Unauthorized")
+    ///             .non_retryable()),
+    ///     }
+    /// }
+    ///
+    /// # fn builder() -> activity_runtime::WorkerBuilder {
+    /// Worker::builder()
+    ///     .task_queue("billing")
+    ///     .layer(tower::layer::layer_fn(|inner: AttemptService| {
+    ///         tower::service_fn(move |attempt: Attempt| {
+    ///             let inner = inner.clone();
+    ///             async move {
+    ///                 authorize(&attempt)?;
+    ///                 inner.oneshot(attempt).await
+    ///             }
+    ///         })
+    ///     }))
+    /// # }
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<AttemptService> + Send + Sync + 'static,
+        L::Service: tower::Service<Attempt, Response = crate::ActivityOutput, Error = crate::ActivityError>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower::Service<Attempt>>::Future: Send + 'static,
+    {
+        self.interceptors.push_layer(layer);
+        self
+    }
+
+    /// Calls `hook` on every heartbeat of every activity of the worker, with the attempt's info
+    /// and the encoded details, before they are checked against the size limit, encoded by the
+    /// codec and sent; it may change them. Hooks run in the order added, on the thread that
+    /// heartbeats (a blocking activity's own). Heartbeats of process-isolated activities go
+    /// through them in the worker.
+    pub fn on_heartbeat(
+        mut self,
+        hook: impl Fn(&crate::ActivityInfo, &mut Vec<crate::Payload>) + Send + Sync + 'static,
+    ) -> Self {
+        self.interceptors.push_heartbeat_hook(Arc::new(hook));
+        self
+    }
+
     /// Exports the worker's metrics (default: none): the worker core's (activity latencies,
     /// slots, polls, as in every Temporal SDK), the runtime's own (`activity_runtime_*`) and those
     /// activities record with [`crate::ActivityContext::metric_meter`]. See the README's
@@ -473,6 +540,8 @@ impl WorkerBuilder {
             runtime_metrics,
             meter,
             telemetry,
+            attempts: self.interceptors.wrap(super::interceptors::run_activity()),
+            heartbeat_hooks: self.interceptors.heartbeat_hooks(),
         })
     }
 }

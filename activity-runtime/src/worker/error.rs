@@ -38,11 +38,12 @@ pub enum WorkerError {
         /// The function registered second.
         second: String,
     },
-    /// The metrics endpoint could not be served (e.g. its port is taken).
-    #[error("cannot serve metrics on `{address}`: {source}")]
+    /// The metrics could not be exported: the scrape endpoint could not be served (e.g. its port
+    /// is taken), or the OTLP endpoint is not a URL.
+    #[error("cannot export metrics to `{endpoint}`: {source}")]
     Metrics {
-        /// The address asked for.
-        address: std::net::SocketAddr,
+        /// The address or URL asked for.
+        endpoint: String,
         /// Why it failed.
         #[source]
         source: Box<dyn StdError + Send + Sync + 'static>,

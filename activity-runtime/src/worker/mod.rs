@@ -8,10 +8,13 @@
 
 mod builder;
 mod error;
+pub mod interceptors;
 mod limits;
 mod pools;
 mod report;
 mod telemetry;
+#[cfg(feature = "otel")]
+mod trace_context;
 pub mod tuning;
 mod versioning;
 
@@ -30,6 +33,7 @@ use temporalio_sdk_core::{CoreRuntime, PollError, Worker as CoreWorker};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
 use tracing::Instrument;
 
 pub use builder::WorkerBuilder;
@@ -37,6 +41,7 @@ pub use error::WorkerError;
 pub use telemetry::Metrics;
 pub use versioning::VersioningBehavior;
 
+use self::interceptors::{Attempt, AttemptService, HeartbeatHook};
 use self::limits::WorkerLimits;
 use self::pools::WorkerPools;
 use crate::attempt::ActivityInput;
@@ -99,6 +104,10 @@ pub struct Worker {
     meter: MetricMeter,
     /// The metrics endpoint, if configured; it closes with the worker.
     telemetry: Option<telemetry::Telemetry>,
+    /// Runs an attempt through the builder's layers to the activity.
+    attempts: AttemptService,
+    /// What every heartbeat goes through before it is checked and sent, if anything.
+    heartbeat_hooks: Option<Arc<[HeartbeatHook]>>,
 }
 
 /// Asks a running [`Worker`] to shut down gracefully. Cheap to clone.
@@ -151,7 +160,9 @@ impl Worker {
     /// Where the worker serves its metrics (`GET /metrics`), when configured with
     /// [`WorkerBuilder::metrics`]: the port actually bound when it was asked for port 0.
     pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
-        self.telemetry.as_ref().map(telemetry::Telemetry::address)
+        self.telemetry
+            .as_ref()
+            .and_then(telemetry::Telemetry::address)
     }
 
     /// The task queue this worker polls.
@@ -368,6 +379,8 @@ impl Worker {
             attempt = info.attempt,
             workflow_id = info.workflow_id.as_deref().unwrap_or(""),
         );
+        #[cfg(feature = "otel")]
+        trace_context::continue_trace(&span, &start.header_fields);
         let registration = self.registry.get(&start.activity_type).cloned();
         let limits = self
             .limits
@@ -375,19 +388,24 @@ impl Worker {
         let not_found = registration
             .is_none()
             .then(|| not_found_failure(&start.activity_type, self.registry.names()));
+        let heartbeat_sink = {
+            let sink =
+                limits.guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.clone()));
+            // With a codec, sizes are checked on what is sent: after encoding.
+            let sink = match &self.codec {
+                Some(codec) => codec.encoding_sink(sink),
+                None => sink,
+            };
+            match &self.heartbeat_hooks {
+                Some(hooks) => intercepted_sink(hooks.clone(), info.clone(), sink),
+                None => sink,
+            }
+        };
         let ctx = ActivityContext::new(ContextParts {
             info,
             heartbeat_details: start.heartbeat_details,
             headers: start.header_fields,
-            heartbeat_sink: {
-                let sink =
-                    limits.guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.clone()));
-                // With a codec, sizes are checked on what is sent: after encoding.
-                match &self.codec {
-                    Some(codec) => codec.encoding_sink(sink),
-                    None => sink,
-                }
-            },
+            heartbeat_sink,
             worker_shutdown: self.shutting_down.clone(),
             executors: self.pools.executors(),
             extensions: {
@@ -409,12 +427,15 @@ impl Worker {
         let codec = self.codec.clone();
         let runtime_metrics = self.runtime_metrics.clone();
         let activity_type = ctx.info().activity_type.clone();
+        let attempts = self.attempts.clone();
         async move {
             let Some(registration) = registration else {
                 return ActivityExecutionResult::fail(not_found.expect("set when unregistered"));
             };
-            let run = AssertUnwindSafe(registration.invoke(ctx.clone(), input)).catch_unwind();
-            let result = run.await;
+            let attempt = Attempt::new(ctx.clone(), input, registration);
+            let result = AssertUnwindSafe(attempts.oneshot(attempt))
+                .catch_unwind()
+                .await;
             if let Some(failure) = paused_or_reset(&ctx) {
                 return ActivityExecutionResult::fail(failure);
             }
@@ -439,6 +460,20 @@ impl Worker {
         })
         .instrument(span)
     }
+}
+
+/// `sink` behind the heartbeat hooks: each may change the details before they are sent.
+fn intercepted_sink(
+    hooks: Arc<[HeartbeatHook]>,
+    info: ActivityInfo,
+    sink: HeartbeatSink,
+) -> HeartbeatSink {
+    Arc::new(move |mut details| {
+        for hook in hooks.iter() {
+            hook(&info, &mut details);
+        }
+        sink(details)
+    })
 }
 
 /// Running attempts by task token, so that cancellations reach their context and a shutdown can

@@ -1,6 +1,7 @@
 //! What the worker exports: the worker core's metrics (`temporal_activity_execution_latency`,
 //! slots, polls...), the runtime's own (`activity_runtime_*`), and what activities record with
-//! [`crate::ActivityContext::metric_meter`], all through one Prometheus scrape endpoint.
+//! [`crate::ActivityContext::metric_meter`], all through one Prometheus scrape endpoint or one
+//! OTLP exporter (feature `otel`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -34,8 +35,20 @@ use crate::meter::MetricMeter;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Metrics {
-    prometheus: SocketAddr,
+    exporter: Exporter,
     labels: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+enum Exporter {
+    Prometheus(SocketAddr),
+    #[cfg(feature = "otel")]
+    Otlp {
+        endpoint: String,
+        http: bool,
+        headers: HashMap<String, String>,
+        period: std::time::Duration,
+    },
 }
 
 impl Metrics {
@@ -43,9 +56,60 @@ impl Metrics {
     /// picks a free port: [`crate::Worker::metrics_address`] says which.
     pub fn prometheus(address: SocketAddr) -> Self {
         Self {
-            prometheus: address,
+            exporter: Exporter::Prometheus(address),
             labels: HashMap::new(),
         }
+    }
+
+    /// Pushes the metrics every second over OTLP/gRPC to `endpoint`, an OpenTelemetry
+    /// Collector's (`http://localhost:4317`; `https://` for TLS with the system's roots).
+    /// Durations are in milliseconds, as on the Prometheus endpoint.
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    pub fn otlp(endpoint: impl Into<String>) -> Self {
+        Self {
+            exporter: Exporter::Otlp {
+                endpoint: endpoint.into(),
+                http: false,
+                headers: HashMap::new(),
+                period: std::time::Duration::from_secs(1),
+            },
+            labels: HashMap::new(),
+        }
+    }
+
+    /// Like [`otlp`](Self::otlp), over OTLP/HTTP with protobuf bodies: `endpoint` is the full
+    /// URL, e.g. `http://localhost:4318/v1/metrics`.
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    pub fn otlp_http(endpoint: impl Into<String>) -> Self {
+        let mut metrics = Self::otlp(endpoint);
+        if let Exporter::Otlp { http, .. } = &mut metrics.exporter {
+            *http = true;
+        }
+        metrics
+    }
+
+    /// A header on every OTLP export request (e.g. a collector's API key). Ignored by the
+    /// Prometheus endpoint.
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        if let Exporter::Otlp { headers, .. } = &mut self.exporter {
+            headers.insert(name.into(), value.into());
+        }
+        self
+    }
+
+    /// How often metrics are pushed over OTLP (default: every second). Ignored by the
+    /// Prometheus endpoint, which is scraped.
+    #[cfg(feature = "otel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+    pub fn export_interval(mut self, interval: std::time::Duration) -> Self {
+        if let Exporter::Otlp { period, .. } = &mut self.exporter {
+            *period = interval;
+        }
+        self
     }
 
     /// A label on every metric the worker exports (e.g. `service`, `region`).
@@ -55,34 +119,72 @@ impl Metrics {
     }
 }
 
-/// The worker's exporter, running; the endpoint closes when it is dropped.
+/// The worker's exporter, running; a scrape endpoint closes when it is dropped, and OTLP export
+/// stops.
 pub(super) struct Telemetry {
     meter: Arc<dyn CoreMeter>,
-    address: SocketAddr,
-    server: AbortHandle,
+    /// Where the scrape endpoint listens, and its server.
+    prometheus: Option<(SocketAddr, AbortHandle)>,
 }
 
 impl Telemetry {
-    /// Starts the scrape endpoint. Needs the tokio runtime.
+    /// Starts the scrape endpoint or the OTLP exporter. Needs the tokio runtime.
     pub(super) fn start(metrics: &Metrics) -> Result<Self, WorkerError> {
-        let options = PrometheusExporterOptions::builder()
-            .socket_addr(metrics.prometheus)
-            .global_tags(metrics.labels.clone())
-            .build();
-        let started =
-            start_prometheus_metric_exporter(options).map_err(|err| WorkerError::Metrics {
-                address: metrics.prometheus,
-                source: err.into(),
-            })?;
-        Ok(Self {
-            meter: started.meter,
-            address: started.bound_addr,
-            server: started.abort_handle,
-        })
+        match &metrics.exporter {
+            Exporter::Prometheus(address) => {
+                let options = PrometheusExporterOptions::builder()
+                    .socket_addr(*address)
+                    .global_tags(metrics.labels.clone())
+                    .build();
+                let started = start_prometheus_metric_exporter(options).map_err(|err| {
+                    WorkerError::Metrics {
+                        endpoint: address.to_string(),
+                        source: err.into(),
+                    }
+                })?;
+                Ok(Self {
+                    meter: started.meter,
+                    prometheus: Some((started.bound_addr, started.abort_handle)),
+                })
+            }
+            #[cfg(feature = "otel")]
+            Exporter::Otlp {
+                endpoint,
+                http,
+                headers,
+                period,
+            } => {
+                use temporalio_common::telemetry::{OtelCollectorOptions, OtlpProtocol};
+                let failed =
+                    |source: Box<dyn std::error::Error + Send + Sync>| WorkerError::Metrics {
+                        endpoint: endpoint.clone(),
+                        source,
+                    };
+                let url = url::Url::parse(endpoint).map_err(|err| failed(err.into()))?;
+                let options = OtelCollectorOptions::builder()
+                    .url(url)
+                    .headers(headers.clone())
+                    .metric_periodicity(*period)
+                    .global_tags(metrics.labels.clone())
+                    .protocol(if *http {
+                        OtlpProtocol::Http
+                    } else {
+                        OtlpProtocol::Grpc
+                    })
+                    .build();
+                let meter = temporalio_common::telemetry::build_otlp_metric_exporter(options)
+                    .map_err(|err| failed(err.into()))?;
+                Ok(Self {
+                    meter: Arc::new(meter),
+                    prometheus: None,
+                })
+            }
+        }
     }
 
-    pub(super) fn address(&self) -> SocketAddr {
-        self.address
+    /// Where the scrape endpoint listens, when there is one.
+    pub(super) fn address(&self) -> Option<SocketAddr> {
+        self.prometheus.as_ref().map(|(address, _)| *address)
     }
 
     /// The worker core's telemetry options, exporting through this meter.
@@ -112,7 +214,9 @@ impl Telemetry {
 
 impl Drop for Telemetry {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some((_, server)) = &self.prometheus {
+            server.abort();
+        }
     }
 }
 
