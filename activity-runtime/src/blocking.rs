@@ -14,6 +14,7 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::context::{BlockingJob, Executors};
 use crate::error::ActivityError;
+use crate::meter::MetricGauge;
 
 /// The owner of a blocking pool: dropping it lets the threads finish the queued jobs and exit.
 pub(crate) struct BlockingPool {
@@ -32,6 +33,8 @@ struct Shared {
     size: usize,
     state: Mutex<State>,
     work: Condvar,
+    /// Set to the number of jobs waiting for a thread at each change.
+    queue_length: Option<MetricGauge>,
 }
 
 #[derive(Default)]
@@ -46,6 +49,16 @@ struct State {
 impl BlockingPool {
     /// A pool of at most `size` threads (at least one) named `{name}-{n}`.
     pub(crate) fn new(name: impl Into<String>, size: usize) -> Self {
+        Self::with_queue_gauge(name, size, None)
+    }
+
+    /// Like [`new`](Self::new), setting `queue_length` to the number of jobs waiting for a
+    /// thread whenever it changes.
+    pub(crate) fn with_queue_gauge(
+        name: impl Into<String>,
+        size: usize,
+        queue_length: Option<MetricGauge>,
+    ) -> Self {
         Self {
             handle: PoolHandle {
                 shared: Arc::new(Shared {
@@ -53,6 +66,7 @@ impl BlockingPool {
                     size: size.max(1),
                     state: Mutex::default(),
                     work: Condvar::new(),
+                    queue_length,
                 }),
             },
         }
@@ -80,6 +94,7 @@ impl PoolHandle {
             ));
         }
         state.queue.push_back(job);
+        self.shared.queue_changed(&state);
         if state.queue.len() > state.idle && state.threads < self.shared.size {
             state.threads += 1;
             state.spawned += 1;
@@ -104,10 +119,17 @@ impl PoolHandle {
 }
 
 impl Shared {
+    fn queue_changed(&self, state: &State) {
+        if let Some(gauge) = &self.queue_length {
+            gauge.set(state.queue.len() as u64);
+        }
+    }
+
     fn serve(&self) {
         let mut state = self.state.lock();
         loop {
             if let Some(job) = state.queue.pop_front() {
+                self.queue_changed(&state);
                 drop(state);
                 job();
                 state = self.state.lock();

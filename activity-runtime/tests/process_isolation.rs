@@ -7,6 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::ClientError;
+use activity_runtime::interceptors::{self, Attempt, Next};
 use activity_runtime::{ActivityContext, ActivityError, Bytes, activities, activity};
 use serde_json::{Value, json};
 
@@ -83,6 +84,14 @@ fn context_in_child(ctx: ActivityContext) -> Value {
 fn allocate(bytes: usize) -> usize {
     let block = vec![1u8; bytes];
     block.iter().step_by(4096).map(|&b| usize::from(b)).sum()
+}
+
+/// Creates `marker`, heartbeats, and says which process it ran in.
+#[activity(isolation = "process")]
+fn mark_and_beat(ctx: ActivityContext, marker: String) -> Result<u32, ActivityError> {
+    std::fs::write(&marker, b"ran").map_err(|e| ActivityError::new(e.to_string()))?;
+    ctx.heartbeat("from the child")?;
+    Ok(std::process::id())
 }
 
 /// Set when this binary runs as a separate worker process (see `separate_worker`).
@@ -339,8 +348,87 @@ fn main() {
         let _ = std::fs::remove_file(&other);
         println!("child of another build refused: {message}");
 
+        // Interceptors run in the worker, around the child: an authorizing layer refuses before
+        // any child runs the function; a heartbeat hook sees the child's heartbeats.
+        let heartbeats = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let intercepted = {
+            let heartbeats = heartbeats.clone();
+            common::start_worker_with("process-intercepted", activities![mark_and_beat], |b| {
+                b.process_pool_size(1)
+                    .metrics(activity_runtime::Metrics::prometheus(
+                        "127.0.0.1:0".parse().unwrap(),
+                    ))
+                    .layer(interceptors::from_fn(|attempt: Attempt, next: Next| async move {
+                        if !attempt.headers().contains_key("authorization") {
+                            return Err(ActivityError::new("no authorization header")
+                                .with_type("Unauthorized")
+                                .non_retryable());
+                        }
+                        next.run(attempt).await
+                    }))
+                    .on_heartbeat(move |info, details| {
+                        let detail: String =
+                            activity_runtime::payload::from_payload(&details[0]).unwrap();
+                        heartbeats
+                            .lock()
+                            .unwrap()
+                            .push(format!("{}: {detail}", info.activity_type));
+                    })
+            })
+            .await
+        };
+        let marker = std::env::temp_dir().join(format!("intercepted-{}", std::process::id()));
+        let _ = std::fs::remove_file(&marker);
+        let marker_arg = marker.display().to_string();
+        let refused = client
+            .execute_activity::<u32>(
+                "mark_and_beat",
+                (&marker_arg,),
+                common::one_attempt(&intercepted.task_queue),
+            )
+            .await;
+        let Err(ClientError::Failed(failure)) = refused else {
+            panic!("unauthorized attempt: {refused:?}");
+        };
+        let cause = failure.cause.as_deref().unwrap_or(&failure);
+        assert_eq!(cause.error_type, "Unauthorized", "{failure}");
+        assert!(cause.non_retryable, "{failure}");
+        assert!(!marker.exists(), "the child ran the refused activity");
+        let pid: u32 = client
+            .execute_activity(
+                "mark_and_beat",
+                (&marker_arg,),
+                common::one_attempt(&intercepted.task_queue).header(
+                    "authorization",
+                    activity_runtime::payload::to_payload("token").unwrap(),
+                ),
+            )
+            .await
+            .unwrap();
+        assert!(marker.exists());
+        assert_ne!(pid, std::process::id());
+        assert_eq!(
+            *heartbeats.lock().unwrap(),
+            ["mark_and_beat: from the child"]
+        );
+        let _ = std::fs::remove_file(&marker);
+        // One child started, by the authorized attempt, counted.
+        let address = intercepted.metrics_address.unwrap();
+        let samples = tokio::task::spawn_blocking(move || common::scrape_metrics(address))
+            .await
+            .unwrap();
+        let children: Vec<&Value> = samples
+            .iter()
+            .filter(|s| s["name"] == "activity_runtime_process_child_started_total")
+            .collect();
+        assert_eq!(children.len(), 1, "{children:?}");
+        assert_eq!(children[0]["labels"]["activity_type"], "mark_and_beat");
+        assert_eq!(children[0]["value"], 1.0);
+        intercepted.stop().await;
+        println!("interceptors around a child: refused before it ran, its heartbeat seen, one child counted");
+
         println!(
-            "process_isolation: 9 scenarios passed in {:.1} s",
+            "process_isolation: 10 scenarios passed in {:.1} s",
             started.elapsed().as_secs_f64()
         );
     });

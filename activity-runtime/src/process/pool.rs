@@ -37,7 +37,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const STDERR_LINES: usize = 5;
 
 /// How the worker runs its children.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct ProcessOptions {
     /// How many attempts run at once.
     pub(crate) size: usize,
@@ -46,6 +46,19 @@ pub(crate) struct ProcessOptions {
     /// A command the child is started through (`prlimit --as=…`, `nice`, `systemd-run …`), the
     /// executable's path appended; empty to start it directly.
     pub(crate) wrapper: Vec<OsString>,
+    /// Called with the activity type of each attempt that started a child (the worker counts
+    /// them).
+    pub(crate) on_child_started: Arc<dyn Fn(&str) + Send + Sync>,
+}
+
+impl std::fmt::Debug for ProcessOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessOptions")
+            .field("size", &self.size)
+            .field("grace", &self.grace)
+            .field("wrapper", &self.wrapper)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The worker's pool of child processes: at most `size` run attempts at once, each driven by a
@@ -468,12 +481,16 @@ impl Shared {
         let popped = self.idle.lock().pop();
         let mut proc = match popped {
             Some(proc) => proc,
-            None => Proc::spawn(&self.options.wrapper).map_err(|err| {
-                ActivityError::new(format!(
-                    "activity `{activity_type}` could not start its child process: {err}"
-                ))
-                .with_type("ProcessError")
-            })?,
+            None => {
+                let proc = Proc::spawn(&self.options.wrapper).map_err(|err| {
+                    ActivityError::new(format!(
+                        "activity `{activity_type}` could not start its child process: {err}"
+                    ))
+                    .with_type("ProcessError")
+                })?;
+                (self.options.on_child_started)(activity_type);
+                proc
+            }
         };
         let start = Start {
             entry: offset_of(entry),

@@ -513,6 +513,7 @@ impl WorkerBuilder {
             });
         }
 
+        let runtime_metrics = RuntimeMetrics::new(meter.clone());
         let pools = WorkerPools::new(
             &registry,
             tuning.slot_maximum,
@@ -520,8 +521,8 @@ impl WorkerBuilder {
             self.process_pool_size,
             self.process_grace_period,
             &self.process_wrapper,
+            &runtime_metrics,
         );
-        let runtime_metrics = RuntimeMetrics::new(meter.clone());
         Ok(Worker {
             pools,
             core: Arc::new(core),

@@ -15,6 +15,8 @@ use crate::error::ActivityError;
 use crate::process::{ProcessHandle, ProcessOptions, ProcessPool};
 use crate::registry::Registry;
 
+use super::telemetry::RuntimeMetrics;
+
 /// The worker's pools; dropping it lets the threads finish and kills the idle children.
 #[derive(Debug)]
 pub(super) struct WorkerPools {
@@ -68,6 +70,7 @@ impl WorkerPools {
         processes: usize,
         grace: Duration,
         wrapper: &[OsString],
+        metrics: &RuntimeMetrics,
     ) -> Self {
         let isolated: Vec<&str> = registry
             .registrations()
@@ -89,15 +92,19 @@ impl WorkerPools {
         }
         #[cfg(unix)]
         let process = (!isolated.is_empty()).then(|| {
+            let metrics = metrics.clone();
             ProcessPool::new(ProcessOptions {
                 size: processes,
                 grace,
                 wrapper: wrapper.to_vec(),
+                on_child_started: Arc::new(move |activity_type| {
+                    metrics.child_started(activity_type);
+                }),
             })
         });
         #[cfg(not(unix))]
         let _ = (grace, wrapper);
-        let blocking = blocking_pool(registry, slots, threads);
+        let blocking = blocking_pool(registry, slots, threads, metrics);
         Self {
             executors: Arc::new(PoolHandles {
                 blocking: blocking.handle(),
@@ -120,6 +127,7 @@ fn blocking_pool(
     registry: &Registry,
     slots: Option<(usize, &'static str)>,
     threads: Option<usize>,
+    metrics: &RuntimeMetrics,
 ) -> BlockingPool {
     let size = threads
         .or(slots.map(|(max, _)| max))
@@ -151,5 +159,9 @@ fn blocking_pool(
         ),
         _ => {}
     }
-    BlockingPool::new("activity-blocking", size)
+    BlockingPool::with_queue_gauge(
+        "activity-blocking",
+        size,
+        Some(metrics.blocking_queue_length()),
+    )
 }

@@ -19,7 +19,7 @@ use temporalio_common::telemetry::{
 use tokio::task::AbortHandle;
 
 use super::WorkerError;
-use crate::meter::MetricMeter;
+use crate::meter::{MetricGauge, MetricMeter};
 
 /// Where and how a worker exports its metrics ([`crate::WorkerBuilder::metrics`]).
 ///
@@ -244,6 +244,14 @@ const RESULT_LOST: (&str, &str) = (
     "activity_runtime_result_lost",
     "Attempt results the worker could not report to the server",
 );
+const PROCESS_CHILD_STARTED: (&str, &str) = (
+    "activity_runtime_process_child_started",
+    "Child processes started for process-isolated activities, by the activity type that started one",
+);
+const BLOCKING_QUEUE_LENGTH: (&str, &str) = (
+    "activity_runtime_blocking_queue_length",
+    "Blocking activities waiting for a thread of the worker's blocking pool",
+);
 
 impl RuntimeMetrics {
     pub(super) fn new(meter: MetricMeter) -> Self {
@@ -275,6 +283,18 @@ impl RuntimeMetrics {
     /// Counts a result the server never received.
     pub(super) fn result_lost(&self, activity_type: &str) {
         self.count(RESULT_LOST, activity_type);
+    }
+
+    /// Counts a child process started for an attempt of `activity_type`.
+    pub(super) fn child_started(&self, activity_type: &str) {
+        self.count(PROCESS_CHILD_STARTED, activity_type);
+    }
+
+    /// The gauge of blocking activities waiting for a thread (labelled with the worker's
+    /// namespace and task queue only: the pool is shared).
+    pub(super) fn blocking_queue_length(&self) -> MetricGauge {
+        let (name, description) = BLOCKING_QUEUE_LENGTH;
+        self.meter.gauge(name, description)
     }
 
     fn count(&self, (name, description): (&'static str, &'static str), activity_type: &str) {

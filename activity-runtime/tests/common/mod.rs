@@ -220,3 +220,54 @@ pub async fn run_python_workflow(workflow: &str, activity_task_queue: &str) -> s
         )
     })
 }
+
+/// Every sample a worker's metrics endpoint at `address` serves, as the reference parser of the
+/// Prometheus text format reads it (Python's `prometheus_client`, `tests/python/parse_metrics.py`):
+/// objects with `name`, `labels` and `value`. Blocking: call it off a runtime that serves the
+/// endpoint.
+pub fn scrape_metrics(address: std::net::SocketAddr) -> Vec<serde_json::Value> {
+    parse_metrics(&get_metrics(address))
+}
+
+/// `GET /metrics`, the body.
+fn get_metrics(address: std::net::SocketAddr) -> String {
+    use std::io::Write as _;
+    let mut stream =
+        std::net::TcpStream::connect(address).expect("connects to the metrics endpoint");
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    body.to_owned()
+}
+
+/// Every sample of the exposition, as the reference parser reads it.
+fn parse_metrics(text: &str) -> Vec<serde_json::Value> {
+    use std::io::Write as _;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/parse_metrics.py");
+    let mut child = Command::new(python())
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts the Python parser");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "the parser failed: {}\n--- exposition ---\n{text}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the parser prints JSON")
+}

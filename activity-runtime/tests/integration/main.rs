@@ -15,6 +15,7 @@ mod interceptors;
 mod layers;
 mod metrics;
 mod msrv;
+mod otel;
 mod python_interop;
 mod worker_build;
 mod worker_control;

@@ -1,13 +1,10 @@
 //! Metrics: a worker exporting to Prometheus is scraped over HTTP and the text is parsed with the
 //! reference parser (Python's `prometheus_client`, `tests/python/parse_metrics.py`): core's
 //! `activity_execution_latency` counts each attempt, labelled; what activities record with
-//! `ctx.metric_meter()` is there; so is the runtime's own count of an argument that did not decode.
+//! `ctx.metric_meter()` is there; so are the runtime's own count of an argument that did not
+//! decode and the length of the blocking pool's queue.
 
 use crate::common;
-
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
 
 use activity_runtime::{ActivityContext, Metrics, activities, activity};
 use serde_json::Value;
@@ -28,13 +25,19 @@ fn typed_argument(number: u32) -> u32 {
     number
 }
 
+/// Holds the worker's only blocking thread for `ms`.
+#[activity]
+fn hold_thread(ms: u64) {
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+}
+
 #[tokio::test]
 async fn prometheus_exports_core_runtime_and_activity_metrics() {
     let worker = common::start_worker_with(
         "metrics",
-        activities![make_widgets, typed_argument],
+        activities![make_widgets, typed_argument, hold_thread],
         |builder| {
-            builder.metrics(
+            builder.blocking_threads(1).metrics(
                 Metrics::prometheus("127.0.0.1:0".parse().unwrap())
                     .label("service", "metrics-test"),
             )
@@ -64,7 +67,7 @@ async fn prometheus_exports_core_runtime_and_activity_metrics() {
     );
 
     // Blocking I/O off the test's runtime, which also runs the metrics endpoint.
-    let samples = tokio::task::spawn_blocking(move || parse(&scrape(address)))
+    let samples = tokio::task::spawn_blocking(move || common::scrape_metrics(address))
         .await
         .unwrap();
     let value = |name: &str, labels: &[(&str, &str)]| -> f64 {
@@ -100,45 +103,47 @@ async fn prometheus_exports_core_runtime_and_activity_metrics() {
         1.0
     );
 
-    worker.stop().await;
-}
-
-/// `GET /metrics`, the body.
-fn scrape(address: SocketAddr) -> String {
-    let mut stream = TcpStream::connect(address).expect("connects to the metrics endpoint");
-    write!(
-        stream,
-        "GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    body.to_owned()
-}
-
-/// Every sample of the exposition, as the reference parser reads it.
-fn parse(text: &str) -> Vec<Value> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/parse_metrics.py");
-    let mut child = Command::new(common::python())
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts the Python parser");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "the parser failed: {}\n--- exposition ---\n{text}",
-        String::from_utf8_lossy(&output.stderr)
+    // Three blocking activities on one thread: two wait in the queue, then none.
+    let queue_length = |samples: &[Value]| -> Option<f64> {
+        samples
+            .iter()
+            .find(|s| {
+                s["name"] == "activity_runtime_blocking_queue_length"
+                    && s["labels"]["task_queue"] == queue.as_str()
+            })
+            .and_then(|s| s["value"].as_f64())
+    };
+    let mut holds = Vec::new();
+    for _ in 0..3 {
+        holds.push(
+            client
+                .start_activity("hold_thread", (1500u64,), common::one_attempt(queue))
+                .await
+                .unwrap(),
+        );
+    }
+    let mut longest = 0.0f64;
+    for _ in 0..20 {
+        let samples = tokio::task::spawn_blocking(move || common::scrape_metrics(address))
+            .await
+            .unwrap();
+        longest = longest.max(queue_length(&samples).unwrap_or(0.0));
+        if longest >= 2.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        longest, 2.0,
+        "two blocking activities waited for the thread"
     );
-    serde_json::from_slice(&output.stdout).expect("the parser prints JSON")
+    for hold in holds {
+        hold.result::<()>().await.unwrap();
+    }
+    let samples = tokio::task::spawn_blocking(move || common::scrape_metrics(address))
+        .await
+        .unwrap();
+    assert_eq!(queue_length(&samples), Some(0.0));
+
+    worker.stop().await;
 }

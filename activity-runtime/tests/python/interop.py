@@ -142,8 +142,19 @@ class ProcessFailureWorkflow:
         return {"unexpected_success": result}
 
 
+@workflow.defn
+class TracedWorkflow:
+    """Calls a Rust activity with tracing on (``temporalio.contrib.opentelemetry``): the trace
+    context of the workflow's ``StartActivity`` span goes in the ``_tracer-data`` header."""
+
+    @workflow.run
+    async def run(self, task_queue: str) -> dict:
+        return {"greeting": await call(task_queue, "traced_greeting", "Ada")}
+
+
 WORKFLOWS = {
     "values": ValuesWorkflow,
+    "traced": TracedWorkflow,
     "failure": FailureWorkflow,
     "dynamic": DynamicWorkflow,
     "process_failure": ProcessFailureWorkflow,
@@ -159,7 +170,25 @@ async def main() -> None:
     parser.add_argument("--workflow-task-queue", required=True)
     args = parser.parse_args()
 
-    client = await Client.connect(args.address, namespace=args.namespace)
+    interceptors = []
+    spans = None
+    if args.workflow == "traced":
+        # Spans are kept in memory and reported with the result.
+        import opentelemetry.trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        from temporalio.contrib.opentelemetry import TracingInterceptor
+
+        spans = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(spans))
+        opentelemetry.trace.set_tracer_provider(provider)
+        interceptors.append(TracingInterceptor())
+
+    client = await Client.connect(
+        args.address, namespace=args.namespace, interceptors=interceptors
+    )
     workflow_class = WORKFLOWS[args.workflow]
     async with Worker(client, task_queue=args.workflow_task_queue, workflows=[workflow_class]):
         result = await client.execute_workflow(
@@ -169,6 +198,16 @@ async def main() -> None:
             task_queue=args.workflow_task_queue,
             execution_timeout=timedelta(seconds=90),
         )
+    if spans is not None:
+        result["spans"] = [
+            {
+                "name": span.name,
+                "trace_id": format(span.context.trace_id, "032x"),
+                "span_id": format(span.context.span_id, "016x"),
+                "parent_span_id": format(span.parent.span_id, "016x") if span.parent else None,
+            }
+            for span in spans.get_finished_spans()
+        ]
     print(json.dumps(result, sort_keys=True))
     sys.stdout.flush()
 
