@@ -43,7 +43,8 @@
 //!
 //! ```text
 //!  facade     lib.rs: re-exports, `__private` for generated code
-//!  worker     worker/ (builder, tuning, versioning, telemetry, pools, limits, report, errors) testing
+//!  worker     worker/ (builder, tuning, versioning, telemetry, trace context, interceptors, pools,
+//!             limits, report, errors) testing
 //!  client     client
 //!  transport  connection, codec, process/ (child processes), blocking (thread pool)
 //!  contract   registry → activity → context → meter → attempt → raw → error → payload → limits
@@ -59,6 +60,10 @@
 //! - `worker` (default): the [`Worker`], the [`client`], connections and codecs, on
 //!   `temporalio-sdk-core` and `temporalio-client`. Without it the crate is the contract alone
 //!   (plus [`testing`]), which is all the code `#[activity]` generates needs.
+//! - `otel`: OpenTelemetry. [`Metrics::otlp`] exports the metrics over OTLP, and each attempt's
+//!   `activity` span continues the trace its caller sent in the `_tracer-data` header (Python's
+//!   `temporalio.contrib.opentelemetry`, the TypeScript, Go and .NET tracing interceptors), for a
+//!   `tracing-opentelemetry` layer to export.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(unreachable_pub)]
 // The one exception, `process::entry`, says what it relies on.

@@ -147,8 +147,8 @@ async fn otlp_export_reaches_a_real_receiver() {
             },
             None => false,
         };
-        if counted && boxes.is_some() {
-            break (latency.unwrap(), boxes.unwrap());
+        if let (true, Some(latency), Some(boxes)) = (counted, &latency, &boxes) {
+            break (latency.clone(), boxes.clone());
         }
         assert!(
             tokio::time::Instant::now() < deadline,
