@@ -212,9 +212,9 @@ impl ActivityContext {
     }
 
     /// Creates counters, histograms and gauges exported with the worker's metrics, labelled with
-    /// this activity's type, task queue and namespace. Records nothing when the worker has no
-    /// metrics configured, in an `ActivityEnvironment`, and in the child process of a
-    /// process-isolated activity (whose metrics do not cross to the worker).
+    /// this activity's type, task queue and namespace. In the child process of a process-isolated
+    /// activity each recording crosses to the worker, which exports it. Records nothing when the
+    /// worker has no metrics configured, and in an `ActivityEnvironment`.
     pub fn metric_meter(&self) -> MetricMeter {
         match self.extension::<MetricMeter>() {
             Some(meter) => {

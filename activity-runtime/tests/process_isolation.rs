@@ -86,11 +86,17 @@ fn allocate(bytes: usize) -> usize {
     block.iter().step_by(4096).map(|&b| usize::from(b)).sum()
 }
 
-/// Creates `marker`, heartbeats, and says which process it ran in.
+/// Creates `marker`, heartbeats, records metrics, and says which process it ran in.
 #[activity(isolation = "process")]
 fn mark_and_beat(ctx: ActivityContext, marker: String) -> Result<u32, ActivityError> {
     std::fs::write(&marker, b"ran").map_err(|e| ActivityError::new(e.to_string()))?;
     ctx.heartbeat("from the child")?;
+    let meter = ctx.metric_meter();
+    meter.counter("marks_made", "Marks made").add(3);
+    meter
+        .with_labels([("shade", "dark")])
+        .histogram("mark_size", "Size of the marks", "bytes")
+        .record(42);
     Ok(std::process::id())
 }
 
@@ -424,8 +430,25 @@ fn main() {
         assert_eq!(children.len(), 1, "{children:?}");
         assert_eq!(children[0]["labels"]["activity_type"], "mark_and_beat");
         assert_eq!(children[0]["value"], 1.0);
+        // What the child recorded crossed to the worker, with the worker's labels and its own.
+        let sample = |name: &str| -> &Value {
+            let found: Vec<&Value> = samples.iter().filter(|s| s["name"] == name).collect();
+            assert_eq!(found.len(), 1, "one `{name}`: {found:?}");
+            found[0]
+        };
+        let marks = sample("marks_made_total");
+        assert_eq!(marks["value"], 3.0);
+        assert_eq!(marks["labels"]["activity_type"], "mark_and_beat");
+        assert_eq!(
+            marks["labels"]["task_queue"],
+            intercepted.task_queue.as_str()
+        );
+        let size = sample("mark_size_sum");
+        assert_eq!(size["value"], 42.0);
+        assert_eq!(size["labels"]["shade"], "dark");
+        assert_eq!(size["labels"]["activity_type"], "mark_and_beat");
         intercepted.stop().await;
-        println!("interceptors around a child: refused before it ran, its heartbeat seen, one child counted");
+        println!("interceptors around a child: refused before it ran, its heartbeat seen, one child counted, its metrics exported");
 
         println!(
             "process_isolation: 10 scenarios passed in {:.1} s",

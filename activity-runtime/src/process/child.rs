@@ -12,13 +12,14 @@ use temporalio_common::protos::temporal::api::common::v1::Header;
 use super::Executable;
 use super::entry::entry_at;
 use super::protocol::{
-    CANCEL, DONE, Done, HEARTBEAT, READY, Ready, START, Start, from_json, json, payloads_bytes,
-    payloads_from, read_frame, write_frame,
+    CANCEL, DONE, Done, HEARTBEAT, METRIC, READY, Ready, START, Start, from_json, json,
+    payloads_bytes, payloads_from, read_frame, write_frame,
 };
 use crate::attempt::ActivityInput;
 use crate::blocking::BlockingPool;
 use crate::context::{ActivityContext, CancellationDetails, ContextParts, ProcessEntry};
 use crate::error::{Outcome, panic_message};
+use crate::meter::MetricMeter;
 
 pub(super) fn serve(socket: &std::path::Path) -> io::Result<()> {
     let stream = UnixStream::connect(socket)?;
@@ -72,6 +73,7 @@ fn prepare(
     pool: &BlockingPool,
 ) -> io::Result<(ActivityContext, ProcessEntry, ActivityInput)> {
     let sink_writer = writer.clone();
+    let metric_writer = writer.clone();
     let headers = Header::decode(start.headers.as_slice())
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
         .fields;
@@ -91,7 +93,14 @@ fn prepare(
         }),
         worker_shutdown: tokio_util::sync::CancellationToken::new(),
         executors: Arc::new(pool.handle()),
-        extensions: http::Extensions::new(),
+        // What the activity records crosses to the worker, which exports it.
+        extensions: {
+            let mut extensions = http::Extensions::new();
+            extensions.insert(MetricMeter::relay(Arc::new(move |recording| {
+                let _ = write_frame(&mut *metric_writer.lock(), METRIC, &json(&recording));
+            })));
+            extensions
+        },
     });
     let input = ActivityInput::new(activity_type, payloads_from(&start.input)?);
     // The worker checked from our `Ready` that we run its very executable file (see `entry_at`).

@@ -22,8 +22,8 @@ use super::CHILD_ENV;
 use super::Executable;
 use super::entry::offset_of;
 use super::protocol::{
-    CANCEL, DONE, Done, HEARTBEAT, READY, Ready, START, Start, from_json, json, payloads_bytes,
-    payloads_from, read_frame, write_frame,
+    CANCEL, DONE, Done, HEARTBEAT, METRIC, READY, Ready, START, Start, from_json, json,
+    payloads_bytes, payloads_from, read_frame, write_frame,
 };
 use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::blocking::{BlockingPool, PoolHandle};
@@ -513,6 +513,7 @@ impl Shared {
                             tracing::warn!(error = %err, "heartbeat from the child process refused");
                         }
                     }
+                    METRIC => ctx.metric_meter().replay(from_json(&body)?),
                     DONE => break from_json::<Done>(&body),
                     _ => {}
                 }

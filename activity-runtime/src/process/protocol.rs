@@ -15,6 +15,8 @@ pub(super) const START: u8 = 2;
 pub(super) const HEARTBEAT: u8 = 3;
 pub(super) const CANCEL: u8 = 4;
 pub(super) const DONE: u8 = 5;
+/// A metric recording (`meter::Recording`, as JSON), which the worker exports.
+pub(super) const METRIC: u8 = 6;
 
 pub(super) fn write_frame(out: &mut impl Write, tag: u8, body: &[u8]) -> io::Result<()> {
     let len = u32::try_from(body.len())
