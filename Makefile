@@ -41,7 +41,7 @@ TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
 		or m.version("opentelemetry-sdk") != "$(OPENTELEMETRY_VERSION)" \
 		or m.version("opentelemetry-api") != "$(OPENTELEMETRY_VERSION)")' >/dev/null 2>&1
 
-.PHONY: tools demo test test-ui test-servers test-doc bench
+.PHONY: tools demo test test-build test-lint test-ui test-servers test-doc bench
 
 tools:
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
@@ -65,30 +65,40 @@ demo: tools
 
 # `benchmarks` is left out of the test builds: its peers' crates change features of shared
 # dependencies, and building it would compile the Temporal tree a second time (see its Cargo.toml).
-# Clippy still checks it. Every cargo command below selects the same packages, so all of them
+# Clippy still checks it. Every cargo test command below selects the same packages, so all of them
 # share the units the first one builds (and the demo's).
 #
-# After one build, three groups run side by side (-k: each runs to the end even if another fails;
-# the output of each is printed whole when it ends): the trybuild cases, which mostly compile; the
-# tests against dev servers, which mostly wait; and the doc tests.
+# One build, then four groups side by side (-k: each runs to the end even if another fails; the
+# output of each is printed whole when it ends): the trybuild cases, which mostly compile; the
+# tests against dev servers, which mostly wait; the doc tests; and the lints (clippy with and
+# without the default features, and rustdoc, warnings denied), which use the CPU the tests leave.
+# The lints start 15 s after the others: a cargo command holds the build directory's lock while it
+# compiles, and the test groups only need it for a moment at their start (clippy would hold it for
+# minutes). The lints share the build scripts and proc-macros the test build compiled.
 TEST_PACKAGES := --workspace --exclude benchmarks
 
 test: tools
-	$(TOOLS_ENV) cargo test $(TEST_PACKAGES) --all-targets --no-run
-	$(MAKE) --no-print-directory -k -j3 --output-sync=target test-ui test-servers test-doc
-	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p activity-runtime --no-default-features -- -D warnings
-	RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
+	$(MAKE) --no-print-directory -k -j4 --output-sync=target test-lint test-ui test-servers test-doc
 
-# The ui-tests crate: trybuild's compile-fail catalogue, and the compile-pass cases. (`MAKEFLAGS=`:
-# each group's cargo uses the machine as it would alone, not the jobserver of the make above.)
-test-ui:
+# (`MAKEFLAGS=`: each group's cargo uses the machine as it would alone, not the jobserver of the
+# make above.)
+test-build:
+	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --all-targets --no-run
+
+test-lint: test-build
+	sleep 15
+	MAKEFLAGS= cargo clippy --workspace --all-targets -- -D warnings
+	MAKEFLAGS= cargo clippy -p activity-runtime --no-default-features -- -D warnings
+	MAKEFLAGS= RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
+
+# The ui-tests crate: trybuild's compile-fail catalogue, and the compile-pass cases.
+test-ui: test-build
 	MAKEFLAGS= cargo test $(TEST_PACKAGES) --test ui --test pass --test 'pass_*'
 
-test-servers:
+test-servers: test-build
 	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests --all-targets --no-fail-fast
 
-test-doc:
+test-doc: test-build
 	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --doc
 
 bench: tools

@@ -344,8 +344,11 @@ impl WorkerBuilder {
     pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: tower::Layer<AttemptService> + Send + Sync + 'static,
-        L::Service: tower::Service<Attempt, Response = crate::ActivityOutput, Error = crate::ActivityError>
-            + Clone
+        L::Service: tower::Service<
+                Attempt,
+                Response = crate::attempt::ActivityOutput,
+                Error = crate::error::ActivityError,
+            > + Clone
             + Send
             + Sync
             + 'static,
@@ -362,7 +365,10 @@ impl WorkerBuilder {
     /// through them in the worker.
     pub fn on_heartbeat(
         mut self,
-        hook: impl Fn(&crate::ActivityInfo, &mut Vec<crate::Payload>) + Send + Sync + 'static,
+        hook: impl Fn(&crate::context::ActivityInfo, &mut Vec<crate::payload::Payload>)
+        + Send
+        + Sync
+        + 'static,
     ) -> Self {
         self.interceptors.push_heartbeat_hook(Arc::new(hook));
         self
