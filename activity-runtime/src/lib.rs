@@ -45,7 +45,7 @@
 //!  facade     lib.rs: re-exports, `__private` for generated code
 //!  worker     worker/ (builder, tuning, versioning, telemetry, pools, limits, report, errors) testing
 //!  client     client
-//!  transport  connection, codec, process/ (child processes), blocking (thread pool)
+//!  transport  connection → codec → storage/ (external payloads), process/ (child processes), blocking
 //!  contract   registry → activity → context → meter → attempt → raw → error → payload → limits
 //! ```
 //!
@@ -59,6 +59,10 @@
 //! - `worker` (default): the [`Worker`], the [`client`], connections and codecs, on
 //!   `temporalio-sdk-core` and `temporalio-client`. Without it the crate is the contract alone
 //!   (plus [`testing`]), which is all the code `#[activity]` generates needs.
+//! - `object-store` (off by default): [`storage::ObjectStoreDriver`], external payload storage
+//!   in S3 and S3-compatible servers (or any store of the `object_store` crate), wire-compatible
+//!   with the other SDKs' S3 driver. The [`storage`] module itself (its driver trait, the
+//!   reference format) comes with `worker`.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(unreachable_pub)]
 // The one exception, `process::entry`, says what it relies on.
@@ -85,6 +89,8 @@ pub mod codec;
 #[cfg(feature = "worker")]
 pub mod connection;
 pub mod process;
+#[cfg(feature = "worker")]
+pub mod storage;
 
 // client, worker, test support
 #[cfg(feature = "worker")]
