@@ -11,6 +11,7 @@ mod blocking_pool;
 mod context;
 mod dynamic;
 mod environment;
+mod external_storage;
 mod layers;
 mod metrics;
 mod msrv;
