@@ -16,5 +16,6 @@ mod layers;
 mod metrics;
 mod msrv;
 mod python_interop;
+mod typescript_interop;
 mod worker_build;
 mod worker_control;
