@@ -465,7 +465,7 @@ impl Client {
             self.namespace_limit().await,
             threshold,
         )
-        .map_err(|err| ClientError::TooLarge(Box::new(err)))?;
+        .map_err(ClientError::TooLarge)?;
         let id = options
             .id
             .clone()
@@ -648,7 +648,7 @@ where
         payloads.retain(|p| prost::Message::encoded_len(p) < threshold);
     }
     check_input_payloads(A::NAME, &payloads, A::PARAMETERS, namespace, threshold)
-        .map_err(|err| ClientError::TooLarge(Box::new(err)))
+        .map_err(ClientError::TooLarge)
 }
 
 /// The caller-side check of encoded arguments.
@@ -658,13 +658,13 @@ pub(crate) fn check_input_payloads(
     parameters: &'static [&'static str],
     namespace: &NamespaceLimit,
     storage_threshold: Option<usize>,
-) -> Result<(), PayloadsTooLarge> {
+) -> Result<(), Box<PayloadsTooLarge>> {
     let size = encoded_size(payloads);
     let limit = namespace.error_limit(None);
     if size <= limit.bytes {
         return Ok(());
     }
-    Err(PayloadsTooLarge {
+    Err(Box::new(PayloadsTooLarge {
         activity_type: activity_type.to_owned(),
         kind: PayloadKind::Input,
         size,
@@ -672,7 +672,7 @@ pub(crate) fn check_input_payloads(
         limit_source: limit.source,
         largest_argument: largest_argument(payloads, parameters),
         external_storage: storage_threshold,
-    })
+    }))
 }
 
 impl ActivityContext {

@@ -224,7 +224,7 @@ impl StorageError {
     }
 }
 
-/// Stores payloads and retrieves them by claim: S3 ([`ObjectStoreDriver`] with the
+/// Stores payloads and retrieves them by claim: S3 (`ObjectStoreDriver`, with the
 /// `object-store` feature), or any store of your own.
 ///
 /// Object-safe: [`ExternalStorage`] holds drivers as `Arc<dyn StorageDriver>`. A driver must
@@ -362,7 +362,7 @@ impl ExternalStorage {
     /// A malformed reference, an unknown driver, or the driver's error.
     pub async fn retrieve(&self, mut payloads: Vec<Payload>) -> Result<Vec<Payload>, StorageError> {
         // Claims grouped by driver, each with the index of its payload.
-        let mut groups: Vec<(Arc<dyn StorageDriver>, Vec<(usize, StorageClaim)>)> = Vec::new();
+        let mut groups: Vec<DriverClaims> = Vec::new();
         for (index, payload) in payloads.iter().enumerate() {
             let Some(reference) = decode_reference(payload)? else {
                 continue;
@@ -400,6 +400,9 @@ impl ExternalStorage {
         Ok(payloads)
     }
 }
+
+/// A driver and the claims it is to retrieve, each with the index of its payload.
+type DriverClaims = (Arc<dyn StorageDriver>, Vec<(usize, StorageClaim)>);
 
 /// A reference read from a payload.
 #[derive(Clone, Debug, PartialEq, Eq)]

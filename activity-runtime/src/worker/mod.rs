@@ -264,11 +264,9 @@ impl Worker {
         &self,
         mut task: ActivityTask,
     ) -> Result<(ActivityTask, Option<Vec<Payload>>), ActivityTaskCompletion> {
-        let fail = |task: ActivityTask, failure| {
-            Err(ActivityTaskCompletion {
-                task_token: task.task_token,
-                result: Some(ActivityExecutionResult::fail(failure)),
-            })
+        let fail = |task: ActivityTask, failure| ActivityTaskCompletion {
+            task_token: task.task_token,
+            result: Some(ActivityExecutionResult::fail(failure)),
         };
         let wire_input = match (&self.storage, &task.variant) {
             (Some(_), Some(activity_task::Variant::Start(start))) => Some(start.input.clone()),
@@ -284,7 +282,7 @@ impl Worker {
                     "an activity task holds externally stored payloads, but this worker has no \
                      external storage"
                 );
-                return fail(task, storage_not_configured_failure());
+                return Err(fail(task, storage_not_configured_failure()));
             }
             _ => None,
         };
@@ -296,7 +294,7 @@ impl Worker {
             Err(err) => {
                 tracing::error!(error = %err, "an activity task could not be decoded");
                 let failure = crate::codec::failure(&err, "decode the activity's arguments");
-                fail(task, failure)
+                Err(fail(task, failure))
             }
         }
     }
