@@ -6,7 +6,8 @@
 //!   a 5 MiB result the workflow reads back intact; the history holds only references, and the
 //!   bucket holds the objects under the Python driver's key layout;
 //! - without storage, the same result fails with `PayloadsTooLarge`, whose message names the
-//!   setting; with storage on the worker and the client, a 20 MiB result comes back whole.
+//!   setting; with storage on the worker and the client, a 20 MiB result comes back whole;
+//! - a worker without storage fails the references of that Python workflow, naming the setting.
 //!
 //! Needs the pinned Python SDK with `moto[server]` and `aioboto3` (`make tools`).
 
@@ -139,13 +140,8 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_python_workflow_with_s3_storage_passes_5_mib_both_ways() {
-    let s3 = S3Server::start("python-interop").await;
-    let worker = common::start_worker_with("ext-py", activities![reverse_big], |builder| {
-        builder.external_storage(s3.storage())
-    })
-    .await;
+/// Runs `tests/python/external_storage.py` against `s3`, its activity on `activity_task_queue`.
+async fn run_python_workflow(s3: &S3Server, activity_task_queue: &str) -> Value {
     let server = common::server().await;
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/external_storage.py");
@@ -156,13 +152,24 @@ async fn a_python_workflow_with_s3_storage_passes_5_mib_both_ways() {
         .args(["--namespace", server.namespace()])
         .args(["--s3-endpoint", &s3.endpoint])
         .args(["--bucket", &s3.bucket])
-        .args(["--activity-task-queue", &worker.task_queue])
+        .args(["--activity-task-queue", activity_task_queue])
         .args([
             "--workflow-task-queue",
             &common::unique_task_queue("ext-py-workflows"),
         ]);
+    common::run_json_script(command, "the Python external storage workflow").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_workflow_with_s3_storage_passes_5_mib_both_ways() {
+    let s3 = S3Server::start("python-interop").await;
+    let worker = common::start_worker_with("ext-py", activities![reverse_big], |builder| {
+        builder.external_storage(s3.storage())
+    })
+    .await;
+    let server = common::server().await;
     let started = Instant::now();
-    let report = common::run_json_script(command, "the Python external storage workflow").await;
+    let report = run_python_workflow(&s3, &worker.task_queue).await;
     eprintln!(
         "5 MiB each way through S3 (script {:?}, workflow {} s)",
         started.elapsed(),
@@ -238,6 +245,27 @@ async fn a_python_workflow_with_s3_storage_passes_5_mib_both_ways() {
             "no reference names {key}: {report:#}"
         );
     }
+}
+
+/// A worker without storage cannot read the references a Python workflow sends: the attempt
+/// fails saying how to configure storage (it used to be "unsupported payload encoding").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn references_reaching_a_worker_without_storage_fail_naming_the_setting() {
+    let s3 = S3Server::start("no-storage").await;
+    let worker = common::start_worker("ext-none-py", activities![reverse_big]).await;
+    let report = run_python_workflow(&s3, &worker.task_queue).await;
+    worker.stop().await;
+    let failure = &report["workflow"]["failure"];
+    assert_eq!(failure["type"], "ExternalStorageError", "{report:#}");
+    assert!(
+        failure["message"]
+            .as_str()
+            .unwrap()
+            .contains("this worker has no external storage: configure it with `WorkerBuilder::external_storage`"),
+        "{report:#}"
+    );
+    // Python stored the argument; nothing else was written.
+    assert_eq!(report["objects"].as_array().unwrap().len(), 1, "{report:#}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,8 @@ Run by ``activity-runtime/tests/integration/external_storage.rs`` against an S3-
 (moto) on ``--s3-endpoint``. The workflow's data converter has
 ``ExternalStorage(drivers=[S3StorageDriver(...)])`` (the default threshold, 256 KiB); it passes
 a 5 MiB ``bytes`` argument to the Rust activity ``reverse_big`` on ``--activity-task-queue`` and
-checks that the result is the argument reversed, byte for byte.
+checks that the result is the argument reversed, byte for byte. Should the activity fail, the
+workflow returns the failure's type, message and retryability instead.
 
 Prints ONE JSON line: what the workflow saw, the largest payload anywhere in the workflow's
 history, the reference payloads found there, and the objects in the bucket (key and size).
@@ -26,6 +27,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     import aioboto3
@@ -51,13 +53,25 @@ class ExternalStorageWorkflow:
     @workflow.run
     async def run(self, task_queue: str, size: int) -> dict:
         data = big_argument(size)
-        result = await workflow.execute_activity(
-            "reverse_big",
-            data,
-            task_queue=task_queue,
-            start_to_close_timeout=timedelta(seconds=60),
-            retry_policy=RetryPolicy(maximum_attempts=1),
-        )
+        try:
+            result = await workflow.execute_activity(
+                "reverse_big",
+                data,
+                task_queue=task_queue,
+                start_to_close_timeout=timedelta(seconds=60),
+                retry_policy=RetryPolicy(maximum_attempts=1),
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if not isinstance(cause, ApplicationError):
+                return {"unexpected_cause": repr(cause)}
+            return {
+                "failure": {
+                    "type": cause.type,
+                    "message": cause.message,
+                    "non_retryable": cause.non_retryable,
+                }
+            }
         return {
             "argument_len": len(data),
             "argument_sha256": hashlib.sha256(data).hexdigest(),
