@@ -17,12 +17,12 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use activity_runtime::client::{Client, ClientError};
+use activity_runtime::client::{ActivityOptions, Client, ClientError};
 use activity_runtime::connection::ConnectOptions;
 use activity_runtime::limits::MIB;
 use activity_runtime::storage::object_store::aws::AmazonS3Builder;
 use activity_runtime::storage::{ExternalStorage, ObjectStoreDriver};
-use activity_runtime::{Bytes, activities, activity};
+use activity_runtime::{ActivityContext, ActivityError, Bytes, activities, activity};
 use serde_json::{Value, json};
 
 /// A moto S3 server on a free loopback port, with one bucket; killed when dropped.
@@ -134,6 +134,26 @@ async fn reverse_big(mut data: Vec<u8>) -> Bytes {
 #[activity]
 async fn big_result(mib: usize) -> Bytes {
     Bytes(pattern(mib * MIB))
+}
+
+/// Attempt 1 heartbeats 3 MiB of details (over the 2 MiB limit without storage) and fails;
+/// attempt 2 reads them back and returns how many bytes came back unchanged.
+#[activity]
+async fn big_heartbeat(ctx: ActivityContext) -> Result<usize, ActivityError> {
+    match ctx.heartbeat_details::<Bytes>()? {
+        None => {
+            ctx.heartbeat(&Bytes(pattern(3 * MIB)))?;
+            // Give the store and core's throttled heartbeat time to reach the server.
+            tokio::time::sleep(Duration::from_millis(2000)).await;
+            Err(ActivityError::new("interrupted after heartbeating"))
+        }
+        Some(Bytes(details)) if details == pattern(3 * MIB) => Ok(details.len()),
+        Some(Bytes(details)) => Err(ActivityError::new(format!(
+            "the heartbeat details changed on their way ({} bytes)",
+            details.len()
+        ))
+        .non_retryable()),
+    }
 }
 
 fn pattern(len: usize) -> Vec<u8> {
@@ -326,4 +346,23 @@ async fn a_5_mib_result_without_storage_names_the_setting_and_20_mib_passes_with
         result == pattern(20 * MIB),
         "the 20 MiB result changed on its way"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeat_details_of_3_mib_are_stored_and_read_by_the_next_attempt() {
+    let s3 = S3Server::start("heartbeats").await;
+    let worker = common::start_worker_with("ext-hb", activities![big_heartbeat], |builder| {
+        builder.external_storage(s3.storage())
+    })
+    .await;
+    let client = common::client().await;
+    let options = ActivityOptions::new(&worker.task_queue)
+        .maximum_attempts(2)
+        .initial_retry_interval(Duration::from_millis(100))
+        .start_to_close_timeout(Duration::from_secs(30));
+    let result = client
+        .execute_activity::<usize>("big_heartbeat", (), options)
+        .await;
+    worker.stop().await;
+    assert_eq!(result.expect("attempt 2 reads the details back"), 3 * MIB);
 }
