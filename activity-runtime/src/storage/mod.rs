@@ -216,11 +216,16 @@ pub enum StorageError {
 }
 
 impl StorageError {
-    /// Whether trying again may succeed: only a backend failure (network, server) may be
-    /// transient. A missing or corrupt object, an unknown driver or a malformed reference stay
-    /// so on every retry, so an attempt that meets them fails for good.
+    /// Whether trying again may succeed: a backend failure (network, server) may be transient,
+    /// and a worker's configuration (a driver it lacks, a bucket it does not read) may be fixed
+    /// by a redeploy, as a worker without storage may. A missing or corrupt object or a
+    /// malformed reference stay so on every retry, so an attempt that meets them fails for
+    /// good.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Backend { .. } | Self::Config { .. })
+        matches!(
+            self,
+            Self::Backend { .. } | Self::Config { .. } | Self::UnknownDriver { .. }
+        )
     }
 }
 
@@ -294,11 +299,8 @@ impl ExternalStorage {
     }
 
     /// Adds a driver that only reads references made under its name (another bucket, a
-    /// driver being migrated from). Stores always go to the first driver.
-    ///
-    /// # Panics
-    /// Never; a second driver with the name of one already present is ignored for reading,
-    /// the first wins (as names must be unique).
+    /// driver being migrated from). Stores always go to the first driver. Names are unique: a
+    /// driver named as one already present is ignored.
     #[must_use]
     pub fn read_also(mut self, driver: impl StorageDriver) -> Self {
         if !self.drivers.iter().any(|d| d.name() == driver.name()) {
@@ -620,7 +622,7 @@ pub(crate) mod tests {
                 .contains("driver `gcs`, which is not configured here (configured: `memory`)"),
             "{err}"
         );
-        assert!(!err.is_retryable());
+        assert!(err.is_retryable(), "a redeploy with the driver reads it");
         let mut broken = reference_payload("memory", &StorageClaim::default(), 1);
         broken.data = b"{".to_vec();
         let err = storage.retrieve(vec![broken]).await.unwrap_err();
