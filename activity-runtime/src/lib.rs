@@ -59,7 +59,7 @@
 //! - `worker` (default): the [`Worker`], the [`client`], connections and codecs, on
 //!   `temporalio-sdk-core` and `temporalio-client`. Without it the crate is the contract alone
 //!   (plus [`testing`]), which is all the code `#[activity]` generates needs.
-//! - `object-store` (off by default): [`storage::ObjectStoreDriver`], external payload storage
+//! - `object-store` (off by default): `storage::ObjectStoreDriver`, external payload storage
 //!   in S3 and S3-compatible servers (or any store of the `object_store` crate), wire-compatible
 //!   with the other SDKs' S3 driver. The [`storage`] module itself (its driver trait, the
 //!   reference format) comes with `worker`.
