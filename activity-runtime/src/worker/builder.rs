@@ -294,7 +294,7 @@ impl WorkerBuilder {
     /// as the other SDKs' `ExternalStorage` does. Size limits then apply to the references.
     /// Composes with [`codec`](Self::codec): encoded first, then stored. The worker's client
     /// ([`ActivityContext::client`](crate::ActivityContext::client)) uses it too.
-    pub fn external_storage(mut self, storage: crate::storage::ExternalStorage) -> Self {
+    pub fn external_storage(mut self, storage: ExternalStorage) -> Self {
         self.storage = Some(storage);
         self
     }
