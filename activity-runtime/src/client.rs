@@ -66,6 +66,7 @@ use crate::limits::{
 };
 pub use crate::payload::ActivityArgs;
 use crate::payload::{ArgumentEncodeError, PayloadError, from_result_payloads, to_payload};
+use crate::storage::{ExternalStorage, StoreContext};
 
 /// What a typed call through the official client ([`Client::inner`]) needs, in the versions the
 /// runtime uses.
@@ -83,6 +84,8 @@ pub struct Client {
     namespace_limit: Arc<tokio::sync::OnceCell<NamespaceLimit>>,
     /// The payload codec the official client applies; kept to measure encoded sizes.
     codec: Option<SharedCodec>,
+    /// External storage, after the codec; kept to measure what is sent.
+    storage: Option<ExternalStorage>,
 }
 
 /// Not derived: the official client's `Debug` prints its connection's headers, API key included.
@@ -92,6 +95,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("namespace", &self.inner.namespace())
             .field("codec", &self.codec)
+            .field("storage", &self.storage)
             .finish_non_exhaustive()
     }
 }
@@ -311,18 +315,34 @@ impl Client {
         let resolved =
             options.resolve(format!("activity-runtime-client@{}", std::process::id()))?;
         let connection = crate::connection::connect(&resolved).await?;
-        Self::from_connection(connection, &resolved.namespace, options.codec.clone())
+        Self::from_connection(
+            connection,
+            &resolved.namespace,
+            options.codec.clone(),
+            options.storage.clone(),
+        )
     }
 
     /// A client on an existing connection (the worker's own, for activities), applying `codec`
-    /// to every payload it sends and receives.
+    /// and `storage` to every payload it sends and receives.
     pub(crate) fn from_connection(
         connection: temporalio_client::Connection,
         namespace: &str,
         codec: Option<SharedCodec>,
+        storage: Option<ExternalStorage>,
     ) -> Result<Self, ClientError> {
         let mut options = temporalio_client::ClientOptions::new(namespace.to_owned()).build();
-        if let Some(codec) = &codec {
+        // The official client's codec hook sees no activity identity: stored payloads get
+        // Python's key for an unknown target (`v0/d/sha256/…`).
+        let pipeline = match &storage {
+            Some(storage) => Some(SharedCodec::with_storage(
+                codec.clone(),
+                storage.clone(),
+                StoreContext::default(),
+            )),
+            None => codec.clone(),
+        };
+        if let Some(codec) = pipeline {
             options.data_converter = temporalio_common::data_converters::DataConverter::new(
                 temporalio_common::data_converters::PayloadConverter::default(),
                 temporalio_common::data_converters::DefaultFailureConverter::default(),
@@ -334,6 +354,7 @@ impl Client {
                 inner,
                 namespace_limit: Arc::default(),
                 codec,
+                storage,
             })
             .map_err(|e| ClientError::Other(e.to_string()))
     }
@@ -354,7 +375,7 @@ impl Client {
     where
         A: Activity + ActivityDefinition,
     {
-        check_input_with::<A>(input, self.namespace_limit().await)
+        check_input_with::<A>(input, self.namespace_limit().await, self.storage.as_ref())
     }
 
     /// The namespace's blob size limit, from `DescribeNamespace` (once; unknown when that fails,
@@ -437,15 +458,26 @@ impl Client {
     ) -> Result<ActivityHandle, ClientError> {
         let payloads = args.into_payloads()?;
         // Measured as sent: encoded (the official client encodes again, identically in size).
-        let measured = match &self.codec {
+        let mut measured = match &self.codec {
             Some(codec) => codec
                 .encode(payloads.clone())
                 .await
                 .map_err(|e| ClientError::Other(format!("the payload codec failed: {e}")))?,
             None => payloads.clone(),
         };
-        check_input_payloads(activity_type, &measured, &[], self.namespace_limit().await)
-            .map_err(|err| ClientError::TooLarge(Box::new(err)))?;
+        // What external storage takes is sent as a reference of a few hundred bytes.
+        if let Some(storage) = &self.storage {
+            measured.retain(|p| prost::Message::encoded_len(p) < storage.size_threshold());
+        }
+        let threshold = self.storage.as_ref().map(ExternalStorage::size_threshold);
+        check_input_payloads(
+            activity_type,
+            &measured,
+            &[],
+            self.namespace_limit().await,
+            threshold,
+        )
+        .map_err(ClientError::TooLarge)?;
         let id = options
             .id
             .clone()
@@ -608,19 +640,21 @@ pub fn check_input<A>(input: &A::Input) -> Result<(), ClientError>
 where
     A: Activity + ActivityDefinition,
 {
-    check_input_with::<A>(input, &NamespaceLimit::Unknown)
+    check_input_with::<A>(input, &NamespaceLimit::Unknown, None)
 }
 
+/// `storage`: what goes to it is sent as a reference, and is not counted.
 pub(crate) fn check_input_with<A>(
     input: &A::Input,
     namespace: &NamespaceLimit,
+    storage: Option<&ExternalStorage>,
 ) -> Result<(), ClientError>
 where
     A: Activity + ActivityDefinition,
 {
     let converter = PayloadConverter::default();
     let data = SerializationContextData::Activity(ActivitySerializationContext::new());
-    let payloads = converter
+    let mut payloads = converter
         .to_payloads(&SerializationContext::new(&data, &converter), input)
         .map_err(|err| {
             ClientError::Other(format!(
@@ -628,8 +662,12 @@ where
                 A::NAME
             ))
         })?;
-    check_input_payloads(A::NAME, &payloads, A::PARAMETERS, namespace)
-        .map_err(|err| ClientError::TooLarge(Box::new(err)))
+    let threshold = storage.map(ExternalStorage::size_threshold);
+    if let Some(threshold) = threshold {
+        payloads.retain(|p| prost::Message::encoded_len(p) < threshold);
+    }
+    check_input_payloads(A::NAME, &payloads, A::PARAMETERS, namespace, threshold)
+        .map_err(ClientError::TooLarge)
 }
 
 /// The caller-side check of encoded arguments.
@@ -638,20 +676,22 @@ pub(crate) fn check_input_payloads(
     payloads: &[Payload],
     parameters: &'static [&'static str],
     namespace: &NamespaceLimit,
-) -> Result<(), PayloadsTooLarge> {
+    storage_threshold: Option<usize>,
+) -> Result<(), Box<PayloadsTooLarge>> {
     let size = encoded_size(payloads);
     let limit = namespace.error_limit(None);
     if size <= limit.bytes {
         return Ok(());
     }
-    Err(PayloadsTooLarge {
+    Err(Box::new(PayloadsTooLarge {
         activity_type: activity_type.to_owned(),
         kind: PayloadKind::Input,
         size,
         limit: limit.bytes,
         limit_source: limit.source,
         largest_argument: largest_argument(payloads, parameters),
-    })
+        external_storage: storage_threshold,
+    }))
 }
 
 impl ActivityContext {
@@ -699,6 +739,7 @@ mod tests {
             &payloads,
             &["key", "data", "note"],
             &NamespaceLimit::Unknown,
+            None,
         )
         .unwrap_err();
         let arg = err.largest_argument.clone().unwrap();
@@ -711,7 +752,8 @@ mod tests {
         assert!(message.contains("set by the default blob size limit of 2 MiB"));
         assert!(message.contains("The activity was not started"));
         assert!(
-            check_input_payloads("store", &payloads[..1], &[], &NamespaceLimit::Unknown).is_ok()
+            check_input_payloads("store", &payloads[..1], &[], &NamespaceLimit::Unknown, None)
+                .is_ok()
         );
     }
 }

@@ -14,6 +14,10 @@
 //!
 //! Codecs must leave payloads they do not recognise as they are when decoding, so that a worker
 //! with a codec still reads plain payloads (from callers without it).
+//!
+//! [External storage](crate::storage) composes with a codec as in the other SDKs: outbound, the
+//! codec encodes and then large payloads are stored; inbound, references are resolved and then
+//! the codec decodes.
 
 use std::fmt;
 use std::sync::Arc;
@@ -27,9 +31,14 @@ use temporalio_common::payload_visitor::encode_payloads;
 use temporalio_common::protos::coresdk::activity_result::ActivityExecutionResult;
 use temporalio_common::protos::coresdk::activity_task::{ActivityTask, activity_task};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
+use temporalio_common::protos::temporal::api::failure::v1::Failure;
 
 use crate::context::HeartbeatSink;
 use crate::error::ActivityError;
+use crate::storage::{
+    ExternalStorage, REFERENCE_MARKER_KEY, StorageError, StoreContext, is_marked_reference,
+    is_reference,
+};
 
 /// A shared, type-erased [`PayloadCodec`].
 #[derive(Clone)]
@@ -63,6 +72,21 @@ impl SharedCodec {
         self.0.decode(&activity_context(), payloads).await
     }
 
+    /// The pipeline of `codec` (if any) and `storage`, in the order of the other SDKs: encoding
+    /// runs the codec and then stores large payloads for `context`; decoding resolves references
+    /// and then runs the codec.
+    pub fn with_storage(
+        codec: Option<SharedCodec>,
+        storage: ExternalStorage,
+        context: StoreContext,
+    ) -> Self {
+        Self::new(Stored {
+            codec,
+            storage,
+            context: Arc::new(context),
+        })
+    }
+
     /// Decodes the arguments and heartbeat details of a Start task (not its headers).
     pub(crate) async fn decode_task(
         &self,
@@ -88,14 +112,8 @@ impl SharedCodec {
         match encode_payloads(&mut result, &*self.0, &activity_context()).await {
             Ok(()) => result,
             Err(err) => {
-                tracing::error!(error = %err, "the payload codec could not encode an activity result");
-                ActivityExecutionResult::fail(
-                    ActivityError::new(format!(
-                        "the payload codec could not encode the result: {err}"
-                    ))
-                    .with_type("PayloadCodecError")
-                    .into_failure(),
-                )
+                tracing::error!(error = %chain(&err), "the payload codec or external storage could not encode an activity result");
+                ActivityExecutionResult::fail(failure(&err, "encode the result"))
             }
         }
     }
@@ -115,8 +133,8 @@ impl SharedCodec {
                         }
                     }
                     Err(err) => tracing::error!(
-                        error = %err,
-                        "the payload codec could not encode heartbeat details; not sent"
+                        error = %chain(&err),
+                        "the payload codec or external storage could not encode heartbeat details; not sent"
                     ),
                 }
             }
@@ -154,6 +172,128 @@ impl PayloadCodec for SharedCodec {
 
 fn activity_context() -> SerializationContextData {
     SerializationContextData::Activity(ActivitySerializationContext::new())
+}
+
+/// The failure of an attempt whose payloads could not be encoded or decoded (`what`: "decode
+/// the arguments", …): `ExternalStorageError` when storage failed, retryable only when trying
+/// again may help ([`StorageError::is_retryable`]); else `PayloadCodecError`, retryable.
+pub(crate) fn failure(err: &PayloadConversionError, what: &str) -> Failure {
+    match storage_error(err) {
+        Some(storage) => {
+            let error = ActivityError::new(format!(
+                "external storage could not {what}: {}",
+                chain(storage)
+            ))
+            .with_type("ExternalStorageError");
+            if storage.is_retryable() {
+                error
+            } else {
+                error.non_retryable()
+            }
+        }
+        None => ActivityError::new(format!(
+            "the payload codec could not {what}: {}",
+            chain(err)
+        ))
+        .with_type("PayloadCodecError"),
+    }
+    .into_failure()
+}
+
+/// The storage error inside a conversion error, if that is what it is.
+fn storage_error(err: &PayloadConversionError) -> Option<&StorageError> {
+    match err {
+        PayloadConversionError::EncodingError(inner) => inner.downcast_ref::<StorageError>(),
+        _ => None,
+    }
+}
+
+/// An error and its sources, `: `-separated (a failure's message is all a caller sees).
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+/// A codec followed by external storage (see [`SharedCodec::with_storage`]).
+struct Stored {
+    codec: Option<SharedCodec>,
+    storage: ExternalStorage,
+    context: Arc<StoreContext>,
+}
+
+fn conversion(err: StorageError) -> PayloadConversionError {
+    PayloadConversionError::EncodingError(Box::new(err))
+}
+
+impl PayloadCodec for Stored {
+    fn encode(
+        &self,
+        context: &SerializationContextData,
+        payloads: Vec<Payload>,
+    ) -> BoxFuture<'static, Result<Vec<Payload>, PayloadConversionError>> {
+        let encoded = match &self.codec {
+            Some(codec) => codec.0.encode(context, payloads),
+            None => Box::pin(std::future::ready(Ok(payloads))),
+        };
+        let storage = self.storage.clone();
+        let store_context = self.context.clone();
+        Box::pin(async move {
+            storage
+                .store(&store_context, encoded.await?)
+                .await
+                .map_err(conversion)
+        })
+    }
+
+    fn decode(
+        &self,
+        context: &SerializationContextData,
+        mut payloads: Vec<Payload>,
+    ) -> BoxFuture<'static, Result<Vec<Payload>, PayloadConversionError>> {
+        let codec = self.codec.clone();
+        let storage = self.storage.clone();
+        let context = context.clone();
+        Box::pin(async move {
+            // References a codec encoded (marked) are decoded first, as the other SDKs do.
+            if let Some(codec) = &codec {
+                for payload in payloads.iter_mut().filter(|p| is_marked_reference(p)) {
+                    let mut encoded = payload.clone();
+                    encoded.metadata.remove(REFERENCE_MARKER_KEY);
+                    encoded.external_payloads.clear();
+                    let mut decoded = codec
+                        .0
+                        .decode(&context, vec![encoded])
+                        .await?
+                        .pop()
+                        .unwrap_or_default();
+                    if !is_reference(&decoded) {
+                        return Err(conversion(StorageError::MalformedReference {
+                            reason: "an encoded reference that the payload codec did not decode                                      to a reference: configure the codec that wrote it"
+                                .to_owned(),
+                        }));
+                    }
+                    if decoded.external_payloads.is_empty() {
+                        decoded.external_payloads = payload.external_payloads.clone();
+                    }
+                    *payload = decoded;
+                }
+            }
+            let retrieved = storage.retrieve(payloads).await.map_err(conversion)?;
+            match &codec {
+                Some(codec) => codec.0.decode(&context, retrieved).await,
+                None => Ok(retrieved),
+            }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -261,5 +401,55 @@ mod tests {
         };
         let details = info.details.unwrap().payloads;
         assert!(details[0].metadata.contains_key("reversed"));
+    }
+
+    #[tokio::test]
+    async fn storage_comes_after_the_codec_out_and_before_it_in() {
+        let memory = Arc::new(crate::storage::tests::Memory::default());
+        let storage = ExternalStorage::from_arc(memory.clone()).threshold(100);
+        let codec = SharedCodec::with_storage(
+            Some(SharedCodec::new(Reverse)),
+            storage,
+            StoreContext::default(),
+        );
+        let large = payload(&[1, 2, 3].repeat(100));
+        let sent = codec
+            .encode(vec![payload(b"small"), large.clone()])
+            .await
+            .unwrap();
+        // The small payload is encoded and inline; the large one is stored encoded, and the
+        // reference itself is not encoded.
+        assert_eq!(sent[0].data, b"llams");
+        assert!(is_reference(&sent[1]) && !sent[1].metadata.contains_key("reversed"));
+        let stored = memory.objects.lock()[0].clone();
+        assert!(stored.metadata.contains_key("reversed"));
+        assert_ne!(stored.data, large.data);
+        let received = codec.decode(sent).await.unwrap();
+        assert_eq!(received, vec![payload(b"small"), large]);
+    }
+
+    #[tokio::test]
+    async fn a_storage_failure_is_an_external_storage_error_retryable_only_if_transient() {
+        let storage = ExternalStorage::new(crate::storage::tests::Memory::default());
+        let codec = SharedCodec::with_storage(None, storage, StoreContext::default());
+        let missing = crate::storage::reference_payload(
+            "memory",
+            &crate::storage::StorageClaim {
+                claim_data: [("index".to_owned(), "7".to_owned())].into(),
+            },
+            10,
+        );
+        let err = codec.decode(vec![missing]).await.unwrap_err();
+        let failure = failure(&err, "decode the arguments");
+        let Some(FailureInfo::ApplicationFailureInfo(info)) = failure.failure_info else {
+            panic!("not an application failure: {failure:?}")
+        };
+        assert_eq!(info.r#type, "ExternalStorageError");
+        assert!(info.non_retryable, "a missing object stays missing");
+        assert_eq!(
+            failure.message,
+            "external storage could not decode the arguments: driver `memory` found no stored \
+             payload at 7"
+        );
     }
 }

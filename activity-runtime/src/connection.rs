@@ -28,6 +28,7 @@ use temporalio_common::envconfig::{
 };
 
 use crate::codec::{PayloadCodec, SharedCodec};
+use crate::storage::ExternalStorage;
 
 /// The server address used when neither `.target(...)`, `TEMPORAL_ADDRESS` nor a config profile
 /// sets one.
@@ -242,6 +243,7 @@ pub struct ConnectOptions {
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) identity: Option<String>,
     pub(crate) codec: Option<SharedCodec>,
+    pub(crate) storage: Option<ExternalStorage>,
     /// Gzip every gRPC message (off unless asked for; see [`ConnectOptions::gzip_compression`]).
     pub(crate) gzip: bool,
     /// Read neither `TEMPORAL_*` variables nor config files (tests, embedded use).
@@ -300,6 +302,14 @@ impl ConnectOptions {
     /// A payload codec for the client (see [`crate::codec`]).
     pub fn codec(mut self, codec: impl PayloadCodec + Send + Sync + 'static) -> Self {
         self.codec = Some(SharedCodec::new(codec));
+        self
+    }
+
+    /// External storage for the client's large payloads (see [`crate::storage`]): arguments
+    /// of at least its threshold are stored and the history carries references; results that
+    /// are references are read back. Composes with [`codec`](Self::codec) as in the other SDKs.
+    pub fn external_storage(mut self, storage: ExternalStorage) -> Self {
+        self.storage = Some(storage);
         self
     }
 

@@ -46,7 +46,7 @@
 //!  worker     worker/ (builder, tuning, versioning, telemetry, trace context, interceptors, pools,
 //!             limits, report, errors) testing
 //!  client     client
-//!  transport  connection, codec, process/ (child processes), blocking (thread pool)
+//!  transport  connection → codec → storage/ (external payloads), process/ (child processes), blocking
 //!  contract   registry → activity → context → meter → attempt → raw → error → payload → limits
 //! ```
 //!
@@ -64,6 +64,10 @@
 //!   `activity` span continues the trace its caller sent in the `_tracer-data` header (Python's
 //!   `temporalio.contrib.opentelemetry`, the TypeScript, Go and .NET tracing interceptors), for a
 //!   `tracing-opentelemetry` layer to export.
+//! - `object-store` (off by default): `storage::ObjectStoreDriver`, external payload storage
+//!   in S3 and S3-compatible servers (or any store of the `object_store` crate), wire-compatible
+//!   with the other SDKs' S3 driver. The [`storage`] module itself (its driver trait, the
+//!   reference format) comes with `worker`.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(unreachable_pub)]
 // The one exception, `process::entry`, says what it relies on.
@@ -90,6 +94,8 @@ pub mod codec;
 #[cfg(feature = "worker")]
 pub mod connection;
 pub mod process;
+#[cfg(feature = "worker")]
+pub mod storage;
 
 // client, worker, test support
 #[cfg(feature = "worker")]

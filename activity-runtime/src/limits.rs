@@ -197,6 +197,36 @@ pub struct PayloadsTooLarge {
     pub limit_source: LimitSource,
     /// For arguments, the largest one.
     pub largest_argument: Option<ArgumentSize>,
+    /// The threshold of the external storage configured where this was measured, `None`
+    /// without external storage (the message then says how to configure it).
+    pub external_storage: Option<usize>,
+}
+
+impl PayloadsTooLarge {
+    /// The advice on external storage that ends the message: how to configure it, or that its
+    /// threshold left these payloads inline.
+    fn storage_advice(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let setting = match self.kind {
+            PayloadKind::Input => "`ConnectOptions::external_storage` on the client",
+            PayloadKind::Result | PayloadKind::HeartbeatDetails => {
+                "`WorkerBuilder::external_storage` on the worker"
+            }
+        };
+        match self.external_storage {
+            None => write!(
+                f,
+                "; or configure external storage ({setting}), which keeps large payloads in a \
+                 bucket and only references to them in the history (see \"Large payloads\" in \
+                 the README)"
+            ),
+            Some(threshold) => write!(
+                f,
+                "; external storage is configured, but only payloads of at least {} go to it: \
+                 lower its threshold (`ExternalStorage::threshold`)",
+                human(threshold)
+            ),
+        }
+    }
 }
 
 impl fmt::Display for PayloadsTooLarge {
@@ -216,14 +246,14 @@ impl fmt::Display for PayloadsTooLarge {
                  of {limit} set by {limit_source}. Temporal cannot carry payloads this large: \
                  store the data elsewhere (object storage, a database) and return a reference to \
                  it, such as a key or URL"
-            ),
+            )?,
             PayloadKind::HeartbeatDetails => write!(
                 f,
                 "activity `{activity_type}` recorded heartbeat details of {size} encoded, over the \
                  limit of {limit} set by {limit_source}; they were not sent and this attempt fails. \
                  Heartbeat a small marker of progress instead (an offset, a cursor, a key of data \
                  stored elsewhere)"
-            ),
+            )?,
             PayloadKind::Input => {
                 write!(
                     f,
@@ -237,9 +267,10 @@ impl fmt::Display for PayloadsTooLarge {
                     f,
                     ". The activity was not started. Store the data elsewhere (object storage, a \
                      database) and pass a reference to it, such as a key or URL"
-                )
+                )?;
             }
         }
+        self.storage_advice(f)
     }
 }
 
@@ -438,6 +469,7 @@ mod tests {
                 namespace: "default".into(),
             },
             largest_argument: None,
+            external_storage: None,
         };
         assert_eq!(
             err.to_string(),
@@ -445,8 +477,18 @@ mod tests {
              of 2097152 bytes (2 MiB) set by the blob size limit of namespace `default` (the \
              server's `limit.blobSize.error`). Temporal cannot carry payloads this large: store \
              the data elsewhere (object storage, a database) and return a reference to it, such \
-             as a key or URL"
+             as a key or URL; or configure external storage (`WorkerBuilder::external_storage` \
+             on the worker), which keeps large payloads in a bucket and only references to them \
+             in the history (see \"Large payloads\" in the README)"
         );
+        let configured = PayloadsTooLarge {
+            external_storage: Some(4 * MIB),
+            ..err
+        };
+        assert!(configured.to_string().ends_with(
+            "; external storage is configured, but only payloads of at least 4 MiB go to it: \
+             lower its threshold (`ExternalStorage::threshold`)"
+        ));
     }
 
     #[test]

@@ -179,7 +179,10 @@ const NAMESPACE_LIMIT: &str =
     "the blob size limit of namespace `default` (the server's `limit.blobSize.error`)";
 const RESULT_ADVICE: &str = ". Temporal cannot carry payloads this large: store the data elsewhere \
                              (object storage, a database) and return a reference to it, such as a \
-                             key or URL";
+                             key or URL; or configure external storage \
+                             (`WorkerBuilder::external_storage` on the worker), which keeps large \
+                             payloads in a bucket and only references to them in the history (see \
+                             \"Large payloads\" in the README)";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_over_the_namespace_limit_fails_with_a_precise_message() {
@@ -320,7 +323,9 @@ async fn heartbeat_details_over_the_limit_fail_the_attempt() {
             "activity `{activity_type}` recorded heartbeat details of {size} encoded, over the \
              limit of {limit} set by {source}; they were not sent and this attempt fails. \
              Heartbeat a small marker of progress instead (an offset, a cursor, a key of data \
-             stored elsewhere)"
+             stored elsewhere); or configure external storage (`WorkerBuilder::external_storage` \
+             on the worker), which keeps large payloads in a bucket and only references to them \
+             in the history (see \"Large payloads\" in the README)"
         )
     };
 

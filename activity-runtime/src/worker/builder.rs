@@ -24,6 +24,7 @@ use crate::codec::SharedCodec;
 use crate::connection::{ConnectOptions, ConnectionError, Resolved};
 use crate::meter::MetricMeter;
 use crate::registry::{Activities, Registry, RegistryError};
+use crate::storage::{ExternalStorage, StoreContext};
 
 /// Configures and connects a [`Worker`].
 #[derive(Debug, Clone)]
@@ -47,6 +48,7 @@ pub struct WorkerBuilder {
     metrics: Option<Metrics>,
     codec: Option<SharedCodec>,
     interceptors: Interceptors,
+    storage: Option<ExternalStorage>,
 }
 
 impl Default for WorkerBuilder {
@@ -67,6 +69,7 @@ impl Default for WorkerBuilder {
             metrics: None,
             codec: None,
             interceptors: Interceptors::default(),
+            storage: None,
         }
     }
 }
@@ -288,6 +291,17 @@ impl WorkerBuilder {
         self
     }
 
+    /// External storage for large payloads (see [`crate::storage`]): arguments and heartbeat
+    /// details that are references are read from it; results, heartbeat details and failure
+    /// details of at least its threshold are stored in it, and the history carries references,
+    /// as the other SDKs' `ExternalStorage` does. Size limits then apply to the references.
+    /// Composes with [`codec`](Self::codec): encoded first, then stored. The worker's client
+    /// ([`ActivityContext::client`](crate::ActivityContext::client)) uses it too.
+    pub fn external_storage(mut self, storage: ExternalStorage) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
     /// How many child processes run process-isolated activities (`#[activity(isolation =
     /// "process")]`) at once (default: the number of CPUs; 0 is refused at `build()`). Children
     /// start on demand, serve one
@@ -498,11 +512,20 @@ impl WorkerBuilder {
             .graceful_shutdown_period(self.graceful_shutdown_period)
             .build()
             .map_err(|message| WorkerError::Core(message.into()))?;
-        let client = Client::from_connection(connection.clone(), &namespace, self.codec.clone())
-            .map_err(|err| WorkerError::Core(err.into()))?;
+        let client = Client::from_connection(
+            connection.clone(),
+            &namespace,
+            self.codec.clone(),
+            self.storage.clone(),
+        )
+        .map_err(|err| WorkerError::Core(err.into()))?;
         let core = init_worker(&runtime, config, connection).map_err(core_error)?;
         let validated = core.validate().await;
-        let limits = WorkerLimits::new(&namespace, validated.as_ref().ok());
+        let limits = WorkerLimits::new(
+            &namespace,
+            validated.as_ref().ok(),
+            self.storage.as_ref().map(ExternalStorage::size_threshold),
+        );
         if let Err(err) = validated {
             let WorkerValidationError::NamespaceDescribeError { source, namespace } = err;
             return Err(match source.code() {
@@ -540,7 +563,16 @@ impl WorkerBuilder {
             shutting_down: CancellationToken::new(),
             client,
             limits,
+            decoder: match &self.storage {
+                Some(storage) => Some(SharedCodec::with_storage(
+                    self.codec.clone(),
+                    storage.clone(),
+                    StoreContext::default(),
+                )),
+                None => self.codec.clone(),
+            },
             codec: self.codec,
+            storage: self.storage,
             graceful_shutdown_period: self.graceful_shutdown_period,
             shutdown_abandon_after: self.shutdown_abandon_after,
             reporter: super::report::Reporter::new(runtime_metrics.clone()),

@@ -31,12 +31,19 @@ fn too_large_failure(err: PayloadsTooLarge) -> Failure {
 /// The limits of one worker: the namespace's, and which warnings were already logged.
 pub(crate) struct WorkerLimits {
     namespace: NamespaceLimit,
+    /// The threshold of the worker's external storage, if it has one (for messages).
+    storage_threshold: Option<usize>,
     warned: Mutex<HashSet<(String, PayloadKind)>>,
 }
 
 impl WorkerLimits {
-    /// From the namespace description the worker core fetched at start-up (`None` when it failed).
-    pub(crate) fn new(namespace: &str, info: Option<&NamespaceInfo>) -> Arc<Self> {
+    /// From the namespace description the worker core fetched at start-up (`None` when it
+    /// failed) and the threshold of the worker's external storage, if any.
+    pub(crate) fn new(
+        namespace: &str,
+        info: Option<&NamespaceInfo>,
+        storage_threshold: Option<usize>,
+    ) -> Arc<Self> {
         let limit = info
             .and_then(|info| info.limits.as_ref())
             .map(|limits| limits.blob_size_limit_error);
@@ -50,6 +57,7 @@ impl WorkerLimits {
         );
         Arc::new(Self {
             namespace,
+            storage_threshold,
             warned: Mutex::default(),
         })
     }
@@ -193,6 +201,7 @@ impl AttemptLimits {
             limit: limit.bytes,
             limit_source: limit.source,
             largest_argument: None,
+            external_storage: self.worker.storage_threshold,
         }
     }
 

@@ -28,6 +28,7 @@ use parking_lot::Mutex;
 use temporalio_common::protos::coresdk::activity_result::ActivityExecutionResult;
 use temporalio_common::protos::coresdk::activity_task::{ActivityTask, Start, activity_task};
 use temporalio_common::protos::coresdk::{ActivityHeartbeat, ActivityTaskCompletion};
+use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_sdk_core::{CoreRuntime, PollError, Worker as CoreWorker};
 use tokio::sync::watch;
@@ -53,6 +54,9 @@ use crate::context::{
 use crate::error::{ActivityError, Outcome, panic_message};
 use crate::meter::MetricMeter;
 use crate::registry::Registry;
+use crate::storage::{
+    ExternalStorage, StoreContext, StoreTarget, is_marked_reference, is_reference,
+};
 
 /// Serves registered activities on one task queue.
 ///
@@ -92,6 +96,10 @@ pub struct Worker {
     pools: WorkerPools,
     /// Encodes and decodes payloads at the boundary with the server, if set.
     codec: Option<SharedCodec>,
+    /// Stores large payloads outside the history and resolves references to them, if set.
+    storage: Option<ExternalStorage>,
+    /// What decodes tasks: the codec, after external storage when that is set.
+    decoder: Option<SharedCodec>,
     /// How long running activities may go on after shutdown begins before they are cancelled.
     graceful_shutdown_period: Duration,
     /// How long cancelled activities have to return at shutdown before they are abandoned.
@@ -237,7 +245,7 @@ impl Worker {
                     &tasks,
                 ),
                 Ok(task) => match self.decode(task).await {
-                    Ok(task) => self.dispatch(task, &running, &tasks),
+                    Ok((task, wire_input)) => self.dispatch(task, wire_input, &running, &tasks),
                     Err(completion) => self.reply(completion, &tasks),
                 },
                 Err(PollError::ShutDown) => break,
@@ -260,26 +268,80 @@ impl Worker {
         fatal.map_or(Ok(()), Err)
     }
 
-    /// Applies the codec to a task's payloads; a task that cannot be decoded fails at once.
-    async fn decode(&self, mut task: ActivityTask) -> Result<ActivityTask, ActivityTaskCompletion> {
-        let Some(codec) = &self.codec else {
-            return Ok(task);
+    /// Applies external storage and the codec to a task's payloads; a task that cannot be
+    /// decoded fails at once. With storage, the arguments as they came over the wire (the
+    /// references) are returned too, for the size checks.
+    async fn decode(
+        &self,
+        mut task: ActivityTask,
+    ) -> Result<(ActivityTask, Option<Vec<Payload>>), ActivityTaskCompletion> {
+        let fail = |task: ActivityTask, failure| ActivityTaskCompletion {
+            task_token: task.task_token,
+            result: Some(ActivityExecutionResult::fail(failure)),
+        };
+        let wire_input = match (&self.storage, &task.variant) {
+            (Some(_), Some(activity_task::Variant::Start(start))) => Some(start.input.clone()),
+            (None, Some(activity_task::Variant::Start(start)))
+                if start
+                    .input
+                    .iter()
+                    .chain(&start.heartbeat_details)
+                    .any(|p| is_reference(p) || is_marked_reference(p)) =>
+            {
+                tracing::error!(
+                    activity_type = %start.activity_type,
+                    "an activity task holds externally stored payloads, but this worker has no \
+                     external storage"
+                );
+                return Err(fail(task, storage_not_configured_failure()));
+            }
+            _ => None,
+        };
+        let Some(codec) = &self.decoder else {
+            return Ok((task, wire_input));
         };
         match codec.decode_task(&mut task).await {
-            Ok(()) => Ok(task),
+            Ok(()) => Ok((task, wire_input)),
             Err(err) => {
-                tracing::error!(error = %err, "the payload codec could not decode an activity task");
-                let failure = ActivityError::new(format!(
-                    "the payload codec could not decode the activity's arguments: {err}"
-                ))
-                .with_type("PayloadCodecError")
-                .into_failure();
-                Err(ActivityTaskCompletion {
-                    task_token: task.task_token,
-                    result: Some(ActivityExecutionResult::fail(failure)),
-                })
+                tracing::error!(error = %err, "an activity task could not be decoded");
+                let failure = crate::codec::failure(&err, "decode the activity's arguments");
+                Err(fail(task, failure))
             }
         }
+    }
+
+    /// What encodes an attempt's results and heartbeat details: the codec, followed by external
+    /// storage for the attempt's target (the workflow that scheduled it, as Python's worker
+    /// keys it, or the standalone activity).
+    fn encoder(&self, start: &Start) -> Option<SharedCodec> {
+        let Some(storage) = &self.storage else {
+            return self.codec.clone();
+        };
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let namespace = some(&start.workflow_namespace).unwrap_or_else(|| self.namespace.clone());
+        let workflow = start
+            .workflow_execution
+            .as_ref()
+            .filter(|execution| !execution.workflow_id.is_empty());
+        let target = match workflow {
+            Some(execution) => StoreTarget::Workflow {
+                namespace,
+                id: some(&execution.workflow_id),
+                run_id: some(&execution.run_id),
+                workflow_type: some(&start.workflow_type),
+            },
+            None => StoreTarget::Activity {
+                namespace,
+                id: some(&start.activity_id),
+                run_id: some(&start.run_id),
+                activity_type: some(&start.activity_type),
+            },
+        };
+        Some(SharedCodec::with_storage(
+            self.codec.clone(),
+            storage.clone(),
+            StoreContext::new(Some(target)),
+        ))
     }
 
     /// Sends a completion on a task of its own.
@@ -325,11 +387,17 @@ impl Worker {
         }
     }
 
-    fn dispatch(&self, task: ActivityTask, running: &Running, tasks: &TaskTracker) {
+    fn dispatch(
+        &self,
+        task: ActivityTask,
+        wire_input: Option<Vec<Payload>>,
+        running: &Running,
+        tasks: &TaskTracker,
+    ) {
         let task_token = task.task_token;
         match task.variant {
             Some(activity_task::Variant::Start(start)) => {
-                let attempt = self.start(task_token.clone(), start, running);
+                let attempt = self.start(task_token.clone(), start, wire_input, running);
                 let core = self.core.clone();
                 let reporter = self.reporter.clone();
                 let running_now = running.clone();
@@ -364,11 +432,13 @@ impl Worker {
         }
     }
 
-    /// Prepares one attempt; the returned future runs it to its completion result.
+    /// Prepares one attempt; the returned future runs it to its completion result. `wire_input`
+    /// is the input as it came over the wire when it differs from `start`'s (with storage).
     fn start(
         &self,
         task_token: Vec<u8>,
         start: Start,
+        wire_input: Option<Vec<Payload>>,
         running: &Running,
     ) -> impl Future<Output = ActivityExecutionResult> + Send + 'static {
         let info = ActivityInfo::from_start(&start, &self.namespace, &self.task_queue, &task_token);
@@ -385,14 +455,15 @@ impl Worker {
         let limits = self
             .limits
             .attempt(&start.activity_type, registration.as_ref());
+        let codec = self.encoder(&start);
         let not_found = registration
             .is_none()
             .then(|| not_found_failure(&start.activity_type, self.registry.names()));
         let heartbeat_sink = {
             let sink =
                 limits.guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.clone()));
-            // With a codec, sizes are checked on what is sent: after encoding.
-            let sink = match &self.codec {
+            // With a codec or storage, sizes are checked on what is sent: after encoding.
+            let sink = match &codec {
                 Some(codec) => codec.encoding_sink(sink),
                 None => sink,
             };
@@ -422,9 +493,8 @@ impl Worker {
                 abort: None,
             },
         );
-        span.in_scope(|| limits.check_input(&start.input));
+        span.in_scope(|| limits.check_input(wire_input.as_deref().unwrap_or(&start.input)));
         let input = ActivityInput::new(start.activity_type, start.input);
-        let codec = self.codec.clone();
         let runtime_metrics = self.runtime_metrics.clone();
         let activity_type = ctx.info().activity_type.clone();
         let attempts = self.attempts.clone();
@@ -623,6 +693,18 @@ fn completion_for_error(err: ActivityError, ctx: &ActivityContext) -> ActivityEx
         ),
         Outcome::CompleteAsync => ActivityExecutionResult::will_complete_async(),
     }
+}
+
+/// The failure of a task whose payloads were stored externally, on a worker without external
+/// storage: retryable, since a worker that has it (or this one, redeployed) can run it.
+fn storage_not_configured_failure() -> Failure {
+    ActivityError::new(
+        "the activity's arguments or heartbeat details are stored externally (references of the \
+         other SDKs' external storage), but this worker has no external storage: configure it \
+         with `WorkerBuilder::external_storage` (see \"Large payloads\" in the README)",
+    )
+    .with_type("ExternalStorageError")
+    .into_failure()
 }
 
 fn not_found_failure(activity_type: &str, names: &str) -> Failure {

@@ -154,18 +154,27 @@ pub async fn run_python_workflow(workflow: &str, activity_task_queue: &str) -> s
     let server = server().await;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py");
     let workflow_task_queue = unique_task_queue(&format!("py-{workflow}-workflows"));
-    let mut child = Command::new(python())
+    let mut command = Command::new(python());
+    command
         .arg(&script)
         .args(["--address", server.address()])
         .args(["--namespace", server.namespace()])
         .args(["--workflow", workflow])
         .args(["--activity-task-queue", activity_task_queue])
-        .args(["--workflow-task-queue", &workflow_task_queue])
+        .args(["--workflow-task-queue", &workflow_task_queue]);
+    run_json_script(command, &format!("the Python `{workflow}` workflow")).await
+}
+
+/// Runs `command` (a script that prints one JSON line last) to its end, within
+/// [`SCRIPT_TIMEOUT`], and returns that line; fails with the script's output when it fails, times
+/// out or prints no JSON. `what` names it in messages.
+pub async fn run_json_script(mut command: Command, what: &str) -> serde_json::Value {
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|err| panic!("could not start {}: {err}", script.display()));
+        .unwrap_or_else(|err| panic!("could not start {what} ({command:?}): {err}"));
 
     // Drain both pipes on their own threads so the script never blocks on a full pipe.
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
@@ -182,7 +191,7 @@ pub async fn run_python_workflow(workflow: &str, activity_task_queue: &str) -> s
 
     let deadline = Instant::now() + SCRIPT_TIMEOUT;
     let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for the Python script") {
+        if let Some(status) = child.try_wait().expect("waiting for the script") {
             break Some(status);
         }
         if Instant::now() >= deadline {
@@ -197,27 +206,25 @@ pub async fn run_python_workflow(workflow: &str, activity_task_queue: &str) -> s
 
     let Some(status) = status else {
         panic!(
-            "the Python `{workflow}` workflow did not finish within {SCRIPT_TIMEOUT:?}\n\
+            "{what} did not finish within {SCRIPT_TIMEOUT:?}\n\
              --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
         );
     };
     assert!(
         status.success(),
-        "the Python `{workflow}` workflow script failed ({status})\n\
+        "{what} script failed ({status})\n\
          --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
     );
     if !stderr.trim().is_empty() {
-        eprintln!("--- stderr of the Python `{workflow}` workflow script ---\n{stderr}");
+        eprintln!("--- stderr of {what} ---\n{stderr}");
     }
     let line = stdout
         .lines()
         .rev()
         .find(|l| !l.trim().is_empty())
-        .unwrap_or_else(|| panic!("the Python script printed nothing\n--- stderr ---\n{stderr}"));
+        .unwrap_or_else(|| panic!("{what} printed nothing\n--- stderr ---\n{stderr}"));
     serde_json::from_str(line).unwrap_or_else(|err| {
-        panic!(
-            "the Python script's last line is not JSON ({err}): {line}\n--- stderr ---\n{stderr}"
-        )
+        panic!("{what}: the last line is not JSON ({err}): {line}\n--- stderr ---\n{stderr}")
     })
 }
 

@@ -18,7 +18,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "registry",
         ],
     ),
-    ("transport", &["blocking", "process", "codec", "connection"]),
+    (
+        "transport",
+        &["blocking", "process", "storage", "codec", "connection"],
+    ),
     ("client", &["client"]),
     ("worker", &["worker", "testing"]),
 ];

@@ -1,0 +1,368 @@
+//! External payload storage against a real S3-compatible server (moto, from PyPI, started here on
+//! a free loopback port and killed at the end of each test):
+//!
+//! - a Python workflow with `ExternalStorage(S3StorageDriver(...))` (temporalio 1.35.0,
+//!   `tests/python/external_storage.py`) passes a 5 MiB argument to a Rust activity, which returns
+//!   a 5 MiB result the workflow reads back intact; the history holds only references, and the
+//!   bucket holds the objects under the Python driver's key layout;
+//! - without storage, the same result fails with `PayloadsTooLarge`, whose message names the
+//!   setting; with storage on the worker and the client, a 20 MiB result comes back whole;
+//! - a worker without storage fails the references of that Python workflow, naming the setting.
+//!
+//! Needs the pinned Python SDK with `moto[server]` and `aioboto3` (`make tools`).
+
+use crate::common;
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use activity_runtime::client::{ActivityOptions, Client, ClientError};
+use activity_runtime::connection::ConnectOptions;
+use activity_runtime::limits::MIB;
+use activity_runtime::storage::object_store::aws::AmazonS3Builder;
+use activity_runtime::storage::{ExternalStorage, ObjectStoreDriver};
+use activity_runtime::{ActivityContext, ActivityError, Bytes, activities, activity};
+use serde_json::{Value, json};
+
+/// A moto S3 server on a free loopback port, with one bucket; killed when dropped.
+struct S3Server {
+    child: Child,
+    endpoint: String,
+    bucket: String,
+}
+
+impl S3Server {
+    async fn start(bucket: &str) -> Self {
+        let python = common::python();
+        let check = Command::new(&python)
+            .args([
+                "-c",
+                "import moto.server, boto3, aioboto3, types_aiobotocore_s3",
+            ])
+            .output()
+            .expect("Python runs");
+        assert!(
+            check.status.success(),
+            "this test needs `moto[server]`, `aioboto3` and `types-aiobotocore-s3` in {}: run \
+             `make tools`\n{}",
+            python.display(),
+            String::from_utf8_lossy(&check.stderr)
+        );
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let mut child = Command::new(&python)
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto starts");
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+            if let Some(status) = child.try_wait().expect("moto's status") {
+                panic!("the moto S3 server exited at start ({status}) on port {port}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the moto S3 server did not listen on {address} within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let server = Self {
+            child,
+            endpoint: format!("http://{address}"),
+            bucket: bucket.to_owned(),
+        };
+        let created = Command::new(&python)
+            .args([
+                "-c",
+                "import sys, boto3; boto3.client('s3', endpoint_url=sys.argv[1], \
+                 aws_access_key_id='test', aws_secret_access_key='test', \
+                 region_name='us-east-1').create_bucket(Bucket=sys.argv[2])",
+                &server.endpoint,
+                bucket,
+            ])
+            .output()
+            .expect("Python runs");
+        assert!(
+            created.status.success(),
+            "could not create bucket {bucket}: {}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+        server
+    }
+
+    /// External storage in this server's bucket, from the default threshold (256 KiB).
+    fn storage(&self) -> ExternalStorage {
+        let builder = AmazonS3Builder::new()
+            .with_endpoint(&self.endpoint)
+            .with_allow_http(true)
+            .with_region("us-east-1")
+            .with_access_key_id("test")
+            .with_secret_access_key("test")
+            .with_bucket_name(&self.bucket);
+        ExternalStorage::new(ObjectStoreDriver::s3_with(builder).expect("the S3 driver builds"))
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The argument reversed: every byte must come back, in order.
+#[activity]
+async fn reverse_big(mut data: Vec<u8>) -> Bytes {
+    data.reverse();
+    Bytes(data)
+}
+
+/// `mib` MiB of bytes that do not repeat in short cycles.
+#[activity]
+async fn big_result(mib: usize) -> Bytes {
+    Bytes(pattern(mib * MIB))
+}
+
+/// Attempt 1 heartbeats 3 MiB of details (over the 2 MiB limit without storage) and fails;
+/// attempt 2 reads them back and returns how many bytes came back unchanged.
+#[activity]
+async fn big_heartbeat(ctx: ActivityContext) -> Result<usize, ActivityError> {
+    match ctx.heartbeat_details::<Bytes>()? {
+        None => {
+            ctx.heartbeat(&Bytes(pattern(3 * MIB)))?;
+            // Give the store and core's throttled heartbeat time to reach the server.
+            tokio::time::sleep(Duration::from_millis(2000)).await;
+            Err(ActivityError::new("interrupted after heartbeating"))
+        }
+        Some(Bytes(details)) if details == pattern(3 * MIB) => Ok(details.len()),
+        Some(Bytes(details)) => Err(ActivityError::new(format!(
+            "the heartbeat details changed on their way ({} bytes)",
+            details.len()
+        ))
+        .non_retryable()),
+    }
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+/// Runs `tests/python/external_storage.py` against `s3`, its activity on `activity_task_queue`.
+async fn run_python_workflow(s3: &S3Server, activity_task_queue: &str) -> Value {
+    let server = common::server().await;
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/external_storage.py");
+    let mut command = Command::new(common::python());
+    command
+        .arg(&script)
+        .args(["--address", server.address()])
+        .args(["--namespace", server.namespace()])
+        .args(["--s3-endpoint", &s3.endpoint])
+        .args(["--bucket", &s3.bucket])
+        .args(["--activity-task-queue", activity_task_queue])
+        .args([
+            "--workflow-task-queue",
+            &common::unique_task_queue("ext-py-workflows"),
+        ]);
+    common::run_json_script(command, "the Python external storage workflow").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_workflow_with_s3_storage_passes_5_mib_both_ways() {
+    let s3 = S3Server::start("python-interop").await;
+    let worker = common::start_worker_with("ext-py", activities![reverse_big], |builder| {
+        builder.external_storage(s3.storage())
+    })
+    .await;
+    let server = common::server().await;
+    let started = Instant::now();
+    let report = run_python_workflow(&s3, &worker.task_queue).await;
+    eprintln!(
+        "5 MiB each way through S3 (script {:?}, workflow {} s)",
+        started.elapsed(),
+        report["workflow_seconds"]
+    );
+    worker.stop().await;
+
+    // The workflow read back the Rust activity's 5 MiB result intact.
+    assert_eq!(
+        report["workflow"],
+        json!({
+            "argument_len": 5 * MIB,
+            "argument_sha256": report["workflow"]["argument_sha256"],
+            "result_python_type": "bytes",
+            "result_len": 5 * MIB,
+            "result_is_argument_reversed": true,
+        }),
+        "{report:#}"
+    );
+    // The history holds references only: no payload over 10 KiB, and the argument (Python's)
+    // and the result (Rust's) are references of the S3 driver.
+    let largest = report["largest_history_payload"].as_u64().unwrap();
+    assert!(
+        largest < 10 * 1024,
+        "a payload of {largest} bytes in the history: {report:#}"
+    );
+    let references = report["references"].as_array().unwrap();
+    assert_eq!(references.len(), 2, "{report:#}");
+    for reference in references {
+        assert_eq!(
+            reference["metadata"]["encoding"], "json/protobuf",
+            "{report:#}"
+        );
+        let data: Value = serde_json::from_str(reference["data"].as_str().unwrap()).unwrap();
+        assert_eq!(data["driverName"], "aws.s3driver", "{report:#}");
+        assert_eq!(
+            data["claimData"]["bucket"],
+            s3.bucket.as_str(),
+            "{report:#}"
+        );
+        assert_eq!(data["claimData"]["hash_algorithm"], "sha256", "{report:#}");
+        let size = reference["external_sizes"][0].as_u64().unwrap();
+        assert!(size > 5 * MIB as u64, "{report:#}");
+    }
+    // Both objects are in the bucket under Python's key layout for the workflow's activities:
+    // v0/ns/{namespace}/wt/{workflow type}/wi/{workflow id}/ri/{run id}/d/sha256/{hash}.
+    let prefix = format!(
+        "v0/ns/{}/wt/ExternalStorageWorkflow/wi/{}/ri/{}/d/sha256/",
+        server.namespace(),
+        report["workflow_id"].as_str().unwrap(),
+        report["run_id"].as_str().unwrap(),
+    );
+    let objects = report["objects"].as_array().unwrap();
+    assert_eq!(objects.len(), 2, "{report:#}");
+    for object in objects {
+        let key = object["key"].as_str().unwrap();
+        let hash = key
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("object key {key} is not under {prefix}: {report:#}"));
+        assert!(
+            hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{key}"
+        );
+        assert!(
+            object["size"].as_u64().unwrap() > 5 * MIB as u64,
+            "{report:#}"
+        );
+        // Each object is what a reference in the history names.
+        assert!(
+            references
+                .iter()
+                .any(|r| r["data"].as_str().unwrap().contains(key)),
+            "no reference names {key}: {report:#}"
+        );
+    }
+}
+
+/// A worker without storage cannot read the references a Python workflow sends: the attempt
+/// fails saying how to configure storage (it used to be "unsupported payload encoding").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn references_reaching_a_worker_without_storage_fail_naming_the_setting() {
+    let s3 = S3Server::start("no-storage").await;
+    let worker = common::start_worker("ext-none-py", activities![reverse_big]).await;
+    let report = run_python_workflow(&s3, &worker.task_queue).await;
+    worker.stop().await;
+    let failure = &report["workflow"]["failure"];
+    assert_eq!(failure["type"], "ExternalStorageError", "{report:#}");
+    assert!(
+        failure["message"]
+            .as_str()
+            .unwrap()
+            .contains("this worker has no external storage: configure it with `WorkerBuilder::external_storage`"),
+        "{report:#}"
+    );
+    // Python stored the argument; nothing else was written.
+    assert_eq!(report["objects"].as_array().unwrap().len(), 1, "{report:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5_mib_result_without_storage_names_the_setting_and_20_mib_passes_with_it() {
+    let s3 = S3Server::start("rust-results").await;
+
+    // Without storage: `PayloadsTooLarge`, and the message says how to configure storage.
+    let plain = common::start_worker("ext-none", activities![big_result]).await;
+    let client = common::client().await;
+    let started = Instant::now();
+    let err = client
+        .execute_activity::<Bytes>("big_result", (5,), common::one_attempt(&plain.task_queue))
+        .await
+        .expect_err("a 5 MiB result cannot go over the wire");
+    eprintln!(
+        "5 MiB result without storage failed in {:?}",
+        started.elapsed()
+    );
+    plain.stop().await;
+    let ClientError::Failed(failure) = &err else {
+        panic!("expected a failure, got {err:?}")
+    };
+    let mut failure = failure;
+    while let Some(cause) = &failure.cause {
+        failure = cause;
+    }
+    assert_eq!(failure.error_type, "PayloadsTooLarge", "{failure}");
+    assert!(
+        failure.message.contains(
+            "or configure external storage (`WorkerBuilder::external_storage` on the worker)"
+        ),
+        "{failure}"
+    );
+
+    // With storage on the worker and on the client: 20 MiB comes back whole.
+    let worker = common::start_worker_with("ext-20", activities![big_result], |builder| {
+        builder.external_storage(s3.storage())
+    })
+    .await;
+    let client = Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(common::server().await.address())
+            .namespace("default")
+            .external_storage(s3.storage()),
+    )
+    .await
+    .expect("client connects");
+    let started = Instant::now();
+    let Bytes(result) = client
+        .execute_activity::<Bytes>("big_result", (20,), common::one_attempt(&worker.task_queue))
+        .await
+        .expect("a 20 MiB result passes through storage");
+    eprintln!("20 MiB result through S3 in {:?}", started.elapsed());
+    worker.stop().await;
+    assert_eq!(result.len(), 20 * MIB);
+    assert!(
+        result == pattern(20 * MIB),
+        "the 20 MiB result changed on its way"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeat_details_of_3_mib_are_stored_and_read_by_the_next_attempt() {
+    let s3 = S3Server::start("heartbeats").await;
+    let worker = common::start_worker_with("ext-hb", activities![big_heartbeat], |builder| {
+        builder.external_storage(s3.storage())
+    })
+    .await;
+    let client = common::client().await;
+    let options = ActivityOptions::new(&worker.task_queue)
+        .maximum_attempts(2)
+        .initial_retry_interval(Duration::from_millis(100))
+        .start_to_close_timeout(Duration::from_secs(30));
+    let result = client
+        .execute_activity::<usize>("big_heartbeat", (), options)
+        .await;
+    worker.stop().await;
+    assert_eq!(result.expect("attempt 2 reads the details back"), 3 * MIB);
+}
