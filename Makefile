@@ -113,6 +113,10 @@ demo: tools
 # compiles, and the test groups only need it for a moment at their start (clippy would hold it for
 # minutes). The lints share the build scripts and proc-macros the test build compiled.
 TEST_PACKAGES := --workspace --exclude benchmarks
+# The libraries' unit tests and the integration tests. Not `--all-targets`, which also builds every
+# binary as a test harness (`test = false` notwithstanding): seven example binaries without a test,
+# each linking the worker tree. Clippy still checks all targets.
+TEST_TARGETS  := --lib --tests
 
 test: tools
 	$(MAKE) --no-print-directory -k -j4 --output-sync=target test-lint test-ui test-servers test-doc
@@ -120,7 +124,7 @@ test: tools
 # (`MAKEFLAGS=`: each group's cargo uses the machine as it would alone, not the jobserver of the
 # make above.)
 test-build:
-	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --all-targets --no-run
+	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) $(TEST_TARGETS) --no-run
 
 test-lint: test-build
 	sleep 15
@@ -133,7 +137,7 @@ test-ui: test-build
 	MAKEFLAGS= cargo test $(TEST_PACKAGES) --test ui --test pass --test 'pass_*'
 
 test-servers: test-build
-	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests --all-targets --no-fail-fast
+	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests $(TEST_TARGETS) --no-fail-fast
 
 test-doc: test-build
 	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --doc

@@ -1,7 +1,7 @@
 //! The runtime against a real dev server and real clients, as one test binary sharing one dev
-//! server: one link of the worker tree instead of one per file. Tests that install a global
-//! `tracing` subscriber, or re-execute their binary (process isolation), have binaries of their
-//! own.
+//! server: one link of the worker tree instead of one per file. The tests that read the worker's
+//! logs share one global `tracing` subscriber in `tests/logged/`; those that re-execute their
+//! binary (process isolation, lifecycle) have binaries of their own.
 
 #[path = "../common/mod.rs"]
 mod common;

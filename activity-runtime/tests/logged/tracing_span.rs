@@ -1,7 +1,7 @@
 //! Ordinary `tracing` logs inside an activity carry its type, id, attempt and workflow id, from
 //! async and blocking activities alike.
 
-mod common;
+use crate::common;
 
 use activity_runtime::{activities, activity};
 
@@ -17,12 +17,7 @@ fn logs_blocking(order: u32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_inside_activities_carry_the_activity_fields() {
-    let captured = common::CapturedLogs::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let captured = crate::logs::text();
 
     let worker = common::start_worker("spans", activities![logs_async, logs_blocking]).await;
     let client = common::client().await;

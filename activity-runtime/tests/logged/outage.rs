@@ -2,7 +2,7 @@
 //! reconnects by itself, every activity completes, and each result lost during the outage is
 //! logged as one `ERROR` line naming the activity.
 
-mod common;
+use crate::{common, logs};
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -31,16 +31,7 @@ const ACTIVITIES: u32 = 10;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_server_loses_no_activity_and_names_each_lost_result() {
-    let logs = common::CapturedLogs::default();
-    let writer = logs.clone();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .finish(),
-    )
-    .expect("the only subscriber of this test binary");
+    let logs = logs::text();
 
     let db = std::env::temp_dir().join(format!("outage-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&db);

@@ -11,7 +11,7 @@
 //! API key fails with its own [`ConnectionError`] variant. Everything the tests log is captured,
 //! and neither the API key nor any private key appears in it, nor in errors or `Debug` output.
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -226,19 +226,6 @@ http {{
     }
 }
 
-/// Log lines of every test in this binary.
-fn capture_logs() -> common::CapturedLogs {
-    let captured = common::CapturedLogs::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("one subscriber per test binary");
-    captured
-}
-
 fn builder(port: u16, queue: &str) -> WorkerBuilder {
     Worker::builder()
         .target(format!("127.0.0.1:{port}"))
@@ -289,7 +276,7 @@ fn connection_error(result: Result<Worker, WorkerError>) -> ConnectionError {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_mtls_and_api_keys_through_nginx() {
-    let logs = capture_logs();
+    let logs = crate::logs::text();
     let server = common::server().await;
     let pki = Pki::new();
     let proxy = Proxy::start(&pki, server.address());

@@ -3,18 +3,17 @@
 //! limit comes from; large but allowed results warn once per activity type; oversized inputs are
 //! refused by the caller before any request.
 
-mod common;
+use crate::common;
+use crate::logs::{Event, events};
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityFailure, ActivityOptions, Client, ClientError};
 use activity_runtime::payload::PayloadError;
 use activity_runtime::{ActivityContext, ActivityError, Worker, activities, activity};
 use temporal_dev_server::{DevServer, DevServerOptions};
-use tracing::field::{Field, Visit};
-use tracing_subscriber::layer::{Context, SubscriberExt};
 
 const KIB: usize = 1 << 10;
 const MIB: usize = 1 << 20;
@@ -79,53 +78,6 @@ async fn declared_heartbeat(ctx: ActivityContext) -> Result<(), ActivityError> {
 #[activity]
 async fn big_input(key: String, data: String) -> usize {
     key.len() + data.len()
-}
-
-/// A log event, as the worker emitted it.
-#[derive(Debug, Clone)]
-struct Event {
-    level: tracing::Level,
-    activity_type: Option<String>,
-    message: String,
-}
-
-/// Captures every event of this test binary (the worker runs in it).
-struct Capture(Arc<Mutex<Vec<Event>>>);
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
-    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        #[derive(Default)]
-        struct Fields {
-            activity_type: Option<String>,
-            message: String,
-        }
-        impl Visit for Fields {
-            fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-                match field.name() {
-                    "activity_type" => self.activity_type = Some(format!("{value:?}")),
-                    "message" => self.message = format!("{value:?}"),
-                    _ => {}
-                }
-            }
-        }
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(Event {
-            level: *event.metadata().level(),
-            activity_type: fields.activity_type,
-            message: fields.message,
-        });
-    }
-}
-
-fn events() -> &'static Arc<Mutex<Vec<Event>>> {
-    static EVENTS: OnceLock<Arc<Mutex<Vec<Event>>>> = OnceLock::new();
-    EVENTS.get_or_init(|| {
-        let events = Arc::default();
-        let subscriber = tracing_subscriber::registry().with(Capture(Arc::clone(&events)));
-        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
-        events
-    })
 }
 
 /// The warnings logged with `activity_type` as a field.
