@@ -384,19 +384,20 @@ fn memory_as_core_sees_it() -> (f64, f64) {
 /// A resource-based tuner whose memory target leaves room for about one and a half running
 /// activities' memory (beyond the 5 % margin core's controller keeps) runs fewer of them at once
 /// than its maximum while they hold their memory; fixed slots run them all at once, and the ramp
-/// throttle alone would too (four slots 300 ms apart take 0.9 s, each activity holds for 2.5 s).
+/// throttle alone would too (four slots 1 s apart take 3 s, each activity holds for 5 s).
 ///
 /// Memory is measured as core measures it (the cgroup's when there is one) and is shared with
 /// whatever else runs: more use elsewhere only lowers the count, and the maximum is reached only
-/// if others free about 1 GiB during the test. The CPU target is 100 %, which core's controller
+/// if others free about 4 GiB during the test (each activity holds 1.5 GiB, well above what one
+/// compiler process of the lints running beside the tests takes and then frees). The CPU target is 100 %, which core's controller
 /// keeps a 1 % margin below: on a saturated CPU the CPU half of the controller holds slots back
 /// too, whatever the memory target.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resource_based_slots_run_fewer_activities_than_their_maximum_while_memory_is_held() {
     const ACTIVITIES: usize = 4;
-    const MIB: usize = 512;
-    // Much longer than the ramp throttle: the throttle alone would let all six run at once.
-    const HOLD_MS: u64 = 2500;
+    const MIB: usize = 1536;
+    // Much longer than the ramp throttle: the throttle alone would let all four run at once.
+    const HOLD_MS: u64 = 5000;
     let client = common::client().await;
 
     // Fixed slots: all at once (with little memory each, the point is only that they overlap).
@@ -425,9 +426,9 @@ async fn resource_based_slots_run_fewer_activities_than_their_maximum_while_memo
             ResourceBasedSlots::new(target, 1.0)
                 .minimum_slots(1)
                 .maximum_slots(ACTIVITIES)
-                // Long enough for a started activity's memory to show before the next slot
-                // (core samples memory every 100 ms), short against HOLD_MS.
-                .ramp_throttle(Duration::from_millis(300)),
+                // Long enough for a started activity's memory to be written and to show before
+                // the next slot (core samples memory every 100 ms), short against HOLD_MS.
+                .ramp_throttle(Duration::from_millis(1000)),
         )
         // One poll at a time, so no slot is reserved ahead of the memory it would take.
         .max_concurrent_activity_task_polls(1)
