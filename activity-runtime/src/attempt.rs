@@ -45,6 +45,17 @@ impl ActivityInput {
         self.payloads.is_empty()
     }
 
+    /// The arguments' payloads, one per argument, in order.
+    pub fn payloads(&self) -> &[Payload] {
+        &self.payloads
+    }
+
+    /// The arguments' payloads, to change before the activity decodes them (from an
+    /// interceptor, through `Attempt::input_mut`).
+    pub fn payloads_mut(&mut self) -> &mut Vec<Payload> {
+        &mut self.payloads
+    }
+
     /// The raw payloads, for activities that read their arguments themselves.
     pub fn into_payloads(self) -> Vec<Payload> {
         self.payloads
