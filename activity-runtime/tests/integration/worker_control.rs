@@ -152,7 +152,8 @@ async fn start_all(
         client.start_activity(
             activity_type,
             args.clone(),
-            common::one_attempt(task_queue).schedule_to_close_timeout(Duration::from_secs(60)),
+            // Generous: on a saturated machine resource-based slots start them one at a time.
+            common::one_attempt(task_queue).schedule_to_close_timeout(Duration::from_secs(180)),
         )
     }))
     .await
@@ -384,7 +385,7 @@ fn memory_as_core_sees_it() -> (f64, f64) {
 /// A resource-based tuner whose memory target leaves room for about one and a half running
 /// activities' memory (beyond the 5 % margin core's controller keeps) runs fewer of them at once
 /// than its maximum while they hold their memory; fixed slots run them all at once, and the ramp
-/// throttle alone would too (four slots 1 s apart take 3 s, each activity holds for 5 s).
+/// throttle alone would too (four slots 700 ms apart take 2.1 s, each activity holds for 3.5 s).
 ///
 /// Memory is measured as core measures it (the cgroup's when there is one) and is shared with
 /// whatever else runs: more use elsewhere only lowers the count, and the maximum is reached only
@@ -397,7 +398,7 @@ async fn resource_based_slots_run_fewer_activities_than_their_maximum_while_memo
     const ACTIVITIES: usize = 4;
     const MIB: usize = 1536;
     // Much longer than the ramp throttle: the throttle alone would let all four run at once.
-    const HOLD_MS: u64 = 5000;
+    const HOLD_MS: u64 = 3500;
     let client = common::client().await;
 
     // Fixed slots: all at once (with little memory each, the point is only that they overlap).
@@ -428,7 +429,7 @@ async fn resource_based_slots_run_fewer_activities_than_their_maximum_while_memo
                 .maximum_slots(ACTIVITIES)
                 // Long enough for a started activity's memory to be written and to show before
                 // the next slot (core samples memory every 100 ms), short against HOLD_MS.
-                .ramp_throttle(Duration::from_millis(1000)),
+                .ramp_throttle(Duration::from_millis(700)),
         )
         // One poll at a time, so no slot is reserved ahead of the memory it would take.
         .max_concurrent_activity_task_polls(1)
