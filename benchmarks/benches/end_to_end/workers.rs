@@ -362,6 +362,17 @@ mod floor {
             let task = match client.poll_activity_task_queue(request).await {
                 Ok(response) => response.into_inner(),
                 Err(status) if status.code() == tonic::Code::DeadlineExceeded => continue,
+                // A dropped connection under load (core retries these too): poll again.
+                Err(status)
+                    if matches!(
+                        status.code(),
+                        tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled
+                    ) =>
+                {
+                    eprintln!("floor: polling failed, polling again: {status}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
                 Err(status) => return Err(status.into()),
             };
             // An empty response: the long poll timed out with nothing to do.
