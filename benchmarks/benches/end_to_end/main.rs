@@ -122,10 +122,13 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
             measurements.push(measurement);
         }
     }
-    let report = report::Report::new(settings, measurements, load_before);
-    println!("\n{}", report.markdown());
-    if measuring {
-        write(&report)?;
+    // `BENCH_ROUNDS=0`: only the CPU-bound part below.
+    if settings.rounds > 0 {
+        let report = report::Report::new(settings, measurements, load_before);
+        println!("\n{}", report.markdown());
+        if measuring {
+            write(&report)?;
+        }
     }
 
     // CPU-bound blocking work: the pool at 1 and 2 threads, and Python's thread pool.
