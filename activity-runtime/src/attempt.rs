@@ -1,6 +1,7 @@
 //! What goes into and comes out of one activity attempt: the encoded arguments, the encoded
 //! result, and the future an attempt runs as.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -20,7 +21,10 @@ pub type ActivityFuture =
 /// The encoded arguments of one activity attempt, one payload per positional parameter.
 #[derive(Debug)]
 pub struct ActivityInput {
-    activity_type: String,
+    /// Only for messages. Borrowed when it is a registered name (every call through
+    /// [`ActivityEnvironment`](crate::testing::ActivityEnvironment), and the dispatch benchmarks),
+    /// so that building and dropping an input allocates and frees nothing for it.
+    activity_type: Cow<'static, str>,
     payloads: Vec<Payload>,
 }
 
@@ -28,7 +32,11 @@ impl ActivityInput {
     /// The arguments `payloads` of an attempt of `activity_type`, as the worker hands them to
     /// [`Activity::invoke`](crate::Activity::invoke). Workers build these; build one yourself to call `invoke` directly,
     /// as the dispatch benchmarks do.
-    pub fn new(activity_type: impl Into<String>, payloads: Vec<Payload>) -> Self {
+    ///
+    /// `activity_type` is only read for error messages: pass a `&'static str` (such as
+    /// [`Activity::NAME`](crate::Activity::NAME)) to keep it from being allocated, or the
+    /// `String` the task came with.
+    pub fn new(activity_type: impl Into<Cow<'static, str>>, payloads: Vec<Payload>) -> Self {
         Self {
             activity_type: activity_type.into(),
             payloads,
@@ -64,7 +72,7 @@ impl ActivityInput {
     /// The arguments as [`RawValue`](crate::RawValue)s that remember their position and the
     /// activity type, for decoding with the same messages as generated decoders.
     pub fn into_raw_values(self) -> Vec<RawValue> {
-        let activity_type: Arc<str> = self.activity_type.into();
+        let activity_type: Arc<str> = Arc::from(&*self.activity_type);
         self.payloads
             .into_iter()
             .enumerate()

@@ -136,7 +136,7 @@ impl ActivityEnvironment {
         if let Some(details) = self.shared.pending_cancel.lock().take() {
             ctx.cancel(details);
         }
-        let input = ActivityInput::new(A::NAME.to_owned(), payloads);
+        let input = ActivityInput::new(A::NAME, payloads);
         let result = AssertUnwindSafe(A::invoke(ctx.clone(), input))
             .catch_unwind()
             .await;

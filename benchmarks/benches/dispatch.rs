@@ -93,15 +93,18 @@ fn payloads_of(values: &[serde_json::Value]) -> Vec<Payload> {
 struct Case {
     name: &'static str,
     payloads: Vec<Payload>,
-    generated: fn(&ActivityContext, ActivityInput) -> Payload,
+    generated: fn(ActivityContext, ActivityInput) -> Payload,
     serde_json: fn(Vec<Payload>) -> Payload,
     official: fn(&PayloadConverter, Vec<Payload>) -> Payload,
     activity_type: &'static str,
     context: fn(&ActivityEnvironment) -> ActivityContext,
 }
 
-fn generated<A: Activity>(ctx: &ActivityContext, input: ActivityInput) -> Payload {
-    ready(A::invoke(ctx.clone(), input))
+/// `invoke` as the worker calls it: with a context of the attempt's own (the worker clones it
+/// from the one it keeps for cancellation, in `Attempt::new`, before the attempt's layers run),
+/// and the input by value.
+fn generated<A: Activity>(ctx: ActivityContext, input: ActivityInput) -> Payload {
+    ready(A::invoke(ctx, input))
         .expect("the activity succeeds")
         .into_payload()
 }
@@ -193,6 +196,9 @@ fn main() {
     let measuring = std::env::args().any(|arg| arg == "--bench");
     let env = ActivityEnvironment::new();
     let converter = PayloadConverter::default();
+    if let Ok(target) = std::env::var("BENCH_DISPATCH_PROFILE") {
+        return profile(&target, &env, &converter);
+    }
     let output_dir = criterion_dir();
     let mut criterion = Criterion::default()
         .output_directory(&output_dir)
@@ -202,7 +208,7 @@ fn main() {
         let ctx = (case.context)(&env);
         // The comparison is only fair if all three do the same work: same bytes out.
         let ours = (case.generated)(
-            &ctx,
+            ctx.clone(),
             ActivityInput::new(case.activity_type, case.payloads.clone()),
         );
         let by_hand = (case.serde_json)(case.payloads.clone());
@@ -227,8 +233,15 @@ fn main() {
         let mut group = criterion.benchmark_group(case.name);
         group.bench_function(PATHS[0], |b| {
             b.iter_batched(
-                || ActivityInput::new(case.activity_type, case.payloads.clone()),
-                |input| (case.generated)(&ctx, input),
+                // The context is the attempt's, made by the worker before dispatch: cloned in
+                // the setup, dropped (inside `invoke`) in the measurement.
+                || {
+                    (
+                        ctx.clone(),
+                        ActivityInput::new(case.activity_type, case.payloads.clone()),
+                    )
+                },
+                |(ctx, input)| (case.generated)(ctx, input),
                 size,
             )
         });
@@ -254,6 +267,58 @@ fn main() {
         std::fs::write(&path, table).expect("writes the summary");
         println!("written to {}", path.display());
     }
+}
+
+/// `BENCH_DISPATCH_PROFILE=<case>/<path>`: runs that one path `BENCH_DISPATCH_ITERATIONS` times
+/// (10,000 by default) in [`dispatch_loop`], its inputs made beforehand, for a profiler that
+/// counts instructions without criterion's timing noise:
+///
+/// ```text
+/// BENCH_DISPATCH_PROFILE=one_string/generated valgrind --tool=callgrind \
+///     --toggle-collect='dispatch::dispatch_loop*' target/release/deps/dispatch-…
+/// ```
+///
+/// The instructions counted, divided by the iterations, are one dispatch's, input drop included.
+fn profile(target: &str, env: &ActivityEnvironment, converter: &PayloadConverter) {
+    let (case_name, path) = target
+        .split_once('/')
+        .expect("BENCH_DISPATCH_PROFILE is <case>/<path>");
+    let iterations: usize = std::env::var("BENCH_DISPATCH_ITERATIONS").map_or(10_000, |n| {
+        n.parse().expect("BENCH_DISPATCH_ITERATIONS is a number")
+    });
+    let case = cases()
+        .into_iter()
+        .find(|case| case.name == case_name)
+        .unwrap_or_else(|| panic!("no case {case_name}"));
+    let ctx = (case.context)(env);
+    let outputs = match path {
+        "generated" => {
+            let inputs = (0..iterations)
+                .map(|_| {
+                    (
+                        ctx.clone(),
+                        ActivityInput::new(case.activity_type, case.payloads.clone()),
+                    )
+                })
+                .collect();
+            dispatch_loop(inputs, |(ctx, input)| (case.generated)(ctx, input))
+        }
+        "serde_json" => dispatch_loop(vec![case.payloads.clone(); iterations], case.serde_json),
+        "official" => dispatch_loop(vec![case.payloads.clone(); iterations], |payloads| {
+            (case.official)(converter, payloads)
+        }),
+        other => panic!("no path {other}: one of {PATHS:?}"),
+    };
+    println!("{target}: {} dispatches", outputs.len());
+}
+
+#[inline(never)]
+fn dispatch_loop<I>(inputs: Vec<I>, mut dispatch: impl FnMut(I) -> Payload) -> Vec<Payload> {
+    let mut outputs = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        outputs.push(dispatch(input));
+    }
+    outputs
 }
 
 /// `target/criterion`, found from this benchmark's own path (`target/<profile>/deps/dispatch-…`).

@@ -44,16 +44,35 @@ pub async fn run(
     concurrency: usize,
     phase: &str,
 ) -> anyhow::Result<Duration> {
+    run_activity(client, task_queue, ACTIVITY, count, concurrency, phase).await
+}
+
+/// As [`run`], for activity type `activity` (which, like `noop`, returns its input).
+pub async fn run_activity(
+    client: &Client,
+    task_queue: &str,
+    activity: &str,
+    count: usize,
+    concurrency: usize,
+    phase: &str,
+) -> anyhow::Result<Duration> {
     let started = Instant::now();
     futures::stream::iter(0..count)
-        .map(|i| one(client, task_queue, format!("{task_queue}-{phase}-{i}")))
+        .map(|i| {
+            one(
+                client,
+                task_queue,
+                activity,
+                format!("{task_queue}-{phase}-{i}"),
+            )
+        })
         .buffer_unordered(concurrency)
         .try_collect::<()>()
         .await?;
     Ok(started.elapsed())
 }
 
-async fn one(client: &Client, task_queue: &str, id: String) -> anyhow::Result<()> {
+async fn one(client: &Client, task_queue: &str, activity: &str, id: String) -> anyhow::Result<()> {
     let input = json_payload(&id);
     let options = ActivityStartOptions::new(
         task_queue,
@@ -65,7 +84,7 @@ async fn one(client: &Client, task_queue: &str, id: String) -> anyhow::Result<()
     .build();
     let handle = client
         .start_activity(
-            UntypedActivity::new(ACTIVITY),
+            UntypedActivity::new(activity),
             RawValue::new(vec![input.clone()]),
             options,
         )

@@ -18,6 +18,7 @@
 //! `BENCH_ROLE=ours|official|official-nogzip`, and
 //! `python_worker.py` under `TEMPORAL_PYTHON`.
 
+mod cpu;
 mod load;
 mod report;
 mod workers;
@@ -121,13 +122,33 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
             measurements.push(measurement);
         }
     }
-    drop(server);
-
-    let report = report::Report::new(settings, measurements, load_before);
-    println!("\n{}", report.markdown());
-    if measuring {
-        write(&report)?;
+    // `BENCH_ROUNDS=0`: only the CPU-bound part below.
+    if settings.rounds > 0 {
+        let report = report::Report::new(settings, measurements, load_before);
+        println!("\n{}", report.markdown());
+        if measuring {
+            write(&report)?;
+        }
     }
+
+    // CPU-bound blocking work: the pool at 1 and 2 threads, and Python's thread pool.
+    let (count, scale, rounds) = if measuring {
+        (
+            env_number("BENCH_CPU_ACTIVITIES", 24),
+            1.0,
+            env_number("BENCH_CPU_ROUNDS", cpu::Config::ALL.len()),
+        )
+    } else {
+        (4, 0.01, 1)
+    };
+    let load_before = report::load_average();
+    let cpu = cpu::measure(&client, server.address(), count, scale, rounds).await?;
+    let table = cpu::markdown(&cpu, count, rounds, &load_before);
+    println!("\n{table}");
+    if measuring {
+        std::fs::write(results_dir().join("cpu_bound.md"), table)?;
+    }
+    drop(server);
     Ok(())
 }
 

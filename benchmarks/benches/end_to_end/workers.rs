@@ -23,14 +23,19 @@ pub enum WorkerKind {
     Ours,
     /// The Python SDK, `temporalio` 1.35.0.
     Python,
+    /// The protocol's floor: the generated gRPC stubs alone (no worker core, no decoding),
+    /// long-polling `PollActivityTaskQueue` and answering `RespondActivityTaskCompleted` with the
+    /// input payloads as they came. No worker on this protocol can use less CPU per activity.
+    Floor,
 }
 
 impl WorkerKind {
-    pub const ALL: [WorkerKind; 4] = [
+    pub const ALL: [WorkerKind; 5] = [
         WorkerKind::Official,
         WorkerKind::OfficialNoGzip,
         WorkerKind::Ours,
         WorkerKind::Python,
+        WorkerKind::Floor,
     ];
 
     pub fn label(self) -> &'static str {
@@ -39,6 +44,7 @@ impl WorkerKind {
             WorkerKind::OfficialNoGzip => "official-nogzip",
             WorkerKind::Ours => "ours",
             WorkerKind::Python => "python",
+            WorkerKind::Floor => "floor",
         }
     }
 
@@ -48,6 +54,7 @@ impl WorkerKind {
             WorkerKind::OfficialNoGzip => "official Rust SDK, gzip off (not its default)",
             WorkerKind::Ours => "activity-runtime (this project)",
             WorkerKind::Python => "Python SDK (temporalio 1.35.0)",
+            WorkerKind::Floor => "floor: raw gRPC stubs, no core, no decoding",
         }
     }
 }
@@ -63,8 +70,11 @@ pub async fn start(
     address: &str,
     task_queue: &str,
 ) -> anyhow::Result<WorkerProcess> {
-    let mut command = match kind {
-        WorkerKind::Official | WorkerKind::OfficialNoGzip | WorkerKind::Ours => {
+    let command = match kind {
+        WorkerKind::Official
+        | WorkerKind::OfficialNoGzip
+        | WorkerKind::Ours
+        | WorkerKind::Floor => {
             let mut command = Command::new(std::env::current_exe()?);
             command.env("BENCH_ROLE", kind.label());
             command
@@ -79,13 +89,23 @@ pub async fn start(
             command
         }
     };
+    start_command(command, kind.label(), address, task_queue).await
+}
+
+/// Starts `command` (a worker serving on `task_queue`) and waits until it says `READY`.
+pub async fn start_command(
+    mut command: Command,
+    label: &str,
+    address: &str,
+    task_queue: &str,
+) -> anyhow::Result<WorkerProcess> {
     let mut child = command
         .env("BENCH_ADDRESS", address)
         .env("BENCH_TASK_QUEUE", task_queue)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
-        .with_context(|| format!("starting the {} worker", kind.label()))?;
+        .with_context(|| format!("starting the {label} worker"))?;
     let stdout = child.stdout.take().expect("stdout is piped");
     let ready = tokio::task::spawn_blocking(move || {
         let mut lines = BufReader::new(stdout).lines();
@@ -99,7 +119,7 @@ pub async fn start(
         _ => {
             let _ = child.kill();
             let status = child.wait()?;
-            bail!("the {} worker never said READY ({status})", kind.label())
+            bail!("the {label} worker never said READY ({status})")
         }
     }
 }
@@ -168,6 +188,8 @@ pub async fn serve(role: &str) -> anyhow::Result<()> {
         "ours" => ours::serve(&address, &task_queue).await,
         "official" => official::serve(&address, &task_queue, GrpcCompression::Gzip).await,
         "official-nogzip" => official::serve(&address, &task_queue, GrpcCompression::None).await,
+        "floor" => floor::serve(&address, &task_queue).await,
+        "ours-cpu" => ours::serve_cpu(&address, &task_queue).await,
         // Load alone, for profiling a worker started by hand (see the README).
         "load" => {
             let client = crate::load::connect(&address).await?;
@@ -199,6 +221,30 @@ mod ours {
     #[activity]
     async fn noop(text: String) -> String {
         text
+    }
+
+    /// CPU-bound work: `BENCH_SPIN_ROUNDS` rounds of xorshift on the worker's blocking pool.
+    #[activity]
+    fn spin(text: String) -> String {
+        crate::cpu::burn(crate::cpu::rounds());
+        text
+    }
+
+    /// `spin` on a worker whose blocking pool has `BENCH_BLOCKING_THREADS` threads (and as many
+    /// slots, so every thread has work).
+    pub async fn serve_cpu(address: &str, task_queue: &str) -> anyhow::Result<()> {
+        let threads = crate::env_number("BENCH_BLOCKING_THREADS", 1);
+        let worker = Worker::builder()
+            .target(address)
+            .task_queue(task_queue)
+            .register(activities![spin])
+            .blocking_threads(threads)
+            .max_concurrent_activities(threads)
+            .build()
+            .await?;
+        super::say_ready();
+        worker.run().await?;
+        Ok(())
     }
 
     pub async fn serve(address: &str, task_queue: &str) -> anyhow::Result<()> {
@@ -247,5 +293,106 @@ mod official {
         super::say_ready();
         worker.run().await?;
         Ok(())
+    }
+}
+
+/// The floor: what answering activity tasks costs on this protocol and nothing else. Five
+/// long polls at a time (core's default for activity pollers), each task answered from its own
+/// task with its input payloads as the result, through tonic's generated `WorkflowService` client
+/// on one HTTP/2 channel without compression. Nothing is decoded beyond the gRPC messages
+/// themselves, no slots are counted, no metrics or heartbeats kept.
+mod floor {
+    use anyhow::Context as _;
+    use temporalio_common::protos::temporal::api::common::v1::Payloads;
+    use temporalio_common::protos::temporal::api::enums::v1::TaskQueueKind;
+    use temporalio_common::protos::temporal::api::taskqueue::v1::TaskQueue;
+    use temporalio_common::protos::temporal::api::workflowservice::v1::{
+        PollActivityTaskQueueRequest, RespondActivityTaskCompletedRequest,
+        workflow_service_client::WorkflowServiceClient,
+    };
+    use tonic::transport::{Channel, Endpoint};
+
+    /// As many long polls as core keeps open for activities by default.
+    const POLLERS: usize = 5;
+    const NAMESPACE: &str = "default";
+    const LONG_POLL: std::time::Duration = std::time::Duration::from_secs(70);
+
+    pub async fn serve(address: &str, task_queue: &str) -> anyhow::Result<()> {
+        let channel = Endpoint::from_shared(format!("http://{address}"))?
+            .connect()
+            .await
+            .context("connecting to the server")?;
+        let client = WorkflowServiceClient::new(channel);
+        let identity = format!("floor@{}", std::process::id());
+        let pollers: Vec<_> = (0..POLLERS)
+            .map(|_| {
+                tokio::spawn(poll(
+                    client.clone(),
+                    task_queue.to_owned(),
+                    identity.clone(),
+                ))
+            })
+            .collect();
+        super::say_ready();
+        for poller in pollers {
+            poller.await??;
+        }
+        Ok(())
+    }
+
+    async fn poll(
+        mut client: WorkflowServiceClient<Channel>,
+        task_queue: String,
+        identity: String,
+    ) -> anyhow::Result<()> {
+        loop {
+            let mut request = tonic::Request::new(PollActivityTaskQueueRequest {
+                namespace: NAMESPACE.to_owned(),
+                task_queue: Some(TaskQueue {
+                    name: task_queue.clone(),
+                    kind: TaskQueueKind::Normal as i32,
+                    normal_name: String::new(),
+                }),
+                identity: identity.clone(),
+                ..Default::default()
+            });
+            // The server requires a deadline on a long poll; it answers empty after about a
+            // minute, as it does core's (which sets 70 s).
+            request.set_timeout(LONG_POLL);
+            let task = match client.poll_activity_task_queue(request).await {
+                Ok(response) => response.into_inner(),
+                Err(status) if status.code() == tonic::Code::DeadlineExceeded => continue,
+                // A dropped connection under load (core retries these too): poll again.
+                Err(status)
+                    if matches!(
+                        status.code(),
+                        tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled
+                    ) =>
+                {
+                    eprintln!("floor: polling failed, polling again: {status}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+                Err(status) => return Err(status.into()),
+            };
+            // An empty response: the long poll timed out with nothing to do.
+            if task.task_token.is_empty() {
+                continue;
+            }
+            let mut client = client.clone();
+            let identity = identity.clone();
+            tokio::spawn(async move {
+                let request = RespondActivityTaskCompletedRequest {
+                    task_token: task.task_token,
+                    result: task.input.or_else(|| Some(Payloads::default())),
+                    identity,
+                    namespace: NAMESPACE.to_owned(),
+                    ..Default::default()
+                };
+                if let Err(status) = client.respond_activity_task_completed(request).await {
+                    eprintln!("floor: completing a task failed: {status}");
+                }
+            });
+        }
     }
 }

@@ -1,0 +1,202 @@
+//! CPU-bound blocking work: the same function `spin(String) -> String` (a fixed number of
+//! xorshift rounds, then its input back) on this runtime's blocking pool at 1 and 2 threads, and,
+//! as the contrast, the Python SDK's thread-pool activity at 1 and 2 threads (the GIL keeps its
+//! pure-Python loop on one core at a time). Throughput is activities completed per second of the
+//! measured load; the figure that counts is each worker's 2-thread / 1-thread ratio.
+
+use std::process::Command;
+use std::time::Duration;
+
+use temporalio_client::Client;
+
+use crate::load;
+
+/// The activity type both workers serve.
+pub const SPIN: &str = "spin";
+
+/// Rounds for Rust (about 50 ms of one core here) and for Python (about 100 ms).
+const RUST_ROUNDS: u64 = 25_000_000;
+const PYTHON_ROUNDS: u64 = 300_000;
+
+/// The rounds this worker process spins per activity (`BENCH_SPIN_ROUNDS`).
+pub fn rounds() -> u64 {
+    static ROUNDS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *ROUNDS.get_or_init(|| crate::env_number("BENCH_SPIN_ROUNDS", RUST_ROUNDS))
+}
+
+/// `rounds` of xorshift64: pure CPU, no memory traffic, the same in both languages.
+pub fn burn(rounds: u64) -> u64 {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..rounds {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    std::hint::black_box(x)
+}
+
+/// One configuration: which worker, how many threads.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    pub python: bool,
+    pub threads: usize,
+}
+
+impl Config {
+    pub const ALL: [Config; 4] = [
+        Config {
+            python: false,
+            threads: 1,
+        },
+        Config {
+            python: false,
+            threads: 2,
+        },
+        Config {
+            python: true,
+            threads: 1,
+        },
+        Config {
+            python: true,
+            threads: 2,
+        },
+    ];
+
+    fn label(self) -> String {
+        format!(
+            "{}-{}",
+            if self.python { "python" } else { "ours" },
+            self.threads
+        )
+    }
+}
+
+/// What one configuration achieved in one round.
+#[derive(Debug, Clone, Copy)]
+pub struct Measurement {
+    pub config: Config,
+    pub throughput: f64,
+    pub cpu_per_activity: Duration,
+}
+
+/// Runs `count` spins (at concurrency 4, twice the most threads) per configuration, `rounds`
+/// times in rotated order, and returns every measurement.
+pub async fn measure(
+    client: &Client,
+    address: &str,
+    count: usize,
+    scale: f64,
+    rounds: usize,
+) -> anyhow::Result<Vec<Measurement>> {
+    let mut measurements = Vec::new();
+    for round in 0..rounds {
+        let mut configs = Config::ALL;
+        configs.rotate_left(round % Config::ALL.len());
+        for config in configs {
+            let task_queue = format!("bench-cpu-{}-{round}", config.label());
+            let rust_rounds = ((RUST_ROUNDS as f64) * scale) as u64;
+            let python_rounds = ((PYTHON_ROUNDS as f64) * scale) as u64;
+            let mut command = if config.python {
+                let python = std::env::var("TEMPORAL_PYTHON").unwrap_or_else(|_| "python3".into());
+                let mut command = Command::new(python);
+                command
+                    .arg(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/benches/end_to_end/python_worker.py"
+                    ))
+                    .env("BENCH_SPIN_ROUNDS", python_rounds.to_string());
+                command
+            } else {
+                let mut command = Command::new(std::env::current_exe()?);
+                command
+                    .env("BENCH_ROLE", "ours-cpu")
+                    .env("BENCH_SPIN_ROUNDS", rust_rounds.to_string());
+                command
+            };
+            command.env("BENCH_BLOCKING_THREADS", config.threads.to_string());
+            let worker =
+                crate::workers::start_command(command, &config.label(), address, &task_queue)
+                    .await?;
+            load::run_activity(client, &task_queue, SPIN, 2, 4, "warmup").await?;
+            let cpu_before = worker.cpu_time()?;
+            let elapsed =
+                load::run_activity(client, &task_queue, SPIN, count, 4, "measured").await?;
+            let cpu = worker.cpu_time()? - cpu_before;
+            worker.stop();
+            let m = Measurement {
+                config,
+                throughput: count as f64 / elapsed.as_secs_f64(),
+                cpu_per_activity: cpu / count as u32,
+            };
+            println!(
+                "cpu round {}: {:<9} {:>6.2} activities/s, {:>6.1} ms CPU per activity",
+                round + 1,
+                config.label(),
+                m.throughput,
+                m.cpu_per_activity.as_secs_f64() * 1e3
+            );
+            measurements.push(m);
+        }
+    }
+    Ok(measurements)
+}
+
+/// The table: median throughput per configuration, and each worker's 2-thread / 1-thread ratio.
+pub fn markdown(
+    measurements: &[Measurement],
+    count: usize,
+    rounds: usize,
+    load_before: &str,
+) -> String {
+    let median_of = |python: bool, threads: usize, f: fn(&Measurement) -> f64| {
+        let mut v: Vec<f64> = measurements
+            .iter()
+            .filter(|m| m.config.python == python && m.config.threads == threads)
+            .map(f)
+            .collect();
+        v.sort_by(f64::total_cmp);
+        match v.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => v[n / 2],
+            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+        }
+    };
+    let mut out = String::from(
+        "| worker | 1 thread (activities/s) | 2 threads (activities/s) | 2 threads × 1 thread | CPU per activity, 1 thread | CPU per activity, 2 threads |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    let mut scaling = [0.0; 2];
+    for (i, (python, title)) in [
+        (false, "activity-runtime, blocking pool (`fn` activity)"),
+        (true, "Python SDK, `ThreadPoolExecutor` (sync activity)"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let one = median_of(python, 1, |m| m.throughput);
+        let two = median_of(python, 2, |m| m.throughput);
+        let cpu = |threads| median_of(python, threads, |m| m.cpu_per_activity.as_secs_f64() * 1e3);
+        scaling[i] = two / one;
+        out.push_str(&format!(
+            "| {title} | {one:.2} | {two:.2} | {:.2}× | {:.1} ms | {:.1} ms |\n",
+            two / one,
+            cpu(1),
+            cpu(2),
+        ));
+    }
+    out.push_str(&format!(
+        "\nTarget for activity-runtime: 2 threads ≥ 1.8× 1 thread ({:.2}×, {}).\n\
+         \nMedians of {rounds} round(s); each round, in rotated order, each configuration (own worker \
+         process; pool threads = activity slots) served 2 warm-up then {count} measured standalone \
+         activities `spin(String) -> String` at concurrency 4: {} xorshift rounds in Rust, {} in \
+         Python (about 50 and 100 ms of one core), against `temporal server start-dev` on the same \
+         machine. Machine: {}; load average {load_before} before, {} after. Command: `make bench`.\n",
+        scaling[0],
+        if scaling[0] >= 1.8 { "met" } else { "NOT met" },
+        RUST_ROUNDS,
+        PYTHON_ROUNDS,
+        crate::report::machine(),
+        crate::report::load_average(),
+    ));
+    out
+}
