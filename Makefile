@@ -62,7 +62,7 @@ NODE_OK = command -v node >/dev/null 2>&1 \
 TS_OK = cmp -s "$(TS_PACKAGE)/package-lock.json" "$(TS_DIR)/package-lock.json" \
 	&& [ -f "$(TS_DIR)/node_modules/@temporalio/worker/package.json" ]
 
-.PHONY: tools demo test test-build test-lint test-ui test-servers test-others test-doc bench
+.PHONY: tools demo test test-build test-lint test-ui test-servers test-doc bench
 
 tools:
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
@@ -105,9 +105,9 @@ demo: tools
 # Clippy still checks it. Every cargo test command below selects the same packages, so all of them
 # share the units the first one builds (and the demo's).
 #
-# One build, then five groups side by side (-k: each runs to the end even if another fails; the
+# One build, then four groups side by side (-k: each runs to the end even if another fails; the
 # output of each is printed whole when it ends): the trybuild cases, which mostly compile; the
-# tests against dev servers (two groups), which mostly wait; the doc tests; and the lints (clippy with and
+# tests against dev servers, which mostly wait; the doc tests; and the lints (clippy with and
 # without the default features, and rustdoc, warnings denied), which use the CPU the tests leave.
 # The lints start 15 s after the others: a cargo command holds the build directory's lock while it
 # compiles, and the test groups only need it for a moment at their start (clippy would hold it for
@@ -119,7 +119,7 @@ TEST_PACKAGES := --workspace --exclude benchmarks
 TEST_TARGETS  := --lib --tests
 
 test: tools
-	$(MAKE) --no-print-directory -k -j5 --output-sync=target test-lint test-ui test-servers test-others test-doc
+	$(MAKE) --no-print-directory -k -j4 --output-sync=target test-lint test-ui test-servers test-doc
 
 # (`MAKEFLAGS=`: each group's cargo uses the machine as it would alone, not the jobserver of the
 # make above.)
@@ -136,13 +136,10 @@ test-lint: test-build
 test-ui: test-build
 	MAKEFLAGS= cargo test $(TEST_PACKAGES) --test ui --test pass --test 'pass_*'
 
-# The tests against dev servers, in two groups: the runtime's, and the other crates' (cargo runs
-# the test binaries of one command one after the other).
+# The tests against dev servers. (One group: `-p activity-runtime` alone would resolve other
+# features than the workspace build and compile part of the tree again.)
 test-servers: test-build
-	MAKEFLAGS= $(TOOLS_ENV) cargo test -p activity-runtime $(TEST_TARGETS) --no-fail-fast
-
-test-others: test-build
-	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests --exclude activity-runtime $(TEST_TARGETS) --no-fail-fast
+	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests $(TEST_TARGETS) --no-fail-fast
 
 test-doc: test-build
 	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --doc
