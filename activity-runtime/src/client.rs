@@ -45,6 +45,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use temporalio_client::ActivityIdentifier;
@@ -312,15 +313,25 @@ impl Client {
     /// # Errors
     /// [`ClientError::Connect`], whose message says which setting or credential failed.
     pub async fn connect_with(options: ConnectOptions) -> Result<Self, ClientError> {
-        let resolved =
-            options.resolve(format!("activity-runtime-client@{}", std::process::id()))?;
-        let connection = crate::connection::connect(&resolved).await?;
-        Self::from_connection(
-            connection,
-            &resolved.namespace,
-            options.codec.clone(),
-            options.storage.clone(),
-        )
+        Self::connecting(options).await
+    }
+
+    /// The body of [`connect_with`](Self::connect_with), boxed so that it is compiled once, in
+    /// this crate. (An `async fn`'s body is compiled in every crate that awaits it, and with it
+    /// the official client's whole connection stack: tens of thousands of functions, half a
+    /// minute of build per binary. A `dyn Future` made here stops that at the boundary.)
+    fn connecting(options: ConnectOptions) -> BoxFuture<'static, Result<Self, ClientError>> {
+        Box::pin(async move {
+            let resolved =
+                options.resolve(format!("activity-runtime-client@{}", std::process::id()))?;
+            let connection = crate::connection::connect(&resolved).await?;
+            Self::from_connection(
+                connection,
+                &resolved.namespace,
+                options.codec.clone(),
+                options.storage.clone(),
+            )
+        })
     }
 
     /// A client on an existing connection (the worker's own, for activities), applying `codec`
@@ -379,8 +390,13 @@ impl Client {
     }
 
     /// The namespace's blob size limit, from `DescribeNamespace` (once; unknown when that fails,
-    /// and asked again next time).
-    async fn namespace_limit(&self) -> &NamespaceLimit {
+    /// and asked again next time). Boxed, as [`connecting`](Self::connecting) is: the generic
+    /// [`check_input`](Self::check_input) awaits it.
+    fn namespace_limit(&self) -> BoxFuture<'_, &NamespaceLimit> {
+        Box::pin(self.read_namespace_limit())
+    }
+
+    async fn read_namespace_limit(&self) -> &NamespaceLimit {
         use temporalio_client::NamespacedClient;
         use temporalio_client::grpc::WorkflowService;
         use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
@@ -440,7 +456,7 @@ impl Client {
         payloads: Vec<Payload>,
         options: ActivityOptions,
     ) -> Result<Vec<Payload>, ClientError> {
-        self.start_activity(activity_type, payloads, options)
+        self.start_with_payloads(activity_type, payloads, options)
             .await?
             .result_raw()
             .await
@@ -456,7 +472,27 @@ impl Client {
         args: impl ActivityArgs,
         options: ActivityOptions,
     ) -> Result<ActivityHandle, ClientError> {
-        let payloads = args.into_payloads()?;
+        self.start_with_payloads(activity_type, args.into_payloads()?, options)
+            .await
+    }
+
+    /// The body of [`start_activity`](Self::start_activity), boxed so that it is compiled once,
+    /// in this crate (see [`connecting`](Self::connecting)).
+    fn start_with_payloads<'a>(
+        &'a self,
+        activity_type: &'a str,
+        payloads: Vec<Payload>,
+        options: ActivityOptions,
+    ) -> BoxFuture<'a, Result<ActivityHandle, ClientError>> {
+        Box::pin(self.starting(activity_type, payloads, options))
+    }
+
+    async fn starting(
+        &self,
+        activity_type: &str,
+        payloads: Vec<Payload>,
+        options: ActivityOptions,
+    ) -> Result<ActivityHandle, ClientError> {
         // Measured as sent: encoded (the official client encodes again, identically in size).
         let mut measured = match &self.codec {
             Some(codec) => codec
@@ -537,14 +573,28 @@ impl Client {
             position: 1,
             source,
         })?;
-        self.inner
-            .get_async_activity_handle(ActivityIdentifier::TaskToken(task_token.to_vec().into()))
-            .complete(
-                Some(RawValue::new(vec![payload])),
-                temporalio_client::RpcOptions::default(),
-            )
-            .await
-            .map_err(|e| ClientError::Other(e.to_string()))
+        self.complete_with_payload(task_token, payload).await
+    }
+
+    /// The body of [`complete_activity`](Self::complete_activity), boxed so that it is compiled
+    /// once, in this crate (see [`connecting`](Self::connecting)).
+    fn complete_with_payload(
+        &self,
+        task_token: &[u8],
+        payload: Payload,
+    ) -> BoxFuture<'_, Result<(), ClientError>> {
+        let handle = self
+            .inner
+            .get_async_activity_handle(ActivityIdentifier::TaskToken(task_token.to_vec().into()));
+        Box::pin(async move {
+            handle
+                .complete(
+                    Some(RawValue::new(vec![payload])),
+                    temporalio_client::RpcOptions::default(),
+                )
+                .await
+                .map_err(|e| ClientError::Other(e.to_string()))
+        })
     }
 }
 
@@ -581,6 +631,16 @@ impl ActivityHandle {
     /// # Errors
     /// Failure, cancellation and timeout errors.
     pub async fn result_raw(&self) -> Result<Vec<Payload>, ClientError> {
+        self.waiting().await
+    }
+
+    /// The body of [`result_raw`](Self::result_raw), boxed so that it is compiled once, in this
+    /// crate (see [`Client::connecting`]).
+    fn waiting(&self) -> BoxFuture<'_, Result<Vec<Payload>, ClientError>> {
+        Box::pin(self.wait())
+    }
+
+    async fn wait(&self) -> Result<Vec<Payload>, ClientError> {
         match self.inner.result().await {
             Ok(raw) => Ok(raw.payloads),
             Err(ActivityResultError::ActivityFailed(err)) => match &err.failure().failure_info {
@@ -604,14 +664,21 @@ impl ActivityHandle {
     /// # Errors
     /// The server's refusal.
     pub async fn cancel(&self, reason: &str) -> Result<(), ClientError> {
-        self.inner
-            .cancel(
-                temporalio_client::ActivityCancelOptions::builder()
-                    .reason(reason)
-                    .build(),
-            )
-            .await
-            .map_err(|e| ClientError::Other(e.to_string()))
+        self.cancelling(reason).await
+    }
+
+    /// The body of [`cancel`](Self::cancel), boxed so that it is compiled once, in this crate
+    /// (see [`Client::connecting`]).
+    fn cancelling(&self, reason: &str) -> BoxFuture<'_, Result<(), ClientError>> {
+        let options = temporalio_client::ActivityCancelOptions::builder()
+            .reason(reason)
+            .build();
+        Box::pin(async move {
+            self.inner
+                .cancel(options)
+                .await
+                .map_err(|e| ClientError::Other(e.to_string()))
+        })
     }
 }
 

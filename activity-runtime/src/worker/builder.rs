@@ -4,6 +4,7 @@ use std::ffi::OsString;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use temporalio_client::PayloadLimitsOptions;
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_common::worker::WorkerTaskTypes;
@@ -449,6 +450,16 @@ impl WorkerBuilder {
     /// unusable address, an unreachable server or a namespace that does not exist, each with its
     /// own [`WorkerError`] variant.
     pub async fn build(self) -> Result<Worker, WorkerError> {
+        self.building().await
+    }
+
+    /// The body of [`build`](Self::build), boxed so that it is compiled once, in this crate (see
+    /// `Worker::serving`).
+    fn building(self) -> BoxFuture<'static, Result<Worker, WorkerError>> {
+        Box::pin(self.connect_and_prepare())
+    }
+
+    async fn connect_and_prepare(self) -> Result<Worker, WorkerError> {
         let task_queue = self.task_queue.ok_or(WorkerError::MissingTaskQueue)?;
         let registry = Registry::new(self.activities).map_err(registry_error)?;
         if registry.is_empty() {

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use parking_lot::Mutex;
 use temporalio_common::protos::coresdk::activity_result::ActivityExecutionResult;
 use temporalio_common::protos::coresdk::activity_task::{ActivityTask, Start, activity_task};
@@ -206,6 +207,17 @@ impl Worker {
     /// # Errors
     /// When polling fails for good (the server went away for longer than core's retries).
     pub async fn run(self) -> Result<(), WorkerError> {
+        self.serving().await
+    }
+
+    /// The body of [`run`](Self::run), boxed so that the worker's loop (and core's poll stack
+    /// under it) is compiled once, in this crate: an `async fn`'s body is compiled in every
+    /// crate that awaits it, which cost each binary with a worker half a minute of build.
+    fn serving(self) -> BoxFuture<'static, Result<(), WorkerError>> {
+        Box::pin(self.serve())
+    }
+
+    async fn serve(self) -> Result<(), WorkerError> {
         let running: Running = Arc::default();
         let tasks = TaskTracker::new();
         // Cancelled when the attempts still running are to be abandoned.
