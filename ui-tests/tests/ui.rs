@@ -11,22 +11,51 @@
 //!
 //! The cases see only this crate's dev-dependencies, and use nothing but `activity-runtime`,
 //! `serde` and `tokio`: what a user's crate would have.
+//!
+//! A test binary without the libtest harness (`harness = false`): `main` runs the three checks
+//! in turn, on one thread, which is what lets it set trybuild's compiler flags in its own
+//! environment (see [`one_set_of_flags`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+fn main() {
+    the_catalogue_check_catches_cascades_and_private_paths();
+    each_mistake_is_one_error_in_the_users_terms();
+    one_set_of_flags();
+    compile_fail_cases();
+}
+
 /// The compile-fail cases. (The pass cases are compiled and run by `tests/pass.rs`: with only
 /// fail cases, trybuild checks rather than builds, and the Temporal crates under the runtime are
 /// type-checked in its target instead of compiled.)
-#[test]
-fn ui() {
+fn compile_fail_cases() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*/fail/*.rs");
 }
 
+/// trybuild (1.0.122) type-checks the cases' dependencies with its flags
+/// (`--cfg trybuild --verbose -A dead_code`), then checks the cases with one flag more
+/// (`--diagnostic-width=140`). Different flags make cargo check every dependency a second time:
+/// two minutes of a 2-core machine, for nothing. `CARGO_ENCODED_RUSTFLAGS` takes precedence over
+/// the `--config` trybuild passes them with, so setting it to the second set makes both commands
+/// one. The `.stderr` files are rendered with exactly these flags either way.
+fn one_set_of_flags() {
+    const TRYBUILD_FLAGS: [&str; 6] = [
+        "--cfg",
+        "trybuild",
+        "--verbose",
+        "-A",
+        "dead_code",
+        "--diagnostic-width=140",
+    ];
+    // SAFETY: no other thread runs in this process (`harness = false`, and `main` has started
+    // none), so nothing reads the environment while it changes.
+    unsafe { std::env::set_var("CARGO_ENCODED_RUSTFLAGS", TRYBUILD_FLAGS.join("\x1f")) };
+}
+
 /// The catalogue's promise: each mistake is one error, and no message names the runtime's hidden
 /// module, which users cannot read the docs of.
-#[test]
 fn each_mistake_is_one_error_in_the_users_terms() {
     let files = expected_outputs();
     assert!(
@@ -44,6 +73,10 @@ fn each_mistake_is_one_error_in_the_users_terms() {
         })
         .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    println!(
+        "{} expected outputs: each one error, in the user's terms",
+        files.len()
+    );
 }
 
 /// Every `tests/ui/*/fail/*.stderr`, sorted.
@@ -85,7 +118,7 @@ fn problems(stderr: &str) -> Vec<String> {
     problems
 }
 
-#[test]
+/// The check above catches what it should.
 fn the_catalogue_check_catches_cascades_and_private_paths() {
     let one = "error: `name` needs a value\n --> src/main.rs:3:12\n";
     assert!(problems(one).is_empty());
