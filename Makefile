@@ -107,8 +107,9 @@ demo: tools
 #
 # One build, then four groups side by side (-k: each runs to the end even if another fails; the
 # output of each is printed whole when it ends): the trybuild cases, which mostly compile; the
-# tests against dev servers, which mostly wait; the doc tests; and the lints (clippy with and
-# without the default features, and rustdoc, warnings denied), which use the CPU the tests leave.
+# tests against dev servers, which mostly wait; the doc tests; and the lints (clippy and rustdoc,
+# warnings denied), which use the CPU the tests leave. The runtime without its default features
+# is built, warnings denied, by the trybuild cases (ui-tests/tests/ui.rs), not a second time here.
 # The lints start 15 s after the others: a cargo command holds the build directory's lock while it
 # compiles, and the test groups only need it for a moment at their start (clippy would hold it for
 # minutes). The lints share the build scripts and proc-macros the test build compiled.
@@ -129,7 +130,6 @@ test-build:
 test-lint: test-build
 	sleep 15
 	MAKEFLAGS= cargo clippy --workspace --all-targets -- -D warnings
-	MAKEFLAGS= cargo clippy -p activity-runtime --no-default-features -- -D warnings
 	MAKEFLAGS= RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
 
 # The ui-tests crate: trybuild's compile-fail catalogue, and the compile-pass cases.
