@@ -105,6 +105,17 @@ enum Recorder<T> {
     Relay(Relayed),
 }
 
+impl<T> Recorder<T> {
+    /// Records `value` with core's instrument (`to_core`), or relays it as a number.
+    fn record<V>(&self, value: V, to_core: impl FnOnce(&T, V), to_relayed: impl FnOnce(V) -> u64) {
+        match self {
+            Recorder::Core(Some(instrument)) => to_core(instrument, value),
+            Recorder::Core(None) => {}
+            Recorder::Relay(relayed) => relayed.send(to_relayed(value)),
+        }
+    }
+}
+
 impl MetricMeter {
     /// `meter` with its default attributes and `labels` on every recording.
     pub(crate) fn new(meter: TemporalMeter, labels: Vec<(&'static str, String)>) -> Self {
@@ -300,11 +311,8 @@ pub struct MetricCounter(Recorder<temporalio_common::telemetry::metrics::Counter
 impl MetricCounter {
     /// Adds `value`.
     pub fn add(&self, value: u64) {
-        match &self.0 {
-            Recorder::Core(Some(counter)) => counter.adds(value),
-            Recorder::Core(None) => {}
-            Recorder::Relay(relayed) => relayed.send(value),
-        }
+        self.0
+            .record(value, |counter, value| counter.adds(value), |value| value);
     }
 }
 
@@ -315,11 +323,11 @@ pub struct MetricHistogram(Recorder<temporalio_common::telemetry::metrics::Histo
 impl MetricHistogram {
     /// Records one observation.
     pub fn record(&self, value: u64) {
-        match &self.0 {
-            Recorder::Core(Some(histogram)) => histogram.records(value),
-            Recorder::Core(None) => {}
-            Recorder::Relay(relayed) => relayed.send(value),
-        }
+        self.0.record(
+            value,
+            |histogram, value| histogram.records(value),
+            |value| value,
+        );
     }
 }
 
@@ -332,13 +340,12 @@ pub struct MetricDurationHistogram(
 impl MetricDurationHistogram {
     /// Records one duration.
     pub fn record(&self, value: Duration) {
-        match &self.0 {
-            Recorder::Core(Some(histogram)) => histogram.records(value),
-            Recorder::Core(None) => {}
-            Recorder::Relay(relayed) => {
-                relayed.send(u64::try_from(value.as_nanos()).unwrap_or(u64::MAX));
-            }
-        }
+        self.0.record(
+            value,
+            |histogram, value| histogram.records(value),
+            // Relayed in nanoseconds (`MetricMeter::replay` turns them back into a duration).
+            |value| u64::try_from(value.as_nanos()).unwrap_or(u64::MAX),
+        );
     }
 }
 
@@ -349,11 +356,8 @@ pub struct MetricGauge(Recorder<temporalio_common::telemetry::metrics::Gauge>);
 impl MetricGauge {
     /// Sets the gauge to `value`.
     pub fn set(&self, value: u64) {
-        match &self.0 {
-            Recorder::Core(Some(gauge)) => gauge.records(value),
-            Recorder::Core(None) => {}
-            Recorder::Relay(relayed) => relayed.send(value),
-        }
+        self.0
+            .record(value, |gauge, value| gauge.records(value), |value| value);
     }
 }
 

@@ -6,6 +6,7 @@
 //! caller's (see the crate's README, "Tracing").
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use opentelemetry::propagation::{TextMapCompositePropagator, TextMapPropagator};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
@@ -16,6 +17,14 @@ use crate::payload::from_payload;
 
 /// The header the Temporal SDKs carry the trace context in.
 pub(super) const TRACER_HEADER: &str = "_tracer-data";
+
+/// W3C trace context and baggage, the two fields the SDKs write; built once.
+static PROPAGATOR: LazyLock<TextMapCompositePropagator> = LazyLock::new(|| {
+    TextMapCompositePropagator::new(vec![
+        Box::new(TraceContextPropagator::new()),
+        Box::new(BaggagePropagator::new()),
+    ])
+});
 
 /// Makes the trace context in `headers`, if any, the parent of `span`. A header that does not
 /// decode is logged and ignored: the attempt still runs, in a trace of its own.
@@ -30,11 +39,7 @@ pub(super) fn continue_trace(span: &tracing::Span, headers: &HashMap<String, Pay
             return;
         }
     };
-    let propagator = TextMapCompositePropagator::new(vec![
-        Box::new(TraceContextPropagator::new()),
-        Box::new(BaggagePropagator::new()),
-    ]);
-    let parent = propagator.extract(&carrier);
+    let parent = PROPAGATOR.extract(&carrier);
     // Fails only when no `tracing-opentelemetry` layer records the span: nothing to continue.
     let _ = span.set_parent(parent);
 }
