@@ -351,9 +351,15 @@ pub(crate) fn largest_argument(
     payloads: &[Payload],
     parameters: &'static [&'static str],
 ) -> Option<ArgumentSize> {
-    payloads
-        .iter()
-        .map(field_size)
+    largest_of(payloads.iter().map(field_size), parameters)
+}
+
+/// The largest of arguments given by their sizes as fields of `Payloads` ([`field_size`]).
+pub(crate) fn largest_of(
+    field_sizes: impl Iterator<Item = usize>,
+    parameters: &'static [&'static str],
+) -> Option<ArgumentSize> {
+    field_sizes
         .enumerate()
         .max_by_key(|&(position, size)| (size, std::cmp::Reverse(position)))
         .map(|(position, size)| ArgumentSize {

@@ -16,7 +16,7 @@ use crate::context::HeartbeatSink;
 use crate::error::ActivityError;
 use crate::limits::{
     DEFAULT_WARN_SIZE, Limit, LimitSource, NamespaceLimit, PAYLOADS_TOO_LARGE, PayloadKind,
-    PayloadLimits, PayloadsTooLarge, describe_argument, encoded_size, field_size, largest_argument,
+    PayloadLimits, PayloadsTooLarge, describe_argument, encoded_size, field_size, largest_of,
     sized,
 };
 use crate::payload::PayloadError;
@@ -97,9 +97,10 @@ pub(crate) struct AttemptLimits {
 }
 
 impl AttemptLimits {
-    /// Warns (once per activity type) when the arguments are over the warning level.
-    pub(crate) fn check_input(&self, payloads: &[Payload]) {
-        let size = encoded_size(payloads);
+    /// Warns (once per activity type) when the arguments, given by their sizes as fields of
+    /// `Payloads` ([`field_size`]), are over the warning level.
+    pub(crate) fn check_input(&self, field_sizes: impl Iterator<Item = usize> + Clone) {
+        let size: usize = field_sizes.clone().sum();
         if size <= DEFAULT_WARN_SIZE
             || !self
                 .worker
@@ -108,7 +109,7 @@ impl AttemptLimits {
             return;
         }
         let limit = self.worker.namespace.error_limit(None);
-        let largest = largest_argument(payloads, self.parameters)
+        let largest = largest_of(field_sizes, self.parameters)
             .map(|arg| format!("; the largest is {}", describe_argument(&arg)))
             .unwrap_or_default();
         tracing::warn!(

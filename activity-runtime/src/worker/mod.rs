@@ -29,7 +29,6 @@ use parking_lot::Mutex;
 use temporalio_common::protos::coresdk::activity_result::ActivityExecutionResult;
 use temporalio_common::protos::coresdk::activity_task::{ActivityTask, Start, activity_task};
 use temporalio_common::protos::coresdk::{ActivityHeartbeat, ActivityTaskCompletion};
-use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_sdk_core::{CoreRuntime, PollError, Worker as CoreWorker};
 use tokio::sync::watch;
@@ -53,6 +52,7 @@ use crate::context::{
     ActivityContext, ActivityInfo, CancellationDetails, ContextParts, HeartbeatSink,
 };
 use crate::error::{ActivityError, Outcome, panic_message};
+use crate::limits::field_size;
 use crate::meter::MetricMeter;
 use crate::registry::Registry;
 use crate::storage::{
@@ -257,7 +257,7 @@ impl Worker {
                     &tasks,
                 ),
                 Ok(task) => match self.decode(task).await {
-                    Ok((task, wire_input)) => self.dispatch(task, wire_input, &running, &tasks),
+                    Ok((task, wire_sizes)) => self.dispatch(task, wire_sizes, &running, &tasks),
                     Err(completion) => self.reply(completion, &tasks),
                 },
                 Err(PollError::ShutDown) => break,
@@ -281,18 +281,20 @@ impl Worker {
     }
 
     /// Applies external storage and the codec to a task's payloads; a task that cannot be
-    /// decoded fails at once. With storage, the arguments as they came over the wire (the
-    /// references) are returned too, for the size checks.
+    /// decoded fails at once. With storage, the sizes of the arguments as they came over the
+    /// wire (the references) are returned too, for the size checks.
     async fn decode(
         &self,
         mut task: ActivityTask,
-    ) -> Result<(ActivityTask, Option<Vec<Payload>>), ActivityTaskCompletion> {
+    ) -> Result<(ActivityTask, Option<Vec<usize>>), ActivityTaskCompletion> {
         let fail = |task: ActivityTask, failure| ActivityTaskCompletion {
             task_token: task.task_token,
             result: Some(ActivityExecutionResult::fail(failure)),
         };
-        let wire_input = match (&self.storage, &task.variant) {
-            (Some(_), Some(activity_task::Variant::Start(start))) => Some(start.input.clone()),
+        let wire_sizes = match (&self.storage, &task.variant) {
+            (Some(_), Some(activity_task::Variant::Start(start))) => {
+                Some(start.input.iter().map(field_size).collect())
+            }
             (None, Some(activity_task::Variant::Start(start)))
                 if start
                     .input
@@ -310,10 +312,10 @@ impl Worker {
             _ => None,
         };
         let Some(codec) = &self.decoder else {
-            return Ok((task, wire_input));
+            return Ok((task, wire_sizes));
         };
         match codec.decode_task(&mut task).await {
-            Ok(()) => Ok((task, wire_input)),
+            Ok(()) => Ok((task, wire_sizes)),
             Err(err) => {
                 tracing::error!(error = %err, "an activity task could not be decoded");
                 let failure = crate::codec::failure(&err, "decode the activity's arguments");
@@ -402,14 +404,14 @@ impl Worker {
     fn dispatch(
         &self,
         task: ActivityTask,
-        wire_input: Option<Vec<Payload>>,
+        wire_sizes: Option<Vec<usize>>,
         running: &Running,
         tasks: &TaskTracker,
     ) {
         let task_token = task.task_token;
         match task.variant {
             Some(activity_task::Variant::Start(start)) => {
-                let attempt = self.start(task_token.clone(), start, wire_input, running);
+                let attempt = self.start(task_token.clone(), start, wire_sizes, running);
                 let core = self.core.clone();
                 let reporter = self.reporter.clone();
                 let running_now = running.clone();
@@ -444,13 +446,14 @@ impl Worker {
         }
     }
 
-    /// Prepares one attempt; the returned future runs it to its completion result. `wire_input`
-    /// is the input as it came over the wire when it differs from `start`'s (with storage).
+    /// Prepares one attempt; the returned future runs it to its completion result. `wire_sizes`
+    /// are the sizes of the arguments as they came over the wire, when they differ from
+    /// `start`'s (with storage).
     fn start(
         &self,
         task_token: Vec<u8>,
         start: Start,
-        wire_input: Option<Vec<Payload>>,
+        wire_sizes: Option<Vec<usize>>,
         running: &Running,
     ) -> impl Future<Output = ActivityExecutionResult> + Send + 'static {
         let info = ActivityInfo::from_start(&start, &self.namespace, &self.task_queue, &task_token);
@@ -505,7 +508,10 @@ impl Worker {
                 abort: None,
             },
         );
-        span.in_scope(|| limits.check_input(wire_input.as_deref().unwrap_or(&start.input)));
+        span.in_scope(|| match &wire_sizes {
+            Some(sizes) => limits.check_input(sizes.iter().copied()),
+            None => limits.check_input(start.input.iter().map(field_size)),
+        });
         let input = ActivityInput::new(start.activity_type, start.input);
         let runtime_metrics = self.runtime_metrics.clone();
         let activity_type = ctx.info().activity_type.clone();
