@@ -9,6 +9,7 @@ mod common;
 mod arguments;
 mod blocking_pool;
 mod context;
+mod cross_sdk;
 mod dynamic;
 mod environment;
 mod external_storage;

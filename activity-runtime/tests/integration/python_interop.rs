@@ -7,33 +7,15 @@
 //! (`make tools` installs it).
 
 use crate::common;
+use crate::cross_sdk::{YourParams, compose_greeting, reverse_bytes};
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
-use activity_runtime::{ActivityContext, ActivityError, Bytes, RawValue, activities, activity};
-use serde::{Deserialize, Serialize};
+use activity_runtime::{ActivityContext, ActivityError, RawValue, activities, activity};
+use serde::Serialize;
 use serde_json::{Value, json};
-
-#[derive(Deserialize)]
-struct YourParams {
-    greeting: String,
-    name: String,
-}
-
-/// Blocking, and registered under another name than the function's.
-#[activity(name = "your_activity")]
-fn compose_greeting(params: YourParams) -> String {
-    format!("{}, {}!", params.greeting, params.name)
-}
-
-/// Python `bytes` in (`binary/plain`), `bytes` out (`binary/plain`).
-#[activity]
-async fn reverse_bytes(mut data: Vec<u8>) -> Bytes {
-    data.reverse();
-    Bytes(data)
-}
 
 #[derive(Serialize)]
 struct Summary {

@@ -9,33 +9,15 @@
 //! `node` on the `PATH`.
 
 use crate::common;
+use crate::cross_sdk::{compose_greeting, reverse_bytes};
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use activity_runtime::{ActivityError, Bytes, activities, activity};
-use serde::{Deserialize, Serialize};
+use activity_runtime::{ActivityError, activities, activity};
+use serde::Serialize;
 use serde_json::json;
-
-#[derive(Deserialize)]
-struct YourParams {
-    greeting: String,
-    name: String,
-}
-
-/// A TypeScript object argument.
-#[activity(name = "your_activity")]
-fn compose_greeting(params: YourParams) -> String {
-    format!("{}, {}!", params.greeting, params.name)
-}
-
-/// A `Uint8Array` in (`binary/plain`), bytes out.
-#[activity]
-async fn reverse_bytes(mut data: Vec<u8>) -> Bytes {
-    data.reverse();
-    Bytes(data)
-}
 
 #[derive(Serialize)]
 struct Summary {
