@@ -28,8 +28,8 @@
 //! | `BENCH_ACTIVITIES`, `BENCH_CONCURRENCY`, `BENCH_WARMUP` | 2000, 100, 200 | the no-op part's load per worker and round |
 //! | `BENCH_CPU_ACTIVITIES`, `BENCH_CPU_ROUNDS` | 24, 4 | the CPU-bound part |
 //! | `BENCH_INFLIGHT` | 2000 | activities in flight at once (and activity slots of every worker) |
-//! | `BENCH_INFLIGHT_SECONDS` | 60 | how long each of them runs, heartbeating once a second (longer than starting all of them takes: about 35 s here) |
-//! | `BENCH_INFLIGHT_ROUNDS` | 2 | rounds of the in-flight part |
+//! | `BENCH_INFLIGHT_SECONDS` | 120 | how long each of them runs, heartbeating once a second (longer than starting all of them takes: 35–60 s here) |
+//! | `BENCH_INFLIGHT_ROUNDS` | 1 | rounds of the in-flight part |
 //! | `BENCH_LARGE_BYTES` | 1048576 | size of the large argument and result |
 //! | `BENCH_LARGE_ACTIVITIES`, `BENCH_LARGE_CONCURRENCY`, `BENCH_LARGE_ROUNDS` | 40, 4, 4 | the large-payload part's load per worker, variant and round |
 //! | `BENCH_REDRAW` | unset | set: redraw `end_to_end.md` and the chart from `end_to_end.json`, measuring nothing |
@@ -245,8 +245,8 @@ async fn in_flight(
     let settings = if measuring {
         inflight::Settings {
             in_flight: env_number("BENCH_INFLIGHT", 2000),
-            seconds: env_number("BENCH_INFLIGHT_SECONDS", 60),
-            rounds: env_number("BENCH_INFLIGHT_ROUNDS", 2),
+            seconds: env_number("BENCH_INFLIGHT_SECONDS", 120),
+            rounds: env_number("BENCH_INFLIGHT_ROUNDS", 1),
         }
     } else {
         inflight::Settings {
