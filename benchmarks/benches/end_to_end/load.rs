@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use futures::{StreamExt as _, TryStreamExt as _};
 use temporalio_client::{
-    ActivityStartOptions, Client, ClientOptions, Connection, ConnectionOptions, GrpcCompression,
-    Url,
+    ActivityHandle, ActivityStartOptions, Client, ClientOptions, Connection, ConnectionOptions,
+    GrpcCompression, Url,
 };
 use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
@@ -74,36 +74,91 @@ pub async fn run_activity(
 
 async fn one(client: &Client, task_queue: &str, activity: &str, id: String) -> anyhow::Result<()> {
     let input = json_payload(&id);
-    let options = ActivityStartOptions::new(
-        task_queue,
-        id.clone(),
-        ActivityCloseTimeouts::StartToClose(Duration::from_secs(30)),
-    )
-    // One attempt: a failure shows up here instead of as a silent retry.
-    .retry_policy(RetryPolicy::builder().maximum_attempts(1).build())
-    .build();
-    let handle = client
-        .start_activity(
-            UntypedActivity::new(activity),
-            RawValue::new(vec![input.clone()]),
-            options,
-        )
-        .await
-        .with_context(|| format!("starting {id}"))?;
-    let output = handle
-        .result()
-        .await
-        .with_context(|| format!("waiting for {id}"))?;
-    match output.payloads.as_slice() {
+    let options = options(task_queue, &id, Duration::from_secs(30), None);
+    let output = call(client, activity, &id, input.clone(), options).await?;
+    match output.as_slice() {
         [payload] if payload.data == input.data => Ok(()),
         other => bail!("{id} returned {other:?}, not its input"),
     }
 }
 
-fn json_payload(text: &str) -> Payload {
+/// Start options for one standalone activity: one attempt only (a failure shows up at the caller
+/// instead of as a silent retry), `start_to_close`, and the heartbeat timeout if any.
+pub fn options(
+    task_queue: &str,
+    id: &str,
+    start_to_close: Duration,
+    heartbeat_timeout: Option<Duration>,
+) -> ActivityStartOptions {
+    options_with_attempts(task_queue, id, start_to_close, heartbeat_timeout, 1)
+}
+
+/// As [`options`], with up to `attempts` attempts.
+pub fn options_with_attempts(
+    task_queue: &str,
+    id: &str,
+    start_to_close: Duration,
+    heartbeat_timeout: Option<Duration>,
+    attempts: u32,
+) -> ActivityStartOptions {
+    ActivityStartOptions::new(
+        task_queue,
+        id.to_owned(),
+        ActivityCloseTimeouts::StartToClose(start_to_close),
+    )
+    .retry_policy(RetryPolicy::builder().maximum_attempts(attempts).build())
+    .maybe_heartbeat_timeout(heartbeat_timeout)
+    .build()
+}
+
+/// Starts activity `activity` with one argument payload `input` and waits for its result
+/// payloads.
+pub async fn call(
+    client: &Client,
+    activity: &str,
+    id: &str,
+    input: Payload,
+    options: ActivityStartOptions,
+) -> anyhow::Result<Vec<Payload>> {
+    let handle = start(client, activity, id, input, options).await?;
+    let output = handle
+        .result()
+        .await
+        .with_context(|| format!("waiting for {id}"))?;
+    Ok(output.payloads)
+}
+
+/// Starts activity `activity` with one argument payload `input`; the handle awaits the result.
+pub async fn start(
+    client: &Client,
+    activity: &str,
+    id: &str,
+    input: Payload,
+    options: ActivityStartOptions,
+) -> anyhow::Result<ActivityHandle<Client, UntypedActivity>> {
+    client
+        .start_activity(
+            UntypedActivity::new(activity),
+            RawValue::new(vec![input]),
+            options,
+        )
+        .await
+        .with_context(|| format!("starting {id}"))
+}
+
+/// A payload with the given `encoding` metadata and data.
+pub fn payload(encoding: &str, data: Vec<u8>) -> Payload {
     Payload {
-        metadata: HashMap::from([("encoding".to_owned(), b"json/plain".to_vec())]),
-        data: serde_json::to_vec(text).expect("a string encodes"),
+        metadata: HashMap::from([("encoding".to_owned(), encoding.as_bytes().to_vec())]),
+        data,
         external_payloads: Vec::new(),
     }
+}
+
+/// `text` as a `json/plain` payload.
+pub fn json_payload(text: &str) -> Payload {
+    payload(
+        "json/plain",
+        serde_json::to_vec(text).expect("a string encodes"),
+    )
 }

@@ -11,14 +11,38 @@
 //! `BENCH_ROUNDS` rounds as ratios to the official Rust worker and writes
 //! `benchmarks/results/end_to_end.md` and `end_to_end.svg`.
 //!
-//! Under `cargo test` (no `--bench` argument) it runs a small load through every worker, checks
-//! every result, and writes nothing.
+//! Further parts, each with its own table (see their modules): `cpu` (CPU-bound blocking
+//! work, `cpu_bound.md`), `inflight` (thousands of heartbeating activities in flight at once,
+//! `inflight.md`) and `large` (1 MiB arguments and results, `large_payloads.md`).
+//!
+//! Under `cargo test` (no `--bench` argument) it runs every part once at small sizes (a small
+//! load, 20 activities in flight for 4 s, 64 KiB payloads), checks every result, and writes
+//! nothing.
+//!
+//! Environment variables:
+//!
+//! | variable | default (`--bench`) | what |
+//! | --- | --- | --- |
+//! | `BENCH_PARTS` | `noop,cpu,inflight,large` | the parts to run, comma-separated |
+//! | `BENCH_ROUNDS` | 5 | rounds of the no-op part; `0` skips it (as leaving `noop` out of `BENCH_PARTS`) |
+//! | `BENCH_ACTIVITIES`, `BENCH_CONCURRENCY`, `BENCH_WARMUP` | 2000, 100, 200 | the no-op part's load per worker and round |
+//! | `BENCH_CPU_ACTIVITIES`, `BENCH_CPU_ROUNDS` | 24, 4 | the CPU-bound part |
+//! | `BENCH_INFLIGHT` | 2000 | activities in flight at once (and activity slots of every worker) |
+//! | `BENCH_INFLIGHT_SECONDS` | 120 | how long each of them runs, heartbeating once a second (longer than starting all of them takes: 35–60 s here) |
+//! | `BENCH_INFLIGHT_ROUNDS` | 1 | rounds of the in-flight part |
+//! | `BENCH_LARGE_BYTES` | 1048576 | size of the large argument and result |
+//! | `BENCH_LARGE_ACTIVITIES`, `BENCH_LARGE_CONCURRENCY`, `BENCH_LARGE_ROUNDS` | 40, 4, 4 | the large-payload part's load per worker, variant and round |
+//! | `BENCH_REDRAW` | unset | set: redraw `end_to_end.md` and the chart from `end_to_end.json`, measuring nothing |
+//! | `TEMPORAL_PYTHON` | `python3` | the Python that runs `python_worker.py` |
 //!
 //! The worker processes are this same binary, re-executed with
-//! `BENCH_ROLE=ours|official|official-nogzip`, and
-//! `python_worker.py` under `TEMPORAL_PYTHON`.
+//! `BENCH_ROLE=ours|official|official-nogzip|floor|ours-cpu` (and `BENCH_SLOTS`,
+//! `BENCH_REPORT_HEARTBEATS` for the in-flight part), and `python_worker.py` under
+//! `TEMPORAL_PYTHON`.
 
 mod cpu;
+mod inflight;
+mod large;
 mod load;
 mod report;
 mod workers;
@@ -42,7 +66,49 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Which parts `BENCH_PARTS` selects (all when unset).
+#[derive(Debug, Clone, Copy)]
+struct Parts {
+    noop: bool,
+    cpu: bool,
+    inflight: bool,
+    large: bool,
+}
+
+impl Parts {
+    fn from_env() -> anyhow::Result<Self> {
+        let Ok(list) = std::env::var("BENCH_PARTS") else {
+            return Ok(Self {
+                noop: true,
+                cpu: true,
+                inflight: true,
+                large: true,
+            });
+        };
+        let mut parts = Self {
+            noop: false,
+            cpu: false,
+            inflight: false,
+            large: false,
+        };
+        for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part {
+                "noop" => parts.noop = true,
+                "cpu" => parts.cpu = true,
+                "inflight" => parts.inflight = true,
+                "large" => parts.large = true,
+                other => anyhow::bail!(
+                    "unknown part `{other}` in BENCH_PARTS; expected some of `noop`, `cpu`, \
+                     `inflight`, `large`"
+                ),
+            }
+        }
+        Ok(parts)
+    }
+}
+
 async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
+    let parts = Parts::from_env()?;
     let settings = if measuring {
         Settings {
             activities: env_number("BENCH_ACTIVITIES", 2000),
@@ -84,8 +150,9 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
     .await?;
     worker.stop();
 
+    let rounds = if parts.noop { settings.rounds } else { 0 };
     let mut measurements = Vec::new();
-    for round in 0..settings.rounds {
+    for round in 0..rounds {
         // Rotate the order so no worker always runs first or last.
         let mut kinds = WorkerKind::ALL;
         kinds.rotate_left(round % WorkerKind::ALL.len());
@@ -122,8 +189,8 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
             measurements.push(measurement);
         }
     }
-    // `BENCH_ROUNDS=0`: only the CPU-bound part below.
-    if settings.rounds > 0 {
+    // `BENCH_ROUNDS=0`: only the parts below.
+    if rounds > 0 {
         let report = report::Report::new(settings, measurements, load_before);
         println!("\n{}", report.markdown());
         if measuring {
@@ -131,7 +198,25 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
         }
     }
 
-    // CPU-bound blocking work: the pool at 1 and 2 threads, and Python's thread pool.
+    if parts.cpu {
+        cpu_bound(&client, server.address(), measuring).await?;
+    }
+    if parts.inflight {
+        in_flight(&client, server.address(), measuring).await?;
+    }
+    if parts.large {
+        large_payloads(server.address(), measuring).await?;
+    }
+    drop(server);
+    Ok(())
+}
+
+/// CPU-bound blocking work: the pool at 1 and 2 threads, and Python's thread pool.
+async fn cpu_bound(
+    client: &temporalio_client::Client,
+    address: &str,
+    measuring: bool,
+) -> anyhow::Result<()> {
     let (count, scale, rounds) = if measuring {
         (
             env_number("BENCH_CPU_ACTIVITIES", 24),
@@ -142,13 +227,76 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
         (4, 0.01, 1)
     };
     let load_before = report::load_average();
-    let cpu = cpu::measure(&client, server.address(), count, scale, rounds).await?;
+    let cpu = cpu::measure(client, address, count, scale, rounds).await?;
     let table = cpu::markdown(&cpu, count, rounds, &load_before);
     println!("\n{table}");
     if measuring {
         std::fs::write(results_dir().join("cpu_bound.md"), table)?;
     }
-    drop(server);
+    Ok(())
+}
+
+/// Thousands of heartbeating activities in flight at once (`inflight.md`).
+async fn in_flight(
+    client: &temporalio_client::Client,
+    address: &str,
+    measuring: bool,
+) -> anyhow::Result<()> {
+    let settings = if measuring {
+        inflight::Settings {
+            in_flight: env_number("BENCH_INFLIGHT", 2000),
+            seconds: env_number("BENCH_INFLIGHT_SECONDS", 120),
+            rounds: env_number("BENCH_INFLIGHT_ROUNDS", 1),
+        }
+    } else {
+        inflight::Settings {
+            in_flight: 20,
+            seconds: 4,
+            rounds: 1,
+        }
+    };
+    println!(
+        "\nin flight: {} activities of {} s per worker, {} round(s)",
+        settings.in_flight, settings.seconds, settings.rounds
+    );
+    let load_before = report::load_average();
+    let measurements = inflight::measure(client, address, settings).await?;
+    let table = inflight::markdown(&measurements, settings, &load_before);
+    println!("\n{table}");
+    if measuring {
+        std::fs::write(results_dir().join("inflight.md"), table)?;
+    }
+    Ok(())
+}
+
+/// 1 MiB arguments and results, as a JSON string and as bytes (`large_payloads.md`).
+async fn large_payloads(address: &str, measuring: bool) -> anyhow::Result<()> {
+    let settings = if measuring {
+        large::Settings {
+            size: env_number("BENCH_LARGE_BYTES", 1 << 20),
+            activities: env_number("BENCH_LARGE_ACTIVITIES", 40),
+            concurrency: env_number("BENCH_LARGE_CONCURRENCY", 4),
+            rounds: env_number("BENCH_LARGE_ROUNDS", large::KINDS.len()),
+        }
+    } else {
+        large::Settings {
+            size: 64 << 10,
+            activities: 4,
+            concurrency: 2,
+            rounds: 1,
+        }
+    };
+    println!(
+        "\nlarge payloads: {} bytes, {} activities per worker and variant, {} round(s)",
+        settings.size, settings.activities, settings.rounds
+    );
+    let load_before = report::load_average();
+    let measurements = large::measure(address, settings).await?;
+    let table = large::markdown(&measurements, settings, &load_before);
+    println!("\n{table}");
+    if measuring {
+        std::fs::write(results_dir().join("large_payloads.md"), table)?;
+    }
     Ok(())
 }
 

@@ -3,6 +3,8 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::str::FromStr as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -62,6 +64,9 @@ impl WorkerKind {
 /// A started worker process.
 pub struct WorkerProcess {
     child: Child,
+    /// The last heartbeat count the worker printed (`HEARTBEATS n`, see
+    /// [`crate::inflight::report_heartbeats`]).
+    heartbeats: Arc<AtomicU64>,
 }
 
 /// Starts `kind` serving `noop` on `task_queue` and waits until it says `READY`.
@@ -70,7 +75,18 @@ pub async fn start(
     address: &str,
     task_queue: &str,
 ) -> anyhow::Result<WorkerProcess> {
-    let command = match kind {
+    start_with(kind, address, task_queue, &[]).await
+}
+
+/// As [`start`], with extra environment variables for the worker (`BENCH_SLOTS`,
+/// `BENCH_REPORT_HEARTBEATS`).
+pub async fn start_with(
+    kind: WorkerKind,
+    address: &str,
+    task_queue: &str,
+    env: &[(&str, String)],
+) -> anyhow::Result<WorkerProcess> {
+    let mut command = match kind {
         WorkerKind::Official
         | WorkerKind::OfficialNoGzip
         | WorkerKind::Ours
@@ -89,6 +105,7 @@ pub async fn start(
             command
         }
     };
+    command.envs(env.iter().map(|(k, v)| (k, v)));
     start_command(command, kind.label(), address, task_queue).await
 }
 
@@ -107,15 +124,26 @@ pub async fn start_command(
         .spawn()
         .with_context(|| format!("starting the {label} worker"))?;
     let stdout = child.stdout.take().expect("stdout is piped");
+    let heartbeats = Arc::new(AtomicU64::new(0));
+    let counter = heartbeats.clone();
     let ready = tokio::task::spawn_blocking(move || {
         let mut lines = BufReader::new(stdout).lines();
         let ready = lines.any(|line| line.is_ok_and(|l| l.trim() == "READY"));
-        // Keep draining, so the worker never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        // Keep draining, so the worker never blocks on a full pipe, and keep the last
+        // `HEARTBEATS n` line the worker printed.
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Some(n) = line.trim().strip_prefix("HEARTBEATS ")
+                    && let Ok(n) = n.parse()
+                {
+                    counter.store(n, Ordering::Relaxed);
+                }
+            }
+        });
         ready
     });
     match tokio::time::timeout(crate::READY_TIMEOUT, ready).await {
-        Ok(Ok(true)) => Ok(WorkerProcess { child }),
+        Ok(Ok(true)) => Ok(WorkerProcess { child, heartbeats }),
         _ => {
             let _ = child.kill();
             let status = child.wait()?;
@@ -144,13 +172,29 @@ impl WorkerProcess {
 
     /// The process's peak resident set size so far, in bytes (`VmHWM`).
     pub fn peak_rss(&self) -> anyhow::Result<u64> {
+        self.status_kib("VmHWM:")
+    }
+
+    /// The process's resident set size now, in bytes (`VmRSS`).
+    pub fn rss(&self) -> anyhow::Result<u64> {
+        self.status_kib("VmRSS:")
+    }
+
+    /// How many heartbeats the worker's activity code has recorded, as it last printed (every
+    /// 100 ms while `BENCH_REPORT_HEARTBEATS` is set).
+    pub fn heartbeats(&self) -> u64 {
+        self.heartbeats.load(Ordering::Relaxed)
+    }
+
+    /// A `kB` field of `/proc/<pid>/status`, in bytes.
+    fn status_kib(&self, field: &str) -> anyhow::Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         let line = status
             .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .context("VmHWM in /proc status")?;
+            .find(|l| l.starts_with(field))
+            .with_context(|| format!("{field} in /proc status"))?;
         let kib: u64 = line
-            .trim_start_matches("VmHWM:")
+            .trim_start_matches(field)
             .trim()
             .trim_end_matches("kB")
             .trim()
@@ -207,6 +251,13 @@ pub async fn serve(role: &str) -> anyhow::Result<()> {
     }
 }
 
+/// `BENCH_SLOTS`: how many activities the worker may run at once, when not its default (100).
+fn slots() -> Option<usize> {
+    std::env::var("BENCH_SLOTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+}
+
 fn say_ready() {
     use std::io::Write as _;
     let mut stdout = std::io::stdout().lock();
@@ -216,11 +267,38 @@ fn say_ready() {
 
 /// This runtime's worker, as the README shows it.
 mod ours {
-    use activity_runtime::{Worker, activities, activity};
+    use activity_runtime::{ActivityContext, ActivityError, Bytes, Worker, activities, activity};
+
+    use crate::inflight::{Progress, count_heartbeat};
 
     #[activity]
     async fn noop(text: String) -> String {
         text
+    }
+
+    /// In flight for `seconds`, heartbeating its progress every second (see `inflight.rs`).
+    #[activity]
+    async fn hold(ctx: ActivityContext, seconds: u64) -> Result<u64, ActivityError> {
+        for step in 1..=seconds {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            ctx.heartbeat(&Progress { step, of: seconds })?;
+            count_heartbeat();
+        }
+        Ok(seconds)
+    }
+
+    /// A large JSON string, reversed (see `large.rs`).
+    #[activity]
+    async fn reverse_text(text: String) -> String {
+        crate::large::reverse_text(text)
+    }
+
+    /// Large raw bytes (`binary/plain` both ways), reversed.
+    #[activity]
+    async fn reverse_bytes(data: Bytes) -> Bytes {
+        let mut data = data.into_vec();
+        data.reverse();
+        Bytes(data)
     }
 
     /// CPU-bound work: `BENCH_SPIN_ROUNDS` rounds of xorshift on the worker's blocking pool.
@@ -249,12 +327,15 @@ mod ours {
 
     pub async fn serve(address: &str, task_queue: &str) -> anyhow::Result<()> {
         assert_eq!(<noop as activity_runtime::Activity>::NAME, super::ACTIVITY);
-        let worker = Worker::builder()
+        let mut builder = Worker::builder()
             .target(address)
             .task_queue(task_queue)
-            .register(activities![noop])
-            .build()
-            .await?;
+            .register(activities![noop, hold, reverse_text, reverse_bytes]);
+        if let Some(slots) = super::slots() {
+            builder = builder.max_concurrent_activities(slots);
+        }
+        let worker = builder.build().await?;
+        crate::inflight::report_heartbeats();
         super::say_ready();
         worker.run().await?;
         Ok(())
@@ -267,7 +348,10 @@ mod ours {
 mod official {
     use temporalio_macros::activities;
     use temporalio_sdk::activities::{ActivityContext, ActivityError};
+    use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder, WorkerTuner};
     use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+
+    use crate::inflight::{Progress, count_heartbeat};
 
     pub struct BenchActivities;
 
@@ -277,6 +361,48 @@ mod official {
         pub async fn noop(_ctx: ActivityContext, text: String) -> Result<String, ActivityError> {
             Ok(text)
         }
+
+        /// In flight for `seconds`, heartbeating its progress every second (see `inflight.rs`).
+        #[activity(name = "hold")]
+        pub async fn hold(ctx: ActivityContext, seconds: u64) -> Result<u64, ActivityError> {
+            for step in 1..=seconds {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                ctx.record_heartbeat(Progress { step, of: seconds }).await?;
+                count_heartbeat();
+            }
+            Ok(seconds)
+        }
+
+        /// A large JSON string, reversed (see `large.rs`).
+        #[activity(name = "reverse_text")]
+        pub async fn reverse_text(
+            _ctx: ActivityContext,
+            text: String,
+        ) -> Result<String, ActivityError> {
+            Ok(crate::large::reverse_text(text))
+        }
+
+        /// Large raw bytes (`binary/plain` both ways: the SDK's converter maps `Vec<u8>` to it),
+        /// reversed.
+        #[activity(name = "reverse_bytes")]
+        pub async fn reverse_bytes(
+            _ctx: ActivityContext,
+            mut data: Vec<u8>,
+        ) -> Result<Vec<u8>, ActivityError> {
+            data.reverse();
+            Ok(data)
+        }
+    }
+
+    /// The SDK's default tuner (fixed slots, 100 of each kind) with `slots` activity slots.
+    fn tuner(slots: usize) -> WorkerTuner {
+        TunerHolder::builder()
+            .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(100))
+            .activity_task_slot_supplier(FixedSizeSlotSupplier::new(slots))
+            .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(100))
+            .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(100))
+            .build()
+            .into()
     }
 
     pub async fn serve(
@@ -286,10 +412,14 @@ mod official {
     ) -> anyhow::Result<()> {
         let runtime = Runtime::from_current_tokio(Default::default())?;
         let client = crate::load::connect_with(address, compression).await?;
-        let options = WorkerOptions::new(task_queue)
+        let mut options = WorkerOptions::new(task_queue)
             .register_activities(BenchActivities)
             .build();
+        if let Some(slots) = super::slots() {
+            options.tuner = tuner(slots);
+        }
         let mut worker = Worker::new(&runtime, client, options)?;
+        crate::inflight::report_heartbeats();
         super::say_ready();
         worker.run().await?;
         Ok(())
