@@ -20,6 +20,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn main() {
+    // Listing (`cargo nextest`, IDEs ask `--list --format terse`): the binary is one test, and
+    // not an ignored one.
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|arg| arg == "--list") {
+        if !args.iter().any(|arg| arg == "--ignored") {
+            println!("ui: test");
+        }
+        return;
+    }
     the_catalogue_check_catches_cascades_and_private_paths();
     each_mistake_is_one_error_in_the_users_terms();
     one_set_of_flags();
