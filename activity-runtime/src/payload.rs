@@ -28,7 +28,8 @@ pub const BINARY_PLAIN: &str = "binary/plain";
 /// Raw bytes that cross the wire as a `binary/plain` payload, which Python receives as `bytes`.
 ///
 /// A plain `Vec<u8>` *parameter* already accepts `binary/plain` payloads; return (or nest) a
-/// `Bytes` when the other side must see bytes rather than a JSON array of numbers.
+/// `Bytes` when the other side must see bytes rather than a JSON array of numbers. As a parameter,
+/// `Bytes` decodes a large payload faster: one copy, where serde fills a `Vec<u8>` byte by byte.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Bytes(pub Vec<u8>);
 
