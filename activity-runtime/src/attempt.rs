@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 use crate::error::{ActivityError, argument_error};
-use crate::payload::{from_absent, from_payload, to_payload};
+use crate::payload::{decode_argument, from_absent, to_payload};
 use crate::raw::RawValue;
 
 /// The future one activity attempt runs as.
@@ -84,7 +84,7 @@ impl ActivityInput {
     ///
     /// A missing argument decodes as `None` into an `Option` and is an error for any other type.
     /// Errors name the activity, the parameter, its position, its type and the payload's encoding.
-    pub fn decode<T: DeserializeOwned>(
+    pub fn decode<T: DeserializeOwned + 'static>(
         &self,
         position: usize,
         name: &str,
@@ -103,7 +103,7 @@ impl ActivityInput {
                 .non_retryable()
             });
         };
-        from_payload(payload).map_err(|err| {
+        decode_argument(payload).map_err(|err| {
             argument_error(
                 &self.activity_type,
                 position,
