@@ -30,8 +30,8 @@ pub const BINARY_PLAIN: &str = "binary/plain";
 ///
 /// A plain `Vec<u8>` *parameter* already accepts `binary/plain` payloads; return (or nest) a
 /// `Bytes` when the other side must see bytes rather than a JSON array of numbers. Either is one
-/// copy of the payload as a parameter; nested in another type, prefer `Bytes`, which serde decodes
-/// in one piece where it fills a `Vec<u8>` byte by byte.
+/// copy of the payload as a parameter; inside another type (`Option<Bytes>`), prefer `Bytes`,
+/// which serde decodes in one piece where it fills a `Vec<u8>` byte by byte.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Bytes(pub Vec<u8>);
 
