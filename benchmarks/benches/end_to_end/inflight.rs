@@ -22,6 +22,7 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use temporalio_client::Client;
 
 use crate::load;
+use crate::report::median;
 use crate::workers::{self, WorkerKind, WorkerProcess};
 
 /// The activity type every worker serves for this part.
@@ -283,16 +284,6 @@ fn check(
     match output {
         [payload] if serde_json::from_slice::<u64>(&payload.data).ok() == Some(seconds) => Ok(()),
         other => bail!("hold({seconds}) returned {other:?}"),
-    }
-}
-
-fn median(values: impl Iterator<Item = f64>) -> f64 {
-    let mut values: Vec<f64> = values.collect();
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
     }
 }
 

@@ -16,6 +16,7 @@ use temporalio_client::Client;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 use crate::load;
+use crate::report::median;
 use crate::workers::{self, WorkerKind};
 
 /// The workers measured: all but the floor.
@@ -257,16 +258,6 @@ fn check(variant: Variant, output: &[Payload], expected: &Payload) -> anyhow::Re
         bail!("the result is not the argument reversed");
     }
     Ok(())
-}
-
-fn median(values: impl Iterator<Item = f64>) -> f64 {
-    let mut values: Vec<f64> = values.collect();
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
 }
 
 /// The table: medians per worker and variant, ratios to the official worker (default and gzip

@@ -229,10 +229,7 @@ async fn cpu_bound(
     let load_before = report::load_average();
     let cpu = cpu::measure(client, address, count, scale, rounds).await?;
     let table = cpu::markdown(&cpu, count, rounds, &load_before);
-    println!("\n{table}");
-    if measuring {
-        std::fs::write(results_dir().join("cpu_bound.md"), table)?;
-    }
+    publish(&table, "cpu_bound.md", measuring)?;
     Ok(())
 }
 
@@ -262,10 +259,7 @@ async fn in_flight(
     let load_before = report::load_average();
     let measurements = inflight::measure(client, address, settings).await?;
     let table = inflight::markdown(&measurements, settings, &load_before);
-    println!("\n{table}");
-    if measuring {
-        std::fs::write(results_dir().join("inflight.md"), table)?;
-    }
+    publish(&table, "inflight.md", measuring)?;
     Ok(())
 }
 
@@ -293,9 +287,15 @@ async fn large_payloads(address: &str, measuring: bool) -> anyhow::Result<()> {
     let load_before = report::load_average();
     let measurements = large::measure(address, settings).await?;
     let table = large::markdown(&measurements, settings, &load_before);
+    publish(&table, "large_payloads.md", measuring)?;
+    Ok(())
+}
+
+/// Prints a part's table and, when measuring, writes it to `results/<file>`.
+fn publish(table: &str, file: &str, measuring: bool) -> anyhow::Result<()> {
     println!("\n{table}");
     if measuring {
-        std::fs::write(results_dir().join("large_payloads.md"), table)?;
+        std::fs::write(results_dir().join(file), table)?;
     }
     Ok(())
 }

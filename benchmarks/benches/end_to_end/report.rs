@@ -319,7 +319,8 @@ impl Report {
     }
 }
 
-fn median(values: impl Iterator<Item = f64>) -> f64 {
+/// The median (the mean of the middle two for an even count; NaN for none).
+pub fn median(values: impl Iterator<Item = f64>) -> f64 {
     let mut values: Vec<f64> = values.collect();
     values.sort_by(f64::total_cmp);
     match values.len() {
