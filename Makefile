@@ -28,10 +28,8 @@ TS_PACKAGE := activity-runtime/tests/typescript
 TS_DIR     := $(CURDIR)/.tools/ts
 
 # Fresh builds (CI, a new clone) gain nothing from incremental compilation but gigabytes of
-# target/; trybuild's nested cargo sees the debug setting too and builds its dependencies with
-# line tables only (its own profile would give them full debug info).
+# target/. (The dev profile, which trybuild's nested cargo uses too, is in .cargo/config.toml.)
 export CARGO_INCREMENTAL ?= 0
-export CARGO_PROFILE_DEV_DEBUG ?= line-tables-only
 
 VENV            := $(CURDIR)/.tools/venv
 TEMPORAL_CLI    := $(VENV)/bin/temporal
@@ -110,9 +108,12 @@ demo: tools
 # tests against dev servers, which mostly wait; the doc tests; and the lints (clippy and rustdoc,
 # warnings denied), which use the CPU the tests leave. The runtime without its default features
 # is built, warnings denied, by the trybuild cases (ui-tests/tests/ui.rs), not a second time here.
-# The lints start 15 s after the others: a cargo command holds the build directory's lock while it
-# compiles, and the test groups only need it for a moment at their start (clippy would hold it for
-# minutes). The lints share the build scripts and proc-macros the test build compiled.
+# A cargo command holds the build directory's lock while it compiles. The test groups need it only
+# for a moment at their start; trybuild's nested cargo, which type-checks the runtime's contract in
+# the same build directory (sharing the build scripts and proc-macros the test build compiled, see
+# ui-tests/tests/ui.rs), holds it for about a minute, and clippy for minutes. So the trybuild cases
+# start 5 s after the other test groups, and the lints 15 s after them (whichever of the two gets
+# the lock first, the other waits for it). The lints share those host units too.
 TEST_PACKAGES := --workspace --exclude benchmarks
 # The libraries' unit tests and the integration tests. Not `--all-targets`, which also builds every
 # binary as a test harness (`test = false` notwithstanding): seven example binaries without a test,
@@ -134,6 +135,7 @@ test-lint: test-build
 
 # The ui-tests crate: trybuild's compile-fail catalogue, and the compile-pass cases.
 test-ui: test-build
+	sleep 5
 	MAKEFLAGS= cargo test $(TEST_PACKAGES) --test ui --test pass --test 'pass_*'
 
 # The tests against dev servers. (One group: `-p activity-runtime` alone would resolve other

@@ -32,6 +32,7 @@ fn main() {
     the_catalogue_check_catches_cascades_and_private_paths();
     each_mistake_is_one_error_in_the_users_terms();
     one_set_of_flags();
+    the_build_scripts_and_proc_macros_already_built();
     compile_fail_cases();
 }
 
@@ -67,6 +68,41 @@ fn one_set_of_flags() {
     // SAFETY: no other thread runs in this process (`harness = false`, and `main` has started
     // none), so nothing reads the environment while it changes.
     unsafe { std::env::set_var("CARGO_ENCODED_RUSTFLAGS", FLAGS.join("\x1f")) };
+}
+
+/// trybuild's nested cargo builds the build scripts and proc-macros under the cases (syn, serde's
+/// derive, the protobuf compiler behind the Temporal protos' build script: 80 crates, two minutes
+/// of CPU) in its own target directory, `target/tests/trybuild`, although the `cargo test`
+/// that started this binary has just built the same ones. Pointing its build directory (cargo's
+/// `build.build-dir`) at the one this binary was built in makes it find them there: trybuild passes
+/// `--target`, so its flags reach only the cases' own target units, and the profile is the same
+/// for both, being set in `.cargo/config.toml`, which the nested cargo finds from its project
+/// under `target/`. Its outputs stay in `target/tests/trybuild`.
+///
+/// Nothing is set when a build directory is already configured in the environment (the nested
+/// cargo inherits it), or when this binary is not where cargo puts test binaries
+/// (`<build-dir>/debug/deps/`): trybuild then builds them itself, as before. While another cargo
+/// command holds that build directory (a `cargo clippy` beside this test), the nested cargo waits
+/// for it: cargo locks it.
+fn the_build_scripts_and_proc_macros_already_built() {
+    if std::env::var_os("CARGO_BUILD_BUILD_DIR").is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let deps = exe.parent();
+    let profile = deps.and_then(Path::parent);
+    let (Some(deps), Some(profile)) = (deps, profile) else {
+        return;
+    };
+    if deps.file_name().is_some_and(|name| name == "deps")
+        && profile.file_name().is_some_and(|name| name == "debug")
+        && let Some(build_dir) = profile.parent()
+    {
+        // SAFETY: as in `one_set_of_flags`, no other thread runs in this process.
+        unsafe { std::env::set_var("CARGO_BUILD_BUILD_DIR", build_dir) };
+    }
 }
 
 /// The catalogue's promise: each mistake is one error, and no message names the runtime's hidden
