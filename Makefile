@@ -60,7 +60,7 @@ NODE_OK = command -v node >/dev/null 2>&1 \
 TS_OK = cmp -s "$(TS_PACKAGE)/package-lock.json" "$(TS_DIR)/package-lock.json" \
 	&& [ -f "$(TS_DIR)/node_modules/@temporalio/worker/package.json" ]
 
-.PHONY: tools demo test test-build test-lint test-ui test-servers test-doc bench
+.PHONY: tools demo test test-build test-lint test-ui test-servers test-bench test-doc bench
 
 tools:
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
@@ -98,35 +98,41 @@ tools:
 demo: tools
 	$(TOOLS_ENV) cargo run -p examples --bin demo
 
-# `benchmarks` is left out of the test builds: its peers' crates change features of shared
-# dependencies, and building it would compile the Temporal tree a second time (see its Cargo.toml).
-# Clippy still checks it. Every cargo test command below selects the same packages, so all of them
-# share the units the first one builds (and the demo's).
+# Every cargo test command below selects the same packages (the workspace; the ones without
+# ui-tests resolve the same features), so all of them share the units the first one builds, and
+# the demo's: the benchmarks' peers turn on features of crates shared with the Temporal tree, and
+# `workspace-hack` gives the demo's build the same ones (see its Cargo.toml).
 #
-# One build, then four groups side by side (-k: each runs to the end even if another fails; the
+# One build, then five groups side by side (-k: each runs to the end even if another fails; the
 # output of each is printed whole when it ends): the trybuild cases, which mostly compile; the
-# tests against dev servers, which mostly wait; the doc tests; and the lints (clippy and rustdoc,
-# warnings denied), which use the CPU the tests leave. The runtime without its default features
-# is built, warnings denied, by the trybuild cases (ui-tests/tests/ui.rs), not a second time here.
+# tests against dev servers, which mostly wait; the benchmarks, run once each as tests at small
+# sizes (every worker, every part of each, results checked); the doc tests; and the lints (clippy
+# and rustdoc, warnings denied), which use the CPU the tests leave. The runtime without its default
+# features is built, warnings denied, by the trybuild cases (ui-tests/tests/ui.rs), not a second
+# time here.
+#
 # A cargo command holds the build directory's lock while it compiles. The test groups need it only
 # for a moment at their start; trybuild's nested cargo, which type-checks the runtime's contract in
 # the same build directory (sharing the build scripts and proc-macros the test build compiled, see
 # ui-tests/tests/ui.rs), holds it for about a minute, and clippy for minutes. So the trybuild cases
 # start 5 s after the other test groups, and the lints 15 s after them (whichever of the two gets
 # the lock first, the other waits for it). The lints share those host units too.
-TEST_PACKAGES := --workspace --exclude benchmarks
+TEST_PACKAGES := --workspace
 # The libraries' unit tests and the integration tests. Not `--all-targets`, which also builds every
 # binary as a test harness (`test = false` notwithstanding): seven example binaries without a test,
 # each linking the worker tree. Clippy still checks all targets.
 TEST_TARGETS  := --lib --tests
+# The benchmarks (`benchmarks/benches/`). Not `--benches`, which also builds every library and
+# binary as a benchmark harness.
+BENCH_TARGETS := --bench '*'
 
 test: tools
-	$(MAKE) --no-print-directory -k -j4 --output-sync=target test-lint test-ui test-servers test-doc
+	$(MAKE) --no-print-directory -k -j5 --output-sync=target test-lint test-ui test-servers test-bench test-doc
 
 # (`MAKEFLAGS=`: each group's cargo uses the machine as it would alone, not the jobserver of the
 # make above.)
 test-build:
-	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) $(TEST_TARGETS) --no-run
+	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) $(TEST_TARGETS) $(BENCH_TARGETS) --no-run
 
 test-lint: test-build
 	sleep 15
@@ -142,6 +148,11 @@ test-ui: test-build
 # features than the workspace build and compile part of the tree again.)
 test-servers: test-build
 	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests $(TEST_TARGETS) --no-fail-fast
+
+# The benchmarks as tests: without the `--bench` argument `cargo bench` passes, each runs once at
+# small sizes.
+test-bench: test-build
+	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --exclude ui-tests $(BENCH_TARGETS)
 
 test-doc: test-build
 	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --doc
