@@ -203,7 +203,15 @@ impl WorkerProcess {
     }
 
     /// Kills the worker; everything worth reading has been read.
-    pub fn stop(mut self) {
+    pub fn stop(self) {
+        drop(self);
+    }
+}
+
+/// Killed and reaped when dropped: a part that fails half-way (an activity the loaded dev server
+/// lost) leaves no worker running behind the error.
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
