@@ -28,11 +28,19 @@ pub fn rounds() -> u64 {
 pub fn burn(rounds: u64) -> u64 {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     for _ in 0..rounds {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        x = xorshift64(x);
     }
     std::hint::black_box(x)
+}
+
+/// One step of Marsaglia's xorshift64 (13, 7, 17): the spin above, and the pseudo-random payloads
+/// of the large-payload part.
+#[inline(always)]
+pub fn xorshift64(mut x: u64) -> u64 {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x
 }
 
 /// One configuration: which worker, how many threads.

@@ -15,6 +15,7 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use temporalio_client::Client;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 
+use crate::cpu::xorshift64;
 use crate::load;
 use crate::report::median;
 use crate::workers::{self, WorkerKind};
@@ -88,9 +89,7 @@ fn ascii_text(size: usize) -> String {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     (0..size)
         .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            x = xorshift64(x);
             ALPHABET[(x >> 58) as usize] as char
         })
         .collect()
@@ -101,9 +100,7 @@ fn random_bytes(size: usize) -> Vec<u8> {
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
     (0..size)
         .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            x = xorshift64(x);
             (x >> 56) as u8
         })
         .collect()
