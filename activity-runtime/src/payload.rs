@@ -356,7 +356,9 @@ fn payload(metadata: &Metadata, data: Vec<u8>) -> Payload {
     Payload {
         metadata: HashMap::clone(metadata),
         data,
-        ..Default::default()
+        // Named rather than `..Default::default()`, which builds (and drops) a whole default
+        // payload, empty metadata map included, on every result.
+        external_payloads: Vec::new(),
     }
 }
 
