@@ -228,7 +228,7 @@ async fn cpu_bound(
     };
     let load_before = report::load_average();
     let cpu = cpu::measure(client, address, count, scale, rounds).await?;
-    let table = cpu::markdown(&cpu, count, rounds, &load_before);
+    let table = cpu::markdown(&cpu, count, scale, rounds, &load_before);
     publish(&table, "cpu_bound.md", measuring)?;
     Ok(())
 }

@@ -5,7 +5,7 @@ BENCH_REPORT_HEARTBEATS set it prints `HEARTBEATS n` every 100 ms (the heartbeat
 recorded so far).
 
 With BENCH_SPIN_ROUNDS set it serves the CPU-bound `spin(str) -> str` instead, a sync activity
-on a ThreadPoolExecutor of BENCH_BLOCKING_THREADS threads (and as many activity slots)."""
+on a ThreadPoolExecutor of BENCH_BLOCKING_THREADS threads (and twice as many activity slots)."""
 
 import asyncio
 import os
@@ -86,7 +86,8 @@ async def main() -> None:
                 task_queue=task_queue,
                 activities=[spin],
                 activity_executor=executor,
-                max_concurrent_activities=threads,
+                # A queued task for each thread, as in the Rust worker (see cpu.rs).
+                max_concurrent_activities=2 * threads,
             ):
                 print("READY", flush=True)
                 await asyncio.Event().wait()

@@ -217,6 +217,30 @@ impl Drop for WorkerProcess {
     }
 }
 
+/// CPU time every core of the machine has spent so far, on anything (user, nice, system, irq,
+/// softirq and steal time of `/proc/stat`'s `cpu` line): less a worker's own
+/// [`WorkerProcess::cpu_time`] over the same window, what the rest of the machine (the dev server,
+/// the load generator) spent meanwhile.
+pub fn machine_cpu_time() -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("cpu "))
+        .context("/proc/stat starts with its `cpu` line")?
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    let [user, nice, system, _idle, _iowait, irq, softirq, rest @ ..] = ticks.as_slice() else {
+        bail!("/proc/stat's `cpu` line has fewer than 7 fields");
+    };
+    let steal = rest.first().copied().unwrap_or(0);
+    let busy = user + nice + system + irq + softirq + steal;
+    Ok(Duration::from_secs_f64(
+        busy as f64 / clock_ticks_per_second(),
+    ))
+}
+
 /// `getconf CLK_TCK`, asked once (the unit of `/proc/<pid>/stat` times).
 fn clock_ticks_per_second() -> f64 {
     static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
@@ -316,8 +340,9 @@ mod ours {
         text
     }
 
-    /// `spin` on a worker whose blocking pool has `BENCH_BLOCKING_THREADS` threads (and as many
-    /// slots, so every thread has work).
+    /// `spin` on a worker whose blocking pool has `BENCH_BLOCKING_THREADS` threads and twice as
+    /// many activity slots: a task waits for each thread, so no thread idles while a finished
+    /// activity's completion and the next task's poll make their round trip (see `cpu.rs`).
     pub async fn serve_cpu(address: &str, task_queue: &str) -> anyhow::Result<()> {
         let threads = crate::env_number("BENCH_BLOCKING_THREADS", 1);
         let worker = Worker::builder()
@@ -325,7 +350,7 @@ mod ours {
             .task_queue(task_queue)
             .register(activities![spin])
             .blocking_threads(threads)
-            .max_concurrent_activities(threads)
+            .max_concurrent_activities(2 * threads)
             .build()
             .await?;
         super::say_ready();
