@@ -68,8 +68,8 @@ impl Reporter {
         // Boxed: core's future (the RPC with its retries) is about 7 KB, and inline it would make
         // every attempt's task, which awaits this at its end, that much larger for its whole life:
         // 14 MB with 2000 activities in flight.
-        let sending = Box::pin(core.complete_activity_task(completion))
-            .with_subscriber(self.watcher.clone());
+        let sending =
+            Box::pin(core.complete_activity_task(completion)).with_subscriber(self.watcher.clone());
         let (sent, lost) = LOST
             .scope(Cell::new(false), async {
                 let sent = sending.await;

@@ -3,11 +3,12 @@
 //! off), this runtime and the Python SDK. The floor worker is left out: it has no activity code
 //! and no heartbeats.
 //!
-//! Per worker: its RSS when idle (after a warm-up, before the load), its peak RSS, and from them
-//! the RSS per in-flight activity, `(peak − idle) / N`; and the worker's CPU per heartbeat over a
-//! steady window in which all `N` are in flight, divided by the heartbeats the activity code
-//! recorded in that window. Every worker is configured for `N` activity slots (their default is
-//! 100).
+//! Per worker: its RSS when idle (after a warm-up, before the load), its RSS at the end of a
+//! steady window in which all `N` are in flight, and from them the RSS per in-flight activity,
+//! `(in flight − idle) / N`; its peak RSS, which the completions set (the `N` results come within
+//! seconds of each other, and a worker holds each until the dev server has recorded it); and its
+//! CPU per heartbeat over the steady window, divided by the heartbeats the activity code recorded
+//! in that window. Every worker is configured for `N` activity slots (their default is 100).
 //!
 //! What is counted: each call of the SDK's heartbeat function by the activity code
 //! (`ctx.heartbeat`, `ctx.record_heartbeat`, `activity.heartbeat`). What reaches the server is
@@ -93,6 +94,8 @@ pub struct Measurement {
     pub kind: WorkerKind,
     /// `VmRSS` after the warm-up, before the load.
     pub idle_rss: u64,
+    /// `VmRSS` at the end of the steady window: all `N` in flight, none completed.
+    pub in_flight_rss: u64,
     /// `VmHWM` once every activity completed.
     pub peak_rss: u64,
     /// Worker CPU (user + sys) over the steady window per heartbeat recorded in it.
@@ -106,9 +109,9 @@ pub struct Measurement {
 }
 
 impl Measurement {
-    /// `(peak − idle) / N`, in bytes.
+    /// `(in flight − idle) / N`, in bytes.
     pub fn rss_per_activity(&self, in_flight: usize) -> f64 {
-        self.peak_rss.saturating_sub(self.idle_rss) as f64 / in_flight as f64
+        self.in_flight_rss.saturating_sub(self.idle_rss) as f64 / in_flight as f64
     }
 }
 
@@ -136,11 +139,13 @@ pub async fn measure(
                 ..result.with_context(|| format!("in flight through {}", kind.label()))?
             };
             println!(
-                "inflight round {}: {:<15} idle {:>6.1} MB, peak {:>6.1} MB, {:>5.1} KB per activity, \
-                 {:>5.1} µs CPU per heartbeat, {:>6.0} heartbeats/s over {:.1?} (ramp {:.1?})",
+                "inflight round {}: {:<15} idle {:>6.1} MB, in flight {:>6.1} MB, peak {:>6.1} MB, \
+                 {:>5.1} KB per activity, {:>5.1} µs CPU per heartbeat, {:>6.0} heartbeats/s over \
+                 {:.1?} (ramp {:.1?})",
                 round + 1,
                 kind.label(),
                 m.idle_rss as f64 / 1e6,
+                m.in_flight_rss as f64 / 1e6,
                 m.peak_rss as f64 / 1e6,
                 m.rss_per_activity(settings.in_flight) / 1e3,
                 m.cpu_per_heartbeat.as_secs_f64() * 1e6,
@@ -218,6 +223,7 @@ async fn one(
     tokio::time::sleep_until(window_end.into()).await;
     let (cpu_after, heartbeats_after) = (worker.cpu_time()?, worker.heartbeats());
     let window = window_start.elapsed();
+    let in_flight_rss = worker.rss()?;
     let heartbeats = heartbeats_after - heartbeats_before;
     if heartbeats == 0 {
         bail!("no heartbeats in the steady window");
@@ -234,6 +240,7 @@ async fn one(
     Ok(Measurement {
         kind: WorkerKind::Ours,
         idle_rss,
+        in_flight_rss,
         peak_rss: worker.peak_rss()?,
         cpu_per_heartbeat: (cpu_after - cpu_before) / heartbeats as u32,
         heartbeat_rate: heartbeats as f64 / window.as_secs_f64(),
@@ -294,6 +301,7 @@ pub fn markdown(measurements: &[Measurement], settings: Settings, load_before: &
         median(measurements.iter().filter(|m| m.kind == kind).map(f))
     };
     let idle = |k| of(k, &|m| m.idle_rss as f64);
+    let loaded = |k| of(k, &|m| m.in_flight_rss as f64);
     let peak = |k| of(k, &|m| m.peak_rss as f64);
     let per_activity = |k| of(k, &|m| m.rss_per_activity(n));
     let per_heartbeat = |k| of(k, &|m| m.cpu_per_heartbeat.as_secs_f64() * 1e6);
@@ -302,22 +310,24 @@ pub fn markdown(measurements: &[Measurement], settings: Settings, load_before: &
     let official = WorkerKind::Official;
     let nogzip = WorkerKind::OfficialNoGzip;
     let mut out = String::from(
-        "| worker | idle RSS | peak RSS | RSS per in-flight activity | CPU per heartbeat (user+sys) | \
-         heartbeats/s in the window | RSS per activity × official | CPU per heartbeat × official | \
-         CPU per heartbeat × official gzip off |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        "| worker | idle RSS | RSS, all in flight | peak RSS (completions) | RSS per in-flight activity | \
+         CPU per heartbeat (user+sys) | heartbeats/s in the window | RSS per activity × official | \
+         peak RSS × official | CPU per heartbeat × official | CPU per heartbeat × official gzip off |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for kind in KINDS {
         out.push_str(&format!(
-            "| {} | {:.1} MB | {:.1} MB | {:.1} KB | {:.1} µs | {:.0} ({:.0} s) | {:.2}× | {:.2}× | {:.2}× |\n",
+            "| {} | {:.1} MB | {:.1} MB | {:.1} MB | {:.1} KB | {:.1} µs | {:.0} ({:.0} s) | {:.2}× | {:.2}× | {:.2}× | {:.2}× |\n",
             kind.title(),
             idle(kind) / 1e6,
+            loaded(kind) / 1e6,
             peak(kind) / 1e6,
             per_activity(kind) / 1e3,
             per_heartbeat(kind),
             rate(kind),
             window(kind),
             per_activity(kind) / per_activity(official),
+            peak(kind) / peak(official),
             per_heartbeat(kind) / per_heartbeat(official),
             per_heartbeat(kind) / per_heartbeat(nogzip),
         ));
@@ -339,8 +349,10 @@ pub fn markdown(measurements: &[Measurement], settings: Settings, load_before: &
          standalone activities `hold({seconds})` were started ({START_CONCURRENCY} start requests \
          at a time, official client, heartbeat timeout {hb} s): each sleeps a second and heartbeats \
          a `Progress {{ step, of }}` struct, {seconds} times, then returns `{seconds}` (every \
-         result checked). RSS per in-flight activity is (peak RSS − idle RSS) / {n}, peak RSS being \
-         `VmHWM` after all completed. CPU per heartbeat is the worker's user+sys time over the \
+         result checked). RSS per in-flight activity is (RSS with all in flight − idle RSS) / {n}, the \
+         former read (`VmRSS`) at the end of the steady window below. Peak RSS is `VmHWM` after all \
+         completed: the completions set it, {n} results arriving within seconds while the dev \
+         server records them. CPU per heartbeat is the worker's user+sys time over the \
          steady window (from when all {n} heartbeat each second until a second before the first \
          can complete: no starts or completions in it) divided by the heartbeat calls its activity \
          code made in that window (`ctx.heartbeat`, `ctx.record_heartbeat`, `activity.heartbeat`; \
