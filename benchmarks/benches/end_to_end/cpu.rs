@@ -28,6 +28,12 @@ pub const SPIN: &str = "spin";
 const RUST_ROUNDS: u64 = 250_000_000;
 const PYTHON_ROUNDS: u64 = 1_200_000;
 
+/// The rounds per activity at `scale` (1 when measuring): Rust's, then Python's.
+fn spin_rounds(scale: f64) -> (u64, u64) {
+    let scaled = |rounds: u64| (rounds as f64 * scale) as u64;
+    (scaled(RUST_ROUNDS), scaled(PYTHON_ROUNDS))
+}
+
 /// Activities in flight from the load generator: twice the most activity slots (2 × 2 threads).
 const CONCURRENCY: usize = 8;
 
@@ -117,8 +123,7 @@ pub async fn measure(
         configs.rotate_left(round % Config::ALL.len());
         for config in configs {
             let task_queue = format!("bench-cpu-{}-{round}", config.label());
-            let rust_rounds = ((RUST_ROUNDS as f64) * scale) as u64;
-            let python_rounds = ((PYTHON_ROUNDS as f64) * scale) as u64;
+            let (rust_rounds, python_rounds) = spin_rounds(scale);
             let mut command = if config.python {
                 let python = std::env::var("TEMPORAL_PYTHON").unwrap_or_else(|_| "python3".into());
                 let mut command = Command::new(python);
@@ -216,6 +221,7 @@ pub fn markdown(
             rest(2),
         ));
     }
+    let (rust_rounds, python_rounds) = spin_rounds(scale);
     out.push_str(&format!(
         "\nTarget for activity-runtime: 2 threads ≥ 1.8× 1 thread ({:.2}×, {}).\n\
          \nMedians of {rounds} round(s); each round, in rotated order, each configuration (own worker \
@@ -228,8 +234,8 @@ pub fn markdown(
          `BENCH_PARTS=cpu cargo bench -p benchmarks --bench end_to_end`.\n",
         scaling[0],
         if scaling[0] >= 1.8 { "met" } else { "NOT met" },
-        (RUST_ROUNDS as f64 * scale) as u64,
-        (PYTHON_ROUNDS as f64 * scale) as u64,
+        rust_rounds,
+        python_rounds,
         crate::report::machine(),
         crate::report::load_average(),
     ));
