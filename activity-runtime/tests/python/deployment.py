@@ -9,6 +9,8 @@ identity of the pending activity as `describe()` showed them.
 import argparse
 import asyncio
 import json
+import os
+import sys
 import time
 from datetime import timedelta
 
@@ -80,3 +82,8 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # As interop.py: skip interpreter finalization, which the SDK's native threads can abort
+    # ("PyGILState_Release: ... finalizing", SIGABRT) after a clean run.
+    os._exit(0)
