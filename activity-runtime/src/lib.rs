@@ -128,8 +128,8 @@ pub use raw::RawValue;
 pub use registry::{Activities, ActivityMethods, ListedByName, Register};
 #[cfg(feature = "worker")]
 pub use worker::{
-    Metrics, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder, WorkerError, interceptors,
-    tuning,
+    HealthReport, HealthStatus, Metrics, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder,
+    WorkerError, WorkerHealth, interceptors, tuning,
 };
 
 #[doc(inline)]

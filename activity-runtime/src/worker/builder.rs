@@ -1,6 +1,7 @@
 //! [`WorkerBuilder`]: every setting of a worker, and the connection it makes.
 
 use std::ffi::OsString;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use temporalio_common::worker::WorkerTaskTypes;
 use temporalio_sdk_core::{CoreRuntime, WorkerConfig, WorkerValidationError, init_worker};
 use tokio_util::sync::CancellationToken;
 
+use super::health::{HealthEndpoint, WorkerHealth};
 use super::interceptors::{Attempt, AttemptService, Interceptors};
 use super::limits::WorkerLimits;
 use super::pools::WorkerPools;
@@ -47,6 +49,8 @@ pub struct WorkerBuilder {
     process_grace_period: Duration,
     process_wrapper: Vec<OsString>,
     metrics: Option<Metrics>,
+    health_probes: Option<SocketAddr>,
+    server_unreachable_after: Duration,
     codec: Option<SharedCodec>,
     interceptors: Interceptors,
     storage: Option<ExternalStorage>,
@@ -68,6 +72,8 @@ impl Default for WorkerBuilder {
             process_grace_period: Duration::from_secs(5),
             process_wrapper: Vec::new(),
             metrics: None,
+            health_probes: None,
+            server_unreachable_after: Duration::from_secs(30),
             codec: None,
             interceptors: Interceptors::default(),
             storage: None,
@@ -398,6 +404,28 @@ impl WorkerBuilder {
         self
     }
 
+    /// Serves the worker's health on `address` (default: nowhere): `GET /livez` answers 200 while
+    /// the process serves, `GET /readyz` 200 once the namespace is validated and
+    /// [`Worker::run`] polls, and 503 from the moment shutdown begins or while the server has
+    /// not answered for [`server_unreachable_after`](Self::server_unreachable_after); both with
+    /// the JSON body of [`crate::HealthReport`] (`{"live":true,"ready":false,
+    /// "status":"shutting_down","reason":"shutting down"}`). The port is bound before connecting,
+    /// so that probes get an answer (not ready) while [`build`](Self::build) waits for the server.
+    /// Port 0 picks a free port: [`Worker::health_address`] says which. The same state is
+    /// [`Worker::health`], for your own HTTP server.
+    pub fn health_probes(mut self, address: SocketAddr) -> Self {
+        self.health_probes = Some(address);
+        self
+    }
+
+    /// How long the server may leave the worker's checks unanswered before the worker reports
+    /// itself not ready (default 30 s). The worker calls `GetSystemInfo` on its connection every
+    /// third of this time (at most every 10 s) while it runs; liveness is not affected.
+    pub fn server_unreachable_after(mut self, period: Duration) -> Self {
+        self.server_unreachable_after = period;
+        self
+    }
+
     /// A command that starts each child process, with the worker's executable appended as its
     /// last argument (default: none, the executable is started directly). Use it to limit or place
     /// children without limiting the worker: `["prlimit", "--as=2000000000", "--"]` caps each
@@ -479,6 +507,12 @@ impl WorkerBuilder {
                 "it is 0; process-isolated activities would never run",
             ));
         }
+        if self.server_unreachable_after.is_zero() {
+            return Err(invalid(
+                "server_unreachable_after",
+                "it is 0; the worker would never be ready",
+            ));
+        }
         let versioning_strategy = self.versioning.strategy()?;
         let telemetry = self.metrics.as_ref().map(Telemetry::start).transpose()?;
         let runtime_options = self.versioning.runtime_options(
@@ -498,6 +532,11 @@ impl WorkerBuilder {
             .build();
         let target = resolved.target.clone();
         let namespace = resolved.namespace.clone();
+        let health = WorkerHealth::new(&target, &task_queue, self.server_unreachable_after);
+        let health_endpoint = self
+            .health_probes
+            .map(|address| HealthEndpoint::start(address, health.clone()))
+            .transpose()?;
         let connection = connect_with_retry(&resolved, self.connect_retry)
             .await
             .map_err(worker_error)?;
@@ -530,7 +569,7 @@ impl WorkerBuilder {
             self.storage.clone(),
         )
         .map_err(|err| WorkerError::Core(err.into()))?;
-        let core = init_worker(&runtime, config, connection).map_err(core_error)?;
+        let core = init_worker(&runtime, config, connection.clone()).map_err(core_error)?;
         let validated = core.validate().await;
         let limits = WorkerLimits::new(
             &namespace,
@@ -552,6 +591,8 @@ impl WorkerBuilder {
                 },
             });
         }
+
+        health.built();
 
         let runtime_metrics = RuntimeMetrics::new(meter.clone());
         let pools = WorkerPools::new(
@@ -590,6 +631,9 @@ impl WorkerBuilder {
             runtime_metrics,
             meter,
             telemetry,
+            health,
+            health_endpoint,
+            connection,
             attempts: self.interceptors.wrap(super::interceptors::run_activity()),
             heartbeat_hooks: self.interceptors.heartbeat_hooks(),
         })

@@ -48,6 +48,15 @@ pub enum WorkerError {
         #[source]
         source: Box<dyn StdError + Send + Sync + 'static>,
     },
+    /// The health probes could not be served (e.g. their port is taken).
+    #[error("cannot serve the health probes on `{address}`: {source}")]
+    HealthProbes {
+        /// The address asked for.
+        address: std::net::SocketAddr,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
     /// A builder setting is out of range or conflicts with another; `setting` is the builder
     /// method's name.
     #[error("invalid worker setting `{setting}`: {reason}")]

@@ -8,6 +8,7 @@
 
 mod builder;
 mod error;
+mod health;
 pub mod interceptors;
 mod limits;
 mod pools;
@@ -39,6 +40,7 @@ use tracing::Instrument;
 
 pub use builder::WorkerBuilder;
 pub use error::WorkerError;
+pub use health::{HealthReport, HealthStatus, WorkerHealth};
 pub use telemetry::Metrics;
 pub use versioning::VersioningBehavior;
 
@@ -113,6 +115,12 @@ pub struct Worker {
     meter: MetricMeter,
     /// The metrics endpoint, if configured; it closes with the worker.
     telemetry: Option<telemetry::Telemetry>,
+    /// What the worker tells an orchestrator (see [`health`]).
+    health: WorkerHealth,
+    /// `GET /livez` and `/readyz`, if configured; it closes with the worker.
+    health_endpoint: Option<health::HealthEndpoint>,
+    /// The worker's connection, which the health checks go over.
+    connection: temporalio_client::Connection,
     /// Runs an attempt through the builder's layers to the activity.
     attempts: AttemptService,
     /// What every heartbeat goes through before it is checked and sent, if anything.
@@ -174,6 +182,20 @@ impl Worker {
             .and_then(telemetry::Telemetry::address)
     }
 
+    /// Where the worker serves its health probes (`GET /livez`, `GET /readyz`), when configured
+    /// with [`WorkerBuilder::health_probes`]: the port actually bound when it was asked for port 0.
+    pub fn health_address(&self) -> Option<std::net::SocketAddr> {
+        self.health_endpoint
+            .as_ref()
+            .map(health::HealthEndpoint::address)
+    }
+
+    /// The worker's health (live, ready, and why), what its probes answer: a handle that stays
+    /// valid after [`run`](Self::run) has taken the worker, for your own HTTP server.
+    pub fn health(&self) -> WorkerHealth {
+        self.health.clone()
+    }
+
     /// The task queue this worker polls.
     pub fn task_queue(&self) -> &str {
         &self.task_queue
@@ -224,6 +246,7 @@ impl Worker {
         let abandon = CancellationToken::new();
         let watcher = tokio::spawn(watch_for_stop(
             self.shutdown.clone(),
+            self.health.clone(),
             self.shutting_down.clone(),
             self.core.clone(),
             abandon.clone(),
@@ -236,6 +259,11 @@ impl Worker {
             activities = %self.registry.names(),
             "worker started"
         );
+        let server_checks = tokio::spawn(health::watch_server(
+            self.health.clone(),
+            self.connection.clone(),
+        ));
+        self.health.polling();
         let mut fatal = None;
         let mut abandoned = false;
         loop {
@@ -269,6 +297,7 @@ impl Worker {
             }
         }
         watcher.abort();
+        server_checks.abort();
         tasks.close();
         tasks.wait().await;
         self.core.shutdown().await;
@@ -277,6 +306,7 @@ impl Worker {
             Err(_) => tracing::warn!("worker core still shared at shutdown; not finalized"),
         }
         tracing::info!(task_queue = %self.task_queue, "worker stopped");
+        self.health.stopped(fatal.as_ref());
         fatal.map_or(Ok(()), Err)
     }
 
@@ -578,6 +608,7 @@ struct RunningAttempt {
 /// `bound` after it, or a second signal, cancels `abandon`.
 async fn watch_for_stop(
     handle: ShutdownHandle,
+    health: WorkerHealth,
     shutting_down: CancellationToken,
     core: Arc<CoreWorker>,
     abandon: CancellationToken,
@@ -590,6 +621,7 @@ async fn watch_for_stop(
             "{signal} received, shutting down (a second signal stops at once)"
         ),
     }
+    health.shutting_down();
     shutting_down.cancel();
     core.initiate_shutdown();
     tokio::select! {

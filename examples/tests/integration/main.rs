@@ -5,6 +5,7 @@ mod async_completion;
 mod cli;
 mod configured_worker;
 mod encryption_interop;
+mod health;
 mod inventory;
 mod production_worker;
 mod typed_client;
