@@ -51,6 +51,16 @@ fn checksum(text: String) -> (u64, u32) {
     (hash, std::process::id())
 }
 
+/// The first SIGTERM or Ctrl-C (SIGINT).
+async fn stop_signal() -> &'static str {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM can be listened for");
+    tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = tokio::signal::ctrl_c() => "Ctrl-C",
+    }
+}
+
 /// An address from the environment variable `name`, if set.
 fn address(name: &str) -> Result<Option<std::net::SocketAddr>, Box<dyn std::error::Error>> {
     match std::env::var(name) {
@@ -88,7 +98,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(metrics) = address("METRICS_ADDRESS")? {
         builder = builder.metrics(Metrics::prometheus(metrics));
     }
-    let worker = builder
+    let building = builder
         // Wait up to a minute for the server (it may start after us).
         .connect_retry(Duration::from_secs(60))
         // On SIGTERM: let running batches go on for 5 s, then cancel them; any still running
@@ -96,8 +106,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // orchestrator's grace (Kubernetes' terminationGracePeriodSeconds, 30 s by default).
         .graceful_shutdown_period(Duration::from_secs(5))
         .shutdown_abandon_after(Duration::from_secs(10))
-        .build()
-        .await?;
+        .build();
+    // Stop while still waiting for the server too: as PID 1 in a container, a signal nobody
+    // listens for is ignored, and the orchestrator would wait its whole grace period.
+    let worker = tokio::select! {
+        built = building => built?,
+        signal = stop_signal() => {
+            println!("{signal} received before the worker connected; stopped");
+            return Ok(());
+        }
+    };
     if let Some(health) = worker.health_address() {
         println!("health probes on http://{health}/livez and http://{health}/readyz");
     }

@@ -24,8 +24,8 @@ impl Probe {
     }
 }
 
-/// `GET path` on `address`, as a kubelet's HTTP probe sends it (1 s timeout).
-pub(crate) fn probe(address: SocketAddr, path: &str) -> std::io::Result<Probe> {
+/// `GET path` on `address` (1 s timeout): the status, the head and the body.
+pub(crate) fn http_get(address: SocketAddr, path: &str) -> std::io::Result<(u16, String, String)> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1))?;
     stream.set_read_timeout(Some(Duration::from_secs(1)))?;
     write!(
@@ -42,12 +42,18 @@ pub(crate) fn probe(address: SocketAddr, path: &str) -> std::io::Result<Probe> {
     let (head, body) = response
         .split_once("\r\n\r\n")
         .unwrap_or_else(|| panic!("no HTTP body in {response:?}"));
+    Ok((status, head.to_owned(), body.to_owned()))
+}
+
+/// `GET path` on `address`, as a kubelet's HTTP probe sends it.
+pub(crate) fn probe(address: SocketAddr, path: &str) -> std::io::Result<Probe> {
+    let (status, head, body) = http_get(address, path)?;
     assert!(
         head.to_ascii_lowercase()
             .contains("content-type: application/json"),
         "{head}"
     );
-    let body = serde_json::from_str(body)
+    let body = serde_json::from_str(&body)
         .unwrap_or_else(|err| panic!("the body of {path} is not JSON ({err}): {body:?}"));
     Ok(Probe { status, body })
 }

@@ -4,6 +4,7 @@
 mod async_completion;
 mod cli;
 mod configured_worker;
+mod container;
 mod encryption_interop;
 mod health;
 mod inventory;
