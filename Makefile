@@ -5,6 +5,7 @@
 #   make demo    run the end-to-end demo against a throwaway dev server
 #   make test    run every test (unit, integration, cross-SDK, doc tests), and beside them clippy and rustdoc
 #                with warnings denied
+#   make image   the example worker's container image (examples/deploy/Dockerfile) with podman
 #   make bench   dispatch micro-benchmarks, the end-to-end comparison with the official Rust SDK
 #                and the Python SDK, and the cost of process isolation; writes benchmarks/results/
 #
@@ -59,6 +60,55 @@ NODE_OK = command -v node >/dev/null 2>&1 \
 # Succeeds when .tools/ts holds exactly what the checked-in lock file pins.
 TS_OK = cmp -s "$(TS_PACKAGE)/package-lock.json" "$(TS_DIR)/package-lock.json" \
 	&& [ -f "$(TS_DIR)/node_modules/@temporalio/worker/package.json" ]
+
+# --- Deployment (test only): the manifests' validators and the container tool -----------------
+# kubernetes-validate (offline Kubernetes schemas) and checkov (policy linter) for
+# examples/deploy/validate.py and the manifests test, in a venv of their own: checkov pins boto3 and
+# others differently from the Temporal venv's aioboto3. podman and runc (Debian) for the container
+# test and `make image`; examples/deploy/podman.conf makes podman use runc, which can run on these
+# machines (crun cannot). The runtime base image is assembled from this Debian 12 host's packages
+# (examples/deploy/base-images.sh), as no container registry is reachable here.
+KUBERNETES_VALIDATE_VERSION := 1.37.0
+CHECKOV_VERSION             := 3.3.30
+DEPLOY_VENV := $(CURDIR)/.tools/deploy-venv
+DEPLOY_ENV  := DEPLOY_VENV="$(DEPLOY_VENV)" CONTAINERS_CONF="$(CURDIR)/examples/deploy/podman.conf"
+TOOLS_ENV   += $(DEPLOY_ENV)
+DEPLOY_OK = "$(DEPLOY_VENV)/bin/python" -c 'import sys, importlib.metadata as m; \
+	sys.exit(m.version("kubernetes-validate") != "$(KUBERNETES_VALIDATE_VERSION)" \
+	or m.version("checkov") != "$(CHECKOV_VERSION)")' >/dev/null 2>&1
+# The image's build context needs the network only for `cargo fetch` (host networking: these
+# machines reach crates.io, a container's own network may not).
+IMAGE       ?= localhost/activity-runtime/production-worker:latest
+IMAGE_BUILD_FLAGS ?= --network host
+
+.PHONY: deploy-tools image-base image
+deploy-tools:
+	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 || { \
+		echo "make deploy-tools: installing podman and runc (the container test)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq podman runc >/dev/null \
+		|| { echo "make deploy-tools: could not install podman and runc with apt-get" >&2; exit 1; }; }
+	@if $(DEPLOY_OK); then :; else \
+		echo "make deploy-tools: installing kubernetes-validate==$(KUBERNETES_VALIDATE_VERSION) and checkov==$(CHECKOV_VERSION) into .tools/deploy-venv"; \
+		python3 -m venv "$(DEPLOY_VENV)" \
+		&& "$(DEPLOY_VENV)/bin/pip" install --quiet --disable-pip-version-check \
+			"kubernetes-validate==$(KUBERNETES_VALIDATE_VERSION)" "checkov==$(CHECKOV_VERSION)" \
+		&& $(DEPLOY_OK) \
+		|| { echo "make deploy-tools: failed to install the manifest validators" >&2; exit 1; }; \
+	fi
+	@$(MAKE) --no-print-directory image-base
+
+image-base:
+	CONTAINERS_CONF="$(CURDIR)/examples/deploy/podman.conf" examples/deploy/base-images.sh runtime
+
+image: deploy-tools
+	@command -v debootstrap >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq debootstrap >/dev/null; }
+	CONTAINERS_CONF="$(CURDIR)/examples/deploy/podman.conf" examples/deploy/base-images.sh builder
+	CONTAINERS_CONF="$(CURDIR)/examples/deploy/podman.conf" podman build $(IMAGE_BUILD_FLAGS) \
+		--file examples/deploy/Dockerfile --tag "$(IMAGE)" .
+# ----------------------------------------------------------------------------------------------
 
 .PHONY: tools demo test test-build test-lint test-ui test-servers test-bench test-doc bench
 
@@ -126,7 +176,7 @@ TEST_TARGETS  := --lib --tests
 # binary as a benchmark harness.
 BENCH_TARGETS := --bench '*'
 
-test: tools
+test: tools deploy-tools
 	$(MAKE) --no-print-directory -k -j5 --output-sync=target test-lint test-ui test-servers test-bench test-doc
 
 # (`MAKEFLAGS=`: each group's cargo uses the machine as it would alone, not the jobserver of the

@@ -8,5 +8,6 @@ mod container;
 mod encryption_interop;
 mod health;
 mod inventory;
+mod manifests;
 mod production_worker;
 mod typed_client;
