@@ -7,8 +7,8 @@
 #                            ca-certificates, netbase and tzdata packages (as installed on this
 #                            Debian 12 host), /etc/passwd with root and nonroot (65532), /tmp
 #   base-images.sh builder   docker.io/library/rust:1.95-slim-bookworm: `debootstrap` of Debian 12
-#                            with gcc and libc6-dev, and this host's Rust toolchain (rustup's
-#                            active one) in /usr/local
+#                            with gcc and libc6-dev, this host's Rust toolchain (rustup's active
+#                            one) in /usr/local and this host's CA bundle
 #
 # Each is skipped when an image of that name exists already. Needs podman (Debian's package)
 # and, for `builder`, debootstrap.
@@ -52,6 +52,9 @@ builder() {
     trap 'rm -rf "$root"' EXIT
     debootstrap --variant=minbase --include=gcc,libc6-dev,ca-certificates bookworm "$root" \
         http://deb.debian.org/debian >/dev/null
+    # This host's trust store: `cargo fetch` in the build reaches crates.io as this host does
+    # (through whatever TLS-inspecting proxy this host trusts).
+    cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
     toolchain=$(rustc --print sysroot)
     cp -a "$toolchain/bin" "$toolchain/lib" "$root/usr/local/"
     rm -rf "$root/var/cache/apt/archives"/*.deb

@@ -38,5 +38,8 @@ mod production {}
 #[doc = include_str!("../../docs/src/settings.md")]
 mod settings {}
 
+#[doc = include_str!("../../docs/src/deploying.md")]
+mod deploying {}
+
 #[doc = include_str!("../../docs/src/interceptors.md")]
 mod interceptors {}
