@@ -15,7 +15,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Error, ItemFn, ItemImpl, ReturnType};
+use syn::{ItemFn, ItemImpl, ReturnType};
 
 use crate::ast::{self, ActivityFn, ActivityImpl, Output, ValueParam, type_label};
 use crate::attr::{self, ActivityArgs, ImplArgs};
@@ -32,11 +32,7 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     match syn::parse2::<ItemFn>(item.clone()) {
         Ok(func) => activity_fn(args, func),
         Err(err) => {
-            let message = Error::new(
-                err.span(),
-                "`#[activity]` goes on a function (`fn` or `async fn`) or on an `impl` block",
-            );
-            let error = message.to_compile_error();
+            let error = valid::not_a_function(&item, err.span()).to_compile_error();
             quote!(#error #item)
         }
     }
@@ -196,7 +192,8 @@ fn expand_impl(model: &ActivityImpl<'_>) -> TokenStream {
     }
 }
 
-/// `Registration::method(Arc::clone(&self), MethodActivity { .. })` for one method.
+/// `<Type as SharedInstance>::register_method(Arc::clone(&self), MethodActivity { .. })` for one
+/// method.
 fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) -> TokenStream {
     let krate = &model.krate;
     let name = syn::LitStr::new(&model.name, model.name_span);
@@ -210,9 +207,9 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) ->
     let ctx_param = invoke_context_param(model, locals);
     let execution = execution(model);
     let input = locals.name("input");
-    // Spanned on the block's type, like the bodies: an instance that is not `Send + Sync` (the
-    // bound of `Registration::method`) is reported once, there.
-    let register = respan(quote!(#krate::Registration::method), self_ty.span());
+    // The block's own type in the trait call, where the bodies are spanned too: an instance that
+    // is not `Send + Sync` is reported once, there.
+    let register = quote!(<#self_ty as #krate::SharedInstance>::register_method);
     quote! {
         #register(
             #krate::__private::Arc::clone(&self),
@@ -242,7 +239,7 @@ fn bindings(model: &ActivityFn<'_>) -> Vec<String> {
     } else {
         names.extend((0..model.value_params().count()).map(|position| format!("arg{position}")));
     }
-    names.push("output".to_owned());
+    names.extend(["output", "value", "error"].map(str::to_owned));
     names
 }
 
@@ -335,10 +332,12 @@ fn run(
                 let (ty, cfg) = (param.ty, &param.cfg);
                 let param_name = &param.name;
                 let label = type_label(ty);
-                // Spanned on the parameter's type: a type that is not `DeserializeOwned` is
-                // reported there.
+                // The parameter's own type in the trait call: a type that is not
+                // `DeserializeOwned` is reported on it, and nowhere in the runtime.
                 let decode = quote_spanned! {ty.span()=>
-                    #input.decode::<#ty>(#position, #param_name, #label)
+                    <#ty as #krate::ActivityParameter>::decode(
+                        &#input, #position, #param_name, #label
+                    )
                 };
                 let stmt = quote!(#(#cfg)* let #var = #decode?;);
                 (quote!(#(#cfg)* #var), stmt)
@@ -368,8 +367,18 @@ fn run(
         ReturnType::Type(_, ty) => ty.span(),
     };
     let output = locals.name_at("output", output_span);
+    let (value, error) = (locals.name("value"), locals.name("error"));
+    // The success and error types where the signature names them (`Result<T, E>`, or the plain
+    // type), else inferred: a type that cannot be encoded or converted is reported on itself.
+    let (ok_ty, err_ty) = result_types(model, output_span);
     let finish = quote_spanned! {output_span=>
-        (&#output).output_kind().finish(#output)
+        match (&#output).output_kind().into_result(#output) {
+            #krate::__private::Result::Ok(#value) =>
+                <#ok_ty as #krate::ActivityResultValue>::encode_result(&#value),
+            #krate::__private::Result::Err(#error) => #krate::__private::Result::Err(
+                <#err_ty as #krate::IntoActivityError>::into_activity_error(#error)
+            ),
+        }
     };
     let body = quote! {
         #(#decode_stmts)*
@@ -412,6 +421,25 @@ fn run(
         let krate = respan(krate, send_span);
         quote_spanned!(send_span=> #krate::__private::Executor::of(&#ctx).run_blocking(move || { #body }))
     }
+}
+
+/// The types `run` finishes the output with: `T` and `E` of a `Result<T, E>` return type, or the
+/// whole type of a plain one, as the user wrote them; `_` (at `span`) where the signature does not
+/// name one that an expression could (`impl Trait`, `!`, an alias such as `io::Result<T>` for
+/// its error type).
+fn result_types(model: &ActivityFn<'_>, span: Span) -> (TokenStream, TokenStream) {
+    let inferred = || quote_spanned!(span=> _);
+    let ok = match model.output() {
+        Output::Value(ty) => ty.into_token_stream(),
+        Output::Unit | Output::Opaque => inferred(),
+    };
+    let err = match &model.sig.output {
+        ReturnType::Type(_, ty) => ast::err_type(ty)
+            .filter(|ty| !ast::mentions_impl(ty))
+            .map_or_else(inferred, ToTokens::into_token_stream),
+        ReturnType::Default => inferred(),
+    };
+    (ok, err)
 }
 
 /// `tokens`, every one of them at `span` (a path whose errors belong to one of the user's tokens).

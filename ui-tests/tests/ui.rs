@@ -13,8 +13,7 @@
 //! The cases see only this crate's dev-dependencies, and use nothing but `activity-runtime`,
 //! `serde` and `tokio`: what a user's crate would have.
 //!
-//! A test binary without the libtest harness (`harness = false`): `main` runs the three checks
-//! in turn, on one thread, which is what lets it set trybuild's compiler flags in its own
+//! A test binary without the libtest harness (`harness = false`): `main` runs the checks in turn, on one thread, which is what lets it set trybuild's compiler flags in its own
 //! environment (see [`one_set_of_flags`]).
 
 use std::fs;
@@ -31,10 +30,11 @@ fn main() {
         return;
     }
     the_catalogue_check_catches_cascades_and_private_paths();
-    each_mistake_is_one_error_in_the_users_terms();
     one_set_of_flags();
     the_build_scripts_and_proc_macros_already_built();
     compile_fail_cases();
+    // After the cases, so that it reads what `TRYBUILD=overwrite` has just written.
+    each_mistake_is_one_error_in_the_users_terms();
 }
 
 /// The compile-fail cases. (The pass cases are compiled and run by `tests/pass.rs`: with only
