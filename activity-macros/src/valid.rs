@@ -44,7 +44,16 @@ pub(crate) fn check_impl(model: &ActivityImpl<'_>, errors: &mut Errors) {
 pub(crate) fn not_a_function(item: &TokenStream, fallback: Span) -> Error {
     /// The keywords that start an item other than a function or an `impl` block.
     const ITEM_KEYWORDS: [&str; 11] = [
-        "const", "static", "struct", "enum", "union", "type", "trait", "mod", "use", "extern",
+        "const",
+        "static",
+        "struct",
+        "enum",
+        "union",
+        "type",
+        "trait",
+        "mod",
+        "use",
+        "extern",
         "macro_rules",
     ];
     let tokens: Vec<TokenTree> = item.clone().into_iter().collect();

@@ -13,8 +13,9 @@
 //! The cases see only this crate's dev-dependencies, and use nothing but `activity-runtime`,
 //! `serde` and `tokio`: what a user's crate would have.
 //!
-//! A test binary without the libtest harness (`harness = false`): `main` runs the checks in turn, on one thread, which is what lets it set trybuild's compiler flags in its own
-//! environment (see [`one_set_of_flags`]).
+//! A test binary without the libtest harness (`harness = false`): `main` runs the checks in turn,
+//! on one thread, which is what lets it set trybuild's compiler flags in its own environment (see
+//! [`one_set_of_flags`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -190,7 +191,10 @@ fn the_catalogue_check_catches_cascades_and_private_paths() {
     let private = "error[E0277]: x\n  = note: required for `A` to implement `activity_runtime::__private::TypedValue`\n";
     assert_eq!(problems(private), ["names `__private`"]);
     let runtime_note = "error[E0277]: x\nnote: required by a bound in `Registration::method`\n  --> $WORKSPACE/activity-runtime/src/activity.rs\n";
-    assert_eq!(problems(runtime_note), ["points into `activity-runtime/src`"]);
+    assert_eq!(
+        problems(runtime_note),
+        ["points into `activity-runtime/src`"]
+    );
     let macro_span = "error: x\n --> $WORKSPACE/activity-macros/src/expand.rs:3:1\n";
     assert_eq!(problems(macro_span), ["points into `activity-macros/src`"]);
     assert_eq!(
