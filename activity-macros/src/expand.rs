@@ -357,8 +357,16 @@ fn run(
             }
         });
     let call_args = ctx.iter().chain(&vars);
-    let await_ = model.is_async().then(|| quote!(.await));
-    let call = quote!(#callee(#(#call_args),*) #await_);
+    let call = quote!(#callee(#(#call_args),*));
+    // The function's own future is checked for `Send` (at `send_span`), rather than the generated
+    // block around it: rustc then says "future returned by `f` is not `Send`" and points at the
+    // variable held across an `.await`, with nothing about the generated code.
+    let call = if model.is_async() {
+        let send = respan(quote!(<_ as #krate::SendFuture>::into_send), send_span);
+        quote!(#send(#call).await)
+    } else {
+        call
+    };
 
     // Located at the return type so that a result type error points there; mixed-site, and
     // shadowed like every other variable, so that it is always a new variable.

@@ -354,6 +354,25 @@ impl<T: DeserializeOwned + 'static> ActivityParameter for T {
     }
 }
 
+/// What the future of an `async fn` activity must be: `Send`, because the worker runs activities
+/// on several threads. A value that is not `Send` (an `Rc`, a `RefCell` guard) must not be held
+/// across an `.await`.
+///
+/// Generated code awaits the function's future through `<_ as SendFuture>::into_send(..)`, so that
+/// rustc reports a future that is not `Send` as the function's ("future returned by `f` is not
+/// `Send`"), with a note on the variable at fault.
+pub trait SendFuture: Sized {
+    /// The future itself.
+    #[doc(hidden)]
+    fn into_send(self) -> Self;
+}
+
+impl<F: std::future::Future + Send> SendFuture for F {
+    fn into_send(self) -> Self {
+        self
+    }
+}
+
 /// What the instance of an `#[activity] impl` block must be: every running activity shares it,
 /// so it is `Send + Sync + 'static`.
 ///

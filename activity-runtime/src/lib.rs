@@ -114,7 +114,7 @@ mod worker;
 
 pub use activity::{
     Activity, ActivityParameter, ActivityResultValue, ContextParameter, Execution,
-    IntoActivityError, Registration, SharedInstance, TypedValue,
+    IntoActivityError, Registration, SendFuture, SharedInstance, TypedValue,
 };
 pub use attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 #[cfg(feature = "worker")]
