@@ -749,6 +749,76 @@ mod tests {
     }
 
     #[test]
+    fn a_free_function_with_self_loses_the_receiver_and_keeps_its_body() {
+        // rustc would report the receiver a second time ("`self` parameter is only allowed in
+        // associated functions").
+        let out = expanded(
+            quote!(),
+            quote!(
+                async fn f(&self, name: String) -> String {
+                    name
+                }
+            ),
+        );
+        assert_eq!(errors(&out).len(), 1, "{out}");
+        assert!(out.contains("async fn f (name : String)"), "{out}");
+        assert!(out.contains("{ name }"), "{out}");
+        // A body that uses `self` would be an error too: it is replaced.
+        let out = expanded(
+            quote!(),
+            quote!(
+                fn g(&self) -> u8 {
+                    self.0
+                }
+            ),
+        );
+        assert!(out.contains("fn g () -> u8"), "{out}");
+        assert!(!out.contains("self . 0"), "{out}");
+        assert!(out.contains("unreachable"), "{out}");
+    }
+
+    #[test]
+    fn a_trait_implementation_gets_a_stand_in_for_its_type() {
+        let out = expanded(
+            quote!(),
+            quote! {
+                impl Greet for Greeter {
+                    #[activity]
+                    fn greet(&self) {}
+                }
+            },
+        );
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(errors[0].contains("not a trait implementation"), "{out}");
+        assert!(
+            out.contains("impl :: activity_runtime :: ActivityMethods for Greeter"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn an_item_that_is_not_a_function_is_reported_on_its_keyword() {
+        let out = expanded(
+            quote!(),
+            quote!(
+                const GREETING: &str = "Hello";
+            ),
+        );
+        assert_eq!(
+            errors(&out),
+            ["`#[activity]` goes on a function (`fn` or `async fn`) or on an `impl` block"]
+        );
+        let out = expanded(quote!(), quote!(safe fn answer() -> u32;));
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(
+            errors[0].starts_with("`#[activity]` goes on a function with a body"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn a_method_cannot_set_crate() {
         let message = "`crate` goes on the `#[activity]` impl block, not on a method: all the \
                        block's methods reach the runtime through one path. Write \

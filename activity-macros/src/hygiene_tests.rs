@@ -202,6 +202,14 @@
 //!             Registration
 //!         }
 //!     }
+//!     pub trait SendFuture: Sized {
+//!         fn into_send(self) -> Self;
+//!     }
+//!     impl<F: ::core::future::Future + Send> SendFuture for F {
+//!         fn into_send(self) -> Self {
+//!             self
+//!         }
+//!     }
 //!     pub trait ActivityResultValue {
 //!         fn encode_result(&self) -> Result<ActivityOutput, ActivityError>;
 //!     }

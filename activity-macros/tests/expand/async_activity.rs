@@ -52,12 +52,14 @@ const _: () = {
                 )?;
                 input.finish(2);
                 use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-                match compose_greeting(
-                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
-                            ctx,
+                match <_ as ::activity_runtime::SendFuture>::into_send(
+                        compose_greeting(
+                            <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                                ctx,
+                            ),
+                            arg0,
+                            arg1,
                         ),
-                        arg0,
-                        arg1,
                     )
                     .await
                 {

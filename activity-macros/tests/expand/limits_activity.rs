@@ -39,11 +39,13 @@ const _: () = {
                 )?;
                 input.finish(1);
                 use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-                match export(
-                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
-                            ctx,
+                match <_ as ::activity_runtime::SendFuture>::into_send(
+                        export(
+                            <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                                ctx,
+                            ),
+                            arg0,
                         ),
-                        arg0,
                     )
                     .await
                 {

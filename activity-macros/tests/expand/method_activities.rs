@@ -63,13 +63,15 @@ const _: () = {
                                 use ::activity_runtime::__private::{
                                     ResultKind as _, ValueKind as _,
                                 };
-                                match this
-                                    .reserve(
-                                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
-                                            ctx,
-                                        ),
-                                        arg0,
-                                        arg1,
+                                match <_ as ::activity_runtime::SendFuture>::into_send(
+                                        this
+                                            .reserve(
+                                                <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                                                    ctx,
+                                                ),
+                                                arg0,
+                                                arg1,
+                                            ),
                                     )
                                     .await
                                 {
