@@ -56,6 +56,11 @@ mod tests {
             function,
             "< some :: path :: other as rt :: Activity > :: registration ()"
         );
+        let absolute = listed_activity(quote!(rt::some_crate::f)).to_string();
+        assert_eq!(
+            absolute,
+            "< :: some_crate :: f as rt :: Activity > :: registration ()"
+        );
         let handwritten = listed_activity(quote!(rt handwritten::Activity)).to_string();
         assert!(handwritten.contains("registration"), "{handwritten}");
         let method = listed_activity(quote!(rt crate::Greeter::say_hello)).to_string();

@@ -189,6 +189,10 @@ macro_rules! activities {
         $crate::activities!(@entries [$($done)* (
             $crate::__private::listed_activity!($crate $first $(:: $segment)+))] $($($rest)*)?)
     };
+    (@entries [$($done:tt)*] :: $first:ident $(:: $segment:ident)+ $(, $($rest:tt)*)?) => {
+        $crate::activities!(@entries [$($done)* (
+            $crate::__private::listed_activity!($crate :: $first $(:: $segment)+))] $($($rest)*)?)
+    };
     // Any other path (read as a type) stays one token, so that an error about it points at it.
     (@entries [$($done:tt)*] $activity:ty $(, $($rest:tt)*)?) => {
         $crate::activities!(@entries [$($done)* (
