@@ -126,3 +126,24 @@ pub async fn run_client(
     println!("count_words(\"the quick brown fox ...\") -> {words}");
     Ok(())
 }
+
+/// Prints the runtime's log events (and the activities' own) to stderr, from level `INFO`, or as
+/// `RUST_LOG` says (e.g. `RUST_LOG=activity_runtime=debug`). Every example calls it first thing:
+/// without a subscriber the worker's warnings and errors (a result the server never received, a
+/// blocking pool smaller than the slots) print nothing.
+///
+/// (With an explicit default: `tracing_subscriber::fmt::init()` defaults to `ERROR` when the
+/// `env-filter` feature is on anywhere in the build, which hides the warnings.)
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::LevelFilter;
+
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        // Colours on a terminal only, not in files and log collectors.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
