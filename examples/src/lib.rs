@@ -1,7 +1,9 @@
-//! Activities served by the example worker.
+//! Activities served by the example worker (`cargo run -p examples --bin worker`), and what the
+//! other examples share. `examples/README.md` lists every example and how to run it.
 
 pub mod encryption;
 pub mod inventory;
+pub mod resumable;
 
 use std::path::PathBuf;
 
@@ -85,7 +87,8 @@ pub async fn worker(
             say_hello,
             compose_greeting,
             count_words,
-            request_approval
+            request_approval,
+            resumable::import_rows
         ])
         .build()
         .await

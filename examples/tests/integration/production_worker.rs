@@ -3,93 +3,22 @@
 //! second worker finishes them long before their heartbeat timeout; a second SIGTERM ends the
 //! graceful period at once.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityOptions, Client};
 use temporal_dev_server::DevServer;
 
-/// A worker process and the lines it prints.
-struct WorkerProcess {
-    child: Child,
-    lines: Receiver<String>,
-}
+use crate::common::WorkerProcess;
 
-impl WorkerProcess {
-    fn start(server: &DevServer, task_queue: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_production_worker"))
-            .env("TEMPORAL_ADDRESS", server.address())
-            .env("TEMPORAL_NAMESPACE", server.namespace())
-            .env("EXAMPLE_TASK_QUEUE", task_queue)
-            .env("HOME", std::env::temp_dir())
-            .env_remove("TEMPORAL_PROFILE")
-            .env_remove("TEMPORAL_CONFIG_FILE")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the production_worker example starts");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                println!("worker {}: {line}", std::process::id());
-                let _ = tx.send(line);
-            }
-        });
-        let worker = Self { child, lines };
-        worker.wait_for_line("serving", 1);
-        worker
-    }
-
-    /// Waits until `count` lines containing `text` have been printed.
-    fn wait_for_line(&self, text: &str, count: usize) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut seen = 0;
-        while seen < count {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(text) => seen += 1,
-                Ok(_) => {}
-                Err(err) => {
-                    panic!("the worker printed {seen} of {count} lines with {text:?}: {err}")
-                }
-            }
-        }
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill {signal} failed");
-    }
-
-    /// Waits for the process to end; how long it took.
-    fn wait_exit(&mut self, within: Duration) -> Duration {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "the worker exited with {status}");
-                return started.elapsed();
-            }
-            assert!(
-                started.elapsed() < within,
-                "the worker was still running {within:?} after the signal"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The `production_worker` example on `task_queue`, its metrics on a free port.
+fn start_worker(server: &DevServer, task_queue: &str) -> WorkerProcess {
+    WorkerProcess::start(
+        env!("CARGO_BIN_EXE_production_worker"),
+        server,
+        task_queue,
+        &[("METRICS_ADDRESS", "127.0.0.1:0")],
+    )
 }
 
 fn batch_options(task_queue: &str, id: &str) -> ActivityOptions {
@@ -125,7 +54,7 @@ fn last_failure(server: &DevServer, id: &str) -> String {
 async fn sigterm_fails_running_attempts_for_another_worker_to_finish_at_once() {
     let server = DevServer::start().await.expect("a dev server");
     let task_queue = "production-sigterm";
-    let mut first = WorkerProcess::start(&server, task_queue);
+    let mut first = start_worker(&server, task_queue);
     let client = Client::connect(server.address(), server.namespace())
         .await
         .unwrap();
@@ -157,7 +86,7 @@ async fn sigterm_fails_running_attempts_for_another_worker_to_finish_at_once() {
         );
     }
 
-    let _second = WorkerProcess::start(&server, task_queue);
+    let _second = start_worker(&server, task_queue);
     for handle in handles {
         let (items, attempt): (u32, u32) =
             tokio::time::timeout(Duration::from_secs(30), handle.result())
@@ -179,7 +108,7 @@ async fn sigterm_fails_running_attempts_for_another_worker_to_finish_at_once() {
 async fn a_second_sigterm_stops_at_once() {
     let server = DevServer::start().await.expect("a dev server");
     let task_queue = "production-second-signal";
-    let mut worker = WorkerProcess::start(&server, task_queue);
+    let mut worker = start_worker(&server, task_queue);
     let client = Client::connect(server.address(), server.namespace())
         .await
         .unwrap();
@@ -198,7 +127,7 @@ async fn a_second_sigterm_stops_at_once() {
     let stopped_in = worker.wait_exit(Duration::from_secs(4));
     let described = last_failure(&server, "batch-twice");
     assert!(described.contains("WorkerShutdown"), "{described}");
-    let _again = WorkerProcess::start(&server, task_queue);
+    let _again = start_worker(&server, task_queue);
     let (items, _attempt): (u32, u32) =
         tokio::time::timeout(Duration::from_secs(30), handle.result())
             .await
