@@ -35,7 +35,8 @@ pub fn unique_task_queue(prefix: &str) -> String {
     )
 }
 
-/// An example binary running as its own process, and the lines it prints; killed when dropped.
+/// An example binary running as its own process, and the lines it prints and logs; killed when
+/// dropped.
 pub struct WorkerProcess {
     child: Child,
     lines: Receiver<String>,
@@ -59,31 +60,43 @@ impl WorkerProcess {
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|err| panic!("the `{name}` example does not start: {err}"));
-        let stdout = child.stdout.take().unwrap();
+        // What it prints and what it logs, in one stream of lines.
         let (tx, lines) = std::sync::mpsc::channel();
-        let prefix = format!("{name} {}", std::process::id());
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                println!("{prefix}: {line}");
-                let _ = tx.send(line);
-            }
-        });
+        let pipes: [Box<dyn Read + Send>; 2] = [
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        ];
+        for pipe in pipes {
+            let tx = tx.clone();
+            let prefix = format!("{name} {}", std::process::id());
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    println!("{prefix}: {line}");
+                    let _ = tx.send(line);
+                }
+            });
+        }
         let worker = Self { child, lines, name };
         worker.wait_for_line("serving", 1);
         worker
     }
 
-    /// Waits until `count` lines containing `text` have been printed.
-    pub fn wait_for_line(&self, text: &str, count: usize) {
+    /// Waits until `count` lines containing `text` have been printed or logged; the last one.
+    pub fn wait_for_line(&self, text: &str, count: usize) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut seen = 0;
-        while seen < count {
+        loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(text) => seen += 1,
+                Ok(line) if line.contains(text) => {
+                    seen += 1;
+                    if seen == count {
+                        return line;
+                    }
+                }
                 Ok(_) => {}
                 Err(err) => panic!(
                     "`{}` printed {seen} of {count} lines with {text:?}: {err}",
@@ -198,4 +211,45 @@ pub async fn run_to_end(mut command: Command, what: &str, timeout: Duration) -> 
         eprintln!("--- stderr of {what} ---\n{stderr}");
     }
     stdout
+}
+
+/// Runs example `binary` against `server` with the extra environment `env`, expecting it to
+/// refuse to start: it must exit with status 1 within 30 s. Its stderr.
+pub fn start_failure(binary: &str, server: &DevServer, env: &[(&str, &str)]) -> String {
+    let mut child = Command::new(binary)
+        .env("TEMPORAL_ADDRESS", server.address())
+        .env("TEMPORAL_NAMESPACE", server.namespace())
+        .env("HOME", std::env::temp_dir())
+        .env_remove("TEMPORAL_PROFILE")
+        .env_remove("TEMPORAL_CONFIG_FILE")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("{binary} does not start: {err}"));
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{binary} was still running after 30 s: {}",
+                reader.join().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stderr = reader.join().unwrap();
+    assert_eq!(status.code(), Some(1), "{binary}: {status}\n{stderr}");
+    stderr
 }
