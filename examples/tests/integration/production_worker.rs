@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use activity_runtime::client::{ActivityOptions, Client};
 use temporal_dev_server::DevServer;
 
-use crate::common::WorkerProcess;
+use crate::common::{self, WorkerProcess};
 
 /// The `production_worker` example on `task_queue`, its metrics on a free port.
 fn start_worker(server: &DevServer, task_queue: &str) -> WorkerProcess {
@@ -135,4 +135,97 @@ async fn a_second_sigterm_stops_at_once() {
             .unwrap();
     assert_eq!(items, 100);
     println!("stopped {stopped_in:?} after the first of two signals");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_json_logs_of_a_finished_batch() {
+    let server = common::server().await;
+    let task_queue = common::unique_task_queue("production-observability");
+    let worker = WorkerProcess::start(
+        env!("CARGO_BIN_EXE_production_worker"),
+        server,
+        &task_queue,
+        &[("METRICS_ADDRESS", "127.0.0.1:0"), ("LOG_FORMAT", "json")],
+    );
+    let metrics_line = worker.wait_for_line("metrics at http://", 1);
+    let metrics_url = metrics_line.split_whitespace().last().unwrap().to_owned();
+    let client = Client::connect(server.address(), server.namespace())
+        .await
+        .unwrap();
+    let (items, attempt): (u32, u32) = client
+        .execute_activity(
+            "process_batch",
+            (5u32,),
+            batch_options(&task_queue, &common::unique_task_queue("batch")),
+        )
+        .await
+        .unwrap();
+    assert_eq!((items, attempt), (5, 1));
+
+    // One JSON object per line, with the activity's span fields.
+    let line = worker.wait_for_line("batch done", 1);
+    let log: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|err| panic!("not JSON ({err}): {line}"));
+    assert_eq!(log["level"], "INFO", "{log:#}");
+    assert_eq!(log["fields"]["items"], 5, "{log:#}");
+    assert_eq!(log["span"]["activity_type"], "process_batch", "{log:#}");
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let exposition = reqwest::get(&metrics_url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let sample = |name: &str| {
+        exposition
+            .lines()
+            .find(|line| line.starts_with(name) && line.contains(&task_queue))
+            .unwrap_or_else(|| panic!("no {name} for {task_queue} in:\n{exposition}"))
+            .to_owned()
+    };
+    // The activity's own counter, with the label set in `main`.
+    let processed = sample("batch_items_processed");
+    assert!(processed.contains(r#"service="batches""#), "{processed}");
+    assert!(processed.ends_with(" 5"), "{processed}");
+    // The worker core's latency histogram.
+    let latency = sample("temporal_activity_execution_latency_count");
+    assert!(
+        latency.contains(r#"activity_type="process_batch""#),
+        "{latency}"
+    );
+    assert!(latency.ends_with(" 1"), "{latency}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_settings_come_from_the_environment() {
+    let server = common::server().await;
+    let missing = std::env::temp_dir().join("no-such-dir/ca.pem");
+    let stderr = common::start_failure(
+        env!("CARGO_BIN_EXE_production_worker"),
+        server,
+        &[
+            ("METRICS_ADDRESS", "127.0.0.1:0"),
+            (
+                "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+                missing.to_str().unwrap(),
+            ),
+        ],
+    );
+    assert!(
+        stderr.contains(&format!(
+            "Error: cannot read the TLS CA certificate file `{}`",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+    let stderr = common::start_failure(
+        env!("CARGO_BIN_EXE_production_worker"),
+        server,
+        &[("METRICS_ADDRESS", "localhost")],
+    );
+    assert!(
+        stderr.contains("Error: METRICS_ADDRESS is not an address like 0.0.0.0:9464"),
+        "{stderr}"
+    );
 }
