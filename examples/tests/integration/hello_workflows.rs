@@ -135,3 +135,19 @@ async fn the_typescript_workflow_example_calls_the_example_worker() {
     );
     assert_eq!(printed_lines(&stdout), expected("TypeScript"), "{stdout}");
 }
+
+/// The TypeScript example declares the versions the test runs it with: those of the runtime's
+/// TypeScript test, which `make tools` installs into `.tools/ts`.
+#[test]
+fn the_typescript_example_pins_the_tested_sdk_versions() {
+    let dependencies = |path: &str| {
+        let text = std::fs::read_to_string(common::workspace().join(path)).unwrap();
+        let package: serde_json::Value = serde_json::from_str(&text).unwrap();
+        package["dependencies"].clone()
+    };
+    assert_eq!(
+        dependencies("examples/typescript/package.json"),
+        dependencies("activity-runtime/tests/typescript/package.json"),
+        "update both package.json files (and their package-lock.json) together"
+    );
+}
