@@ -1,133 +1,56 @@
-"""A Python workflow that calls the Rust activities of the example worker.
+"""The Python side of the README's hello worker: a workflow that calls the Rust activity
+`your_activity` on the task queue `hello-activities`, a Python worker that runs the workflow, and a
+client that starts it and prints the result.
 
-Three terminals (the Temporal CLI and the Python SDK from `make tools`, or
-`pip install temporalio==1.35.0` and any Temporal server):
+    pip install temporalio==1.35.0
+    cargo run -p examples --bin worker        # the Rust worker, in another terminal
+    python examples/python/hello_workflow.py  # prints "Hello, World!"
 
-    temporal server start-dev                          # 1. a Temporal server on localhost:7233
-    cargo run -p examples --bin worker                 # 2. the Rust worker, task queue `hello-activities`
-    python examples/python/hello_workflow.py           # 3. this workflow, run once
-
-It prints:
-
-    say_hello -> Hello, World!
-    your_activity -> Hi, Python!
-    count_words -> 9
-    import_rows -> 200 rows; attempt 2 resumed at row 120
-
-The activities are Rust functions (`examples/src/lib.rs`, `examples/src/resumable.rs`); Python
-calls them by name, with `task_queue=` set to the queue the Rust worker polls. Without it the
-activity is scheduled on the workflow's own task queue, where no Rust worker polls, and it waits
-there until its timeout. Options: `--address`, `--namespace`, `--rust-task-queue`,
-`--workflow-task-queue` (or `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`).
+TEMPORAL_ADDRESS overrides the server (default localhost:7233).
 """
 
-import argparse
 import asyncio
 import os
 import sys
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-
-with workflow.unsafe.imports_passed_through():
-    from temporalio.client import Client
-    from temporalio.worker import Worker
+from temporalio.client import Client
+from temporalio.worker import Worker
 
 
 @dataclass
 class YourParams:
-    """Arrives in Rust as `examples::YourParams` (JSON `{"greeting": ..., "name": ...}`)."""
-
     greeting: str
     name: str
 
 
-@dataclass
-class ImportReport:
-    """What the Rust `import_rows` returns (`examples::resumable::ImportReport`)."""
-
-    rows: int
-    resumed_at: int
-    attempt: int
-
-
 @workflow.defn
-class HelloRust:
+class Greet:
     @workflow.run
-    async def run(self, rust_task_queue: str, name: str) -> list[str]:
-        # One argument: pass it as is.
-        hello = await workflow.execute_activity(
-            "say_hello",
-            name,
-            task_queue=rust_task_queue,
+    async def run(self, name: str) -> str:
+        return await workflow.execute_activity(
+            "your_activity",                     # the Rust activity's type
+            YourParams("Hello", name),           # its argument: JSON {"greeting":..., "name":...}
+            task_queue="hello-activities",       # the Rust worker's queue
             start_to_close_timeout=timedelta(seconds=30),
         )
-        # A dataclass: a JSON object, which the Rust side reads into its struct.
-        composed = await workflow.execute_activity(
-            "your_activity",
-            YourParams("Hi", "Python"),
-            task_queue=rust_task_queue,
-            start_to_close_timeout=timedelta(seconds=30),
-        )
-        # A blocking Rust function (`fn`, not `async fn`): called the same way.
-        words = await workflow.execute_activity(
-            "count_words",
-            "the quick brown fox jumps over the lazy dog",
-            task_queue=rust_task_queue,
-            start_to_close_timeout=timedelta(seconds=30),
-        )
-        # Several arguments: `args=[...]`, one per Rust parameter after the context. The first
-        # attempt fails at row 120 (on purpose, see the Rust function); the retry resumes there
-        # from its last heartbeat. A heartbeat timeout lets the server notice a worker that died
-        # mid-import within 10 s; `result_type` makes the JSON object a dataclass again.
-        report = await workflow.execute_activity(
-            "import_rows",
-            args=[200, 120],
-            task_queue=rust_task_queue,
-            start_to_close_timeout=timedelta(minutes=5),
-            heartbeat_timeout=timedelta(seconds=10),
-            retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200)),
-            result_type=ImportReport,
-        )
-        return [
-            f"say_hello -> {hello}",
-            f"your_activity -> {composed}",
-            f"count_words -> {words}",
-            f"import_rows -> {report.rows} rows; attempt {report.attempt} resumed at row "
-            f"{report.resumed_at}",
-        ]
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--address", default=os.environ.get("TEMPORAL_ADDRESS", "localhost:7233"))
-    parser.add_argument("--namespace", default=os.environ.get("TEMPORAL_NAMESPACE", "default"))
-    parser.add_argument("--rust-task-queue", default="hello-activities")
-    parser.add_argument("--workflow-task-queue", default="hello-workflows")
-    args = parser.parse_args()
-
-    client = await Client.connect(args.address, namespace=args.namespace)
-    # This process runs the workflow (a Python worker on its own task queue, with no
-    # activities); the Rust worker runs the activities.
-    async with Worker(client, task_queue=args.workflow_task_queue, workflows=[HelloRust]):
-        lines = await client.execute_workflow(
-            HelloRust.run,
-            args=[args.rust_task_queue, "World"],
-            id=f"hello-rust-{uuid.uuid4()}",
-            task_queue=args.workflow_task_queue,
-            execution_timeout=timedelta(minutes=2),
+    client = await Client.connect(os.environ.get("TEMPORAL_ADDRESS", "localhost:7233"))
+    # The workflow runs on this Python worker's queue; the activity on the Rust worker's.
+    async with Worker(client, task_queue="hello-workflows", workflows=[Greet]):
+        result = await client.execute_workflow(
+            Greet.run, "World", id="hello-workflow", task_queue="hello-workflows"
         )
-    for line in lines:
-        print(line)
+        print(result)
 
 
 if __name__ == "__main__":
     asyncio.run(main())
     sys.stdout.flush()
-    sys.stderr.flush()
     # Skip interpreter finalization, which the SDK's native threads can abort
     # ("PyGILState_Release: ... finalizing") after a clean run.
     os._exit(0)

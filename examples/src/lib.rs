@@ -2,6 +2,8 @@
 //! other examples share. `examples/README.md` lists every example and how to run it.
 
 pub mod encryption;
+#[cfg(doctest)]
+mod guide;
 pub mod inventory;
 pub mod resumable;
 

@@ -1,11 +1,12 @@
-//! The Python and TypeScript workflow examples (`examples/python/hello_workflow.py`,
-//! `examples/typescript/`) run against the example worker (`--bin worker`, as its own process),
-//! and print what the Rust activities returned: a string, a struct argument, a blocking
-//! activity, and the blocking activity that fails once and resumes from its last heartbeat.
+//! The Python and TypeScript workflow examples run against the example worker (`--bin worker`,
+//! as its own process): the guide's first program (`examples/python/hello_workflow.py`) prints
+//! `Hello, World!`; `examples/python/calling_rust.py` and `examples/typescript/` print what the
+//! Rust activities returned: a string, a struct argument, a blocking activity, and the blocking
+//! activity that fails once and resumes from its last heartbeat.
 //!
 //! Needs the pinned Python SDK (`TEMPORAL_PYTHON`, else `.tools/venv/bin/python`) and the pinned
 //! TypeScript SDK (`TEMPORAL_NODE_MODULES`, else `.tools/ts/node_modules`) with Node.js 20.3 or
-//! later (`TEMPORAL_NODE`, else `node`); `make tools` installs them.
+//! later (`TEMPORAL_NODE`, else `node`); `make test-tools` installs them.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -31,13 +32,37 @@ fn printed_lines(stdout: &str) -> Vec<String> {
         .collect()
 }
 
+/// The guide's program as a reader runs it: the task queues are the ones in its text
+/// (`hello-activities` for the Rust worker), the server comes from `TEMPORAL_ADDRESS`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_python_workflow_example_calls_the_example_worker() {
+async fn the_guides_python_workflow_prints_hello_world() {
+    let server = common::server().await;
+    let _worker = WorkerProcess::start(
+        env!("CARGO_BIN_EXE_worker"),
+        server,
+        "hello-activities",
+        &[],
+    );
+    let mut command = Command::new(common::python());
+    command
+        .arg(common::workspace().join("examples/python/hello_workflow.py"))
+        .env("TEMPORAL_ADDRESS", server.address());
+    let stdout = common::run_to_end(
+        command,
+        "the guide's Python workflow",
+        Duration::from_secs(90),
+    )
+    .await;
+    assert_eq!(stdout.trim_end(), "Hello, World!");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_workflow_example_calls_every_kind_of_activity() {
     let server = common::server().await;
     let rust_queue = common::unique_task_queue("hello-py");
     let _worker = WorkerProcess::start(env!("CARGO_BIN_EXE_worker"), server, &rust_queue, &[]);
 
-    let script = common::workspace().join("examples/python/hello_workflow.py");
+    let script = common::workspace().join("examples/python/calling_rust.py");
     let mut command = Command::new(common::python());
     command
         .arg(&script)
@@ -97,7 +122,7 @@ fn node_modules() -> PathBuf {
     assert!(
         path.join("@temporalio/worker/package.json").exists(),
         "this test needs @temporalio/worker, @temporalio/workflow and @temporalio/client 1.24 in \
-         {} (TEMPORAL_NODE_MODULES): run `make tools`",
+         {} (TEMPORAL_NODE_MODULES): run `make test-tools`",
         path.display(),
     );
     path
@@ -137,7 +162,7 @@ async fn the_typescript_workflow_example_calls_the_example_worker() {
 }
 
 /// The TypeScript example declares the versions the test runs it with: those of the runtime's
-/// TypeScript test, which `make tools` installs into `.tools/ts`.
+/// TypeScript test, which `make test-tools` installs into `.tools/ts`.
 #[test]
 fn the_typescript_example_pins_the_tested_sdk_versions() {
     let dependencies = |path: &str| {

@@ -3,7 +3,7 @@
 //! 5 MiB result and a 3 MiB argument pass through the bucket (over the server's 2 MiB limit),
 //! a client without storage sees only a small reference, and the bucket holds the objects.
 //!
-//! Needs the pinned Python SDK with `moto[server]` (`make tools`).
+//! Needs the pinned Python SDK with `moto[server]` (`make test-tools`).
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -52,7 +52,7 @@ impl S3Server {
             if let Some(status) = child.try_wait().unwrap() {
                 panic!(
                     "the moto S3 server exited at start ({status}): this test needs `moto[server]` \
-                     in {} (`make tools`)",
+                     in {} (`make test-tools`)",
                     python.display()
                 );
             }
