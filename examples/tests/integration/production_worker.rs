@@ -3,6 +3,7 @@
 //! second worker finishes them long before their heartbeat timeout; a second SIGTERM ends the
 //! graceful period at once.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -228,4 +229,151 @@ async fn tls_settings_come_from_the_environment() {
         stderr.contains("Error: METRICS_ADDRESS is not an address like 0.0.0.0:9464"),
         "{stderr}"
     );
+}
+
+/// A CA, a server certificate for `localhost` and a client certificate it signed, as PEM files in
+/// a fresh directory.
+fn make_pki() -> PathBuf {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+
+    let dir = std::env::temp_dir().join(common::unique_task_queue("production-pki"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, pem: String| std::fs::write(dir.join(name), pem).unwrap();
+    let ca_key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "Test CA");
+    let ca = params.self_signed(&ca_key).unwrap();
+    write("ca.pem", ca.pem());
+    for name in ["server", "worker"] {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        write(
+            &format!("{name}.pem"),
+            params.signed_by(&key, &ca, &ca_key).unwrap().pem(),
+        );
+        write(&format!("{name}.key"), key.serialize_pem());
+    }
+    dir
+}
+
+/// nginx terminating mTLS in front of the dev server (the client certificate must be signed by
+/// the test CA, else it answers the gRPC status `UNAUTHENTICATED`, as a TLS gateway or Temporal
+/// Cloud does); killed when dropped.
+struct TlsProxy {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl TlsProxy {
+    fn start(pki: &Path, upstream: &str) -> Self {
+        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("the TLS test needs nginx (Debian `nginx-light`): run `make test-tools`");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let d = |name: &str| pki.join(name).display().to_string();
+        let config = format!(
+            "worker_processes 1; pid {pid}; error_log stderr warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body; proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi; uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
+    server {{
+        listen 127.0.0.1:{port} ssl http2;
+        ssl_certificate {cert}; ssl_certificate_key {key};
+        ssl_client_certificate {ca}; ssl_verify_client on;
+        error_page 495 496 = @refused;
+        location @refused {{
+            internal; default_type application/grpc; add_header grpc-status 16 always;
+            add_header grpc-message \"client certificate required\" always; return 200;
+        }}
+        location / {{ grpc_pass grpc://{upstream}; grpc_read_timeout 300s; grpc_send_timeout 300s; }}
+    }}
+}}",
+            pid = d("nginx.pid"),
+            dir = pki.display(),
+            cert = d("server.pem"),
+            key = d("server.key"),
+            ca = d("ca.pem"),
+        );
+        std::fs::write(pki.join("nginx.conf"), config).unwrap();
+        let child = Command::new(nginx)
+            .args(["-p", &pki.display().to_string()])
+            .args(["-c", &d("nginx.conf")])
+            .args(["-g", "daemon off; master_process off;"])
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("nginx starts");
+        let proxy = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nginx did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        proxy
+    }
+}
+
+impl Drop for TlsProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_connects_with_mtls_from_the_environment() {
+    let server = common::server().await;
+    let pki = make_pki();
+    let proxy = TlsProxy::start(&pki, server.address());
+    let address = format!("127.0.0.1:{}", proxy.port);
+    let path = |name: &str| pki.join(name).display().to_string();
+    let (ca, cert, key) = (path("ca.pem"), path("worker.pem"), path("worker.key"));
+    let tls = [
+        ("METRICS_ADDRESS", "127.0.0.1:0"),
+        ("TEMPORAL_ADDRESS", address.as_str()),
+        ("TEMPORAL_TLS_SERVER_CA_CERT_PATH", ca.as_str()),
+        ("TEMPORAL_TLS_SERVER_NAME", "localhost"),
+        ("TEMPORAL_TLS_CLIENT_CERT_PATH", cert.as_str()),
+        ("TEMPORAL_TLS_CLIENT_KEY_PATH", key.as_str()),
+    ];
+
+    // Through the proxy with its client certificate: it serves.
+    let task_queue = common::unique_task_queue("production-mtls");
+    let _worker = WorkerProcess::start(
+        env!("CARGO_BIN_EXE_production_worker"),
+        server,
+        &task_queue,
+        &tls,
+    );
+    let client = Client::connect(server.address(), server.namespace())
+        .await
+        .unwrap();
+    let (items, _): (u32, u32) = client
+        .execute_activity(
+            "process_batch",
+            (3u32,),
+            batch_options(&task_queue, &common::unique_task_queue("batch")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(items, 3);
+
+    // Without the client certificate the proxy refuses it, and it says so at start.
+    let stderr = common::start_failure(env!("CARGO_BIN_EXE_production_worker"), server, &tls[..4]);
+    assert!(
+        stderr.contains("Error: the Temporal server at")
+            && stderr.contains("rejected the client certificate")
+            && stderr.contains("TEMPORAL_TLS_CLIENT_CERT_PATH"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&pki);
 }
