@@ -14,5 +14,6 @@ mod hello_workflows;
 mod http;
 mod inventory;
 mod production_worker;
+mod resumable;
 mod storage;
 mod typed_client;
