@@ -74,7 +74,13 @@ pub fn approvals_dir() -> PathBuf {
 
 /// The task queue the example worker polls (override with `EXAMPLE_TASK_QUEUE`).
 pub fn task_queue() -> String {
-    std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| "hello-activities".to_owned())
+    task_queue_or("hello-activities")
+}
+
+/// `EXAMPLE_TASK_QUEUE`, else `default`: the task queue of an example (its tests run each
+/// example on a queue of their own).
+pub fn task_queue_or(default: &str) -> String {
+    std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| default.to_owned())
 }
 
 /// A worker serving the example activities on `target`.

@@ -154,8 +154,7 @@ async fn main() -> anyhow::Result<()> {
          CREATE TABLE IF NOT EXISTS transfers (id TEXT PRIMARY KEY);",
     )?;
 
-    let task_queue =
-        std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| "database-activities".to_owned());
+    let task_queue = examples::task_queue_or("database-activities");
     let worker = Worker::builder()
         .task_queue(&task_queue)
         .max_concurrent_activities(CONCURRENCY as usize)

@@ -44,8 +44,7 @@ fn codec_from_env() -> anyhow::Result<EncryptionCodec> {
 async fn main() -> anyhow::Result<()> {
     examples::init_tracing();
     let codec = codec_from_env()?;
-    let task_queue =
-        std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| "encrypted-activities".to_owned());
+    let task_queue = examples::task_queue_or("encrypted-activities");
     let worker = Worker::builder()
         .task_queue(&task_queue)
         .codec(codec)

@@ -90,7 +90,9 @@ impl Api {
     }
 }
 
-/// The response when its status is a success; otherwise the failure it stands for.
+/// The response when its status is a success; otherwise the failure it stands for. A
+/// `Retry-After` in seconds becomes the next retry's delay (its HTTP-date form is ignored: the
+/// retry policy's backoff applies).
 async fn check(response: Response) -> Result<Response, ActivityError> {
     let status = response.status();
     if status.is_success() {
@@ -132,8 +134,7 @@ async fn main() -> anyhow::Result<()> {
         .user_agent("activity-runtime-example")
         .build()?;
 
-    let task_queue =
-        std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| "http-activities".to_owned());
+    let task_queue = examples::task_queue_or("http-activities");
     let worker = Worker::builder()
         .task_queue(&task_queue)
         .register(std::sync::Arc::new(Api { http, base_url }))

@@ -60,8 +60,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let storage =
         ExternalStorage::new(ObjectStoreDriver::s3(&bucket)?).threshold(threshold_kib * KIB);
-    let task_queue =
-        std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| "storage-activities".to_owned());
+    let task_queue = examples::task_queue_or("storage-activities");
     let worker = Worker::builder()
         .task_queue(&task_queue)
         .external_storage(storage)
