@@ -9,6 +9,8 @@
 //! - **metrics**: the worker core's and the runtime's, in the Prometheus format at
 //!   `METRICS_ADDRESS` (default `0.0.0.0:9464`), labelled `service="batches"`;
 //! - **logs** through `tracing`, JSON lines with `LOG_FORMAT=json`, filtered by `RUST_LOG`;
+//! - **traces**: with `OTEL_EXPORTER_OTLP_ENDPOINT`, each attempt's span goes to that
+//!   OpenTelemetry collector (OTLP/gRPC), in the trace of the workflow that scheduled it;
 //! - it waits for a server that starts after it, stops on SIGTERM (as Docker, systemd and
 //!   Kubernetes stop a process) within a bound, and serves a long, heartbeating activity that
 //!   ends cleanly when cancelled.
@@ -32,8 +34,14 @@ use std::time::Duration;
 
 use activity_runtime::{ActivityContext, ActivityError, Metrics, Worker, activities, activity};
 use anyhow::Context as _;
-use tracing_subscriber::EnvFilter;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::SpanExporter;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, Layer as _};
 
 /// Processes `items` items, one every 100 ms, heartbeating its progress so that a retry resumes
 /// where this attempt stopped. Returns how many items it processed and in which attempt it
@@ -66,7 +74,7 @@ async fn process_batch(ctx: ActivityContext, items: u32) -> Result<(u32, u32), A
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    init_logging();
+    let tracer_provider = init_telemetry()?;
     let task_queue = examples::task_queue();
     // Prometheus scrapes `GET /metrics` here (port 0: a free port, printed below).
     let metrics_address: SocketAddr = std::env::var("METRICS_ADDRESS")
@@ -98,22 +106,46 @@ async fn main() -> anyhow::Result<()> {
     }
     worker.run().await?;
     println!("worker stopped");
+    if let Some(provider) = tracer_provider {
+        provider.shutdown()?;
+    }
     Ok(())
 }
 
 /// Log events to stderr from `INFO` (or as `RUST_LOG` says), one JSON object per line when
 /// `LOG_FORMAT=json` (what log collectors ingest), each with the activity's span fields
 /// (`activity_type`, `activity_id`, `attempt`, `workflow_id`).
-fn init_logging() {
+///
+/// With `OTEL_EXPORTER_OTLP_ENDPOINT` set (e.g. `http://otel-collector:4317`), the spans also go
+/// to that OpenTelemetry collector over OTLP/gRPC: one `activity` span per attempt, which
+/// continues the trace of the workflow or client that scheduled it when they trace too. The
+/// returned provider flushes them at shutdown.
+fn init_telemetry() -> anyhow::Result<Option<SdkTracerProvider>> {
     let filter = EnvFilter::builder()
         .with_default_directive(LevelFilter::INFO.into())
         .from_env_lossy();
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let logs = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    if std::env::var("LOG_FORMAT").is_ok_and(|format| format == "json") {
-        logs.json().init();
+    let logs = if std::env::var("LOG_FORMAT").is_ok_and(|format| format == "json") {
+        logs.json().boxed()
     } else {
-        logs.init();
-    }
+        logs.boxed()
+    };
+    let provider = match std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT") {
+        Some(_) => Some(
+            SdkTracerProvider::builder()
+                .with_batch_exporter(SpanExporter::builder().with_tonic().build()?)
+                .with_resource(Resource::builder().with_service_name("batches").build())
+                .build(),
+        ),
+        None => None,
+    };
+    let spans = provider
+        .as_ref()
+        .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("batches")));
+    tracing_subscriber::registry()
+        .with(logs.with_filter(filter))
+        .with(spans)
+        .init();
+    Ok(provider)
 }

@@ -377,3 +377,102 @@ async fn the_worker_connects_with_mtls_from_the_environment() {
     );
     let _ = std::fs::remove_dir_all(&pki);
 }
+
+/// An OpenTelemetry collector's trace service: keeps every span it receives.
+#[derive(Clone, Default)]
+struct SpanCollector(
+    std::sync::Arc<std::sync::Mutex<Vec<opentelemetry_proto::tonic::trace::v1::Span>>>,
+);
+
+#[tonic::async_trait]
+impl opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceService
+    for SpanCollector
+{
+    async fn export(
+        &self,
+        request: tonic::Request<
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+        >,
+    ) -> Result<
+        tonic::Response<
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse,
+        >,
+        tonic::Status,
+    > {
+        let spans = request
+            .into_inner()
+            .resource_spans
+            .into_iter()
+            .flat_map(|r| r.scope_spans)
+            .flat_map(|s| s.spans);
+        self.0.lock().unwrap().extend(spans);
+        Ok(tonic::Response::new(Default::default()))
+    }
+}
+
+impl SpanCollector {
+    /// Serves OTLP/gRPC on a free loopback port; its URL.
+    async fn start(&self) -> String {
+        use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceServiceServer;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let incoming = futures_util::stream::unfold(listener, |listener| async move {
+            Some((listener.accept().await.map(|(stream, _)| stream), listener))
+        });
+        let service = TraceServiceServer::new(self.clone());
+        tokio::spawn(async move {
+            tonic::transport::Server::builder()
+                .serve_with_incoming(service, incoming)
+                .await
+                .expect("the OTLP collector serves");
+        });
+        format!("http://{address}")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activity_spans_go_to_the_otlp_collector() {
+    let collector = SpanCollector::default();
+    let endpoint = collector.start().await;
+    let server = common::server().await;
+    let task_queue = common::unique_task_queue("production-traces");
+    let mut worker = WorkerProcess::start(
+        env!("CARGO_BIN_EXE_production_worker"),
+        server,
+        &task_queue,
+        &[
+            ("METRICS_ADDRESS", "127.0.0.1:0"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+        ],
+    );
+    let client = Client::connect(server.address(), server.namespace())
+        .await
+        .unwrap();
+    let id = common::unique_task_queue("traced-batch");
+    let _: (u32, u32) = client
+        .execute_activity("process_batch", (2u32,), batch_options(&task_queue, &id))
+        .await
+        .unwrap();
+    // The spans are exported in batches; shutting down flushes them.
+    worker.signal("-TERM");
+    worker.wait_exit(Duration::from_secs(15));
+
+    let spans = collector.0.lock().unwrap().clone();
+    let span = spans
+        .iter()
+        .find(|span| span.name == "activity")
+        .unwrap_or_else(|| panic!("no `activity` span among {spans:#?}"));
+    let attribute = |key: &str| {
+        span.attributes
+            .iter()
+            .find(|kv| kv.key == key)
+            .and_then(|kv| kv.value.as_ref()?.value.clone())
+            .map(|value| format!("{value:?}"))
+            .unwrap_or_else(|| panic!("no attribute {key} in {span:#?}"))
+    };
+    assert!(
+        attribute("activity_type").contains("process_batch"),
+        "{span:#?}"
+    );
+    assert!(attribute("activity_id").contains(&id), "{span:#?}");
+}
