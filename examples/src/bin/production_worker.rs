@@ -104,12 +104,13 @@ async fn main() -> anyhow::Result<()> {
     if let Some(address) = worker.metrics_address() {
         println!("metrics at http://{address}/metrics");
     }
-    worker.run().await?;
+    let stopped = worker.run().await;
     println!("worker stopped");
+    // Export the last spans, even when the worker stopped on an error.
     if let Some(provider) = tracer_provider {
         provider.shutdown()?;
     }
-    Ok(())
+    Ok(stopped?)
 }
 
 /// Log events to stderr from `INFO` (or as `RUST_LOG` says), one JSON object per line when
@@ -140,9 +141,13 @@ fn init_telemetry() -> anyhow::Result<Option<SdkTracerProvider>> {
         ),
         None => None,
     };
-    let spans = provider
-        .as_ref()
-        .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("batches")));
+    // `INFO` spans only: the `activity` span of each attempt and your own, not the worker core's
+    // internal `DEBUG` and `TRACE` spans.
+    let spans = provider.as_ref().map(|provider| {
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("batches"))
+            .with_filter(LevelFilter::INFO)
+    });
     tracing_subscriber::registry()
         .with(logs.with_filter(filter))
         .with(spans)
