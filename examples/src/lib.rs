@@ -146,11 +146,14 @@ pub async fn run_client(
 /// (With an explicit default: `tracing_subscriber::fmt::init()` defaults to `ERROR` when the
 /// `env-filter` feature is on anywhere in the build, which hides the warnings.)
 pub fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    use tracing_subscriber::filter::LevelFilter;
+    init_tracing_from(tracing_subscriber::filter::LevelFilter::INFO);
+}
 
-    let filter = EnvFilter::builder()
-        .with_default_directive(LevelFilter::INFO.into())
+/// [`init_tracing`] from another level when `RUST_LOG` is not set (the demo prints warnings and
+/// errors only, so that its output stays the results).
+pub fn init_tracing_from(default: tracing_subscriber::filter::LevelFilter) {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(default.into())
         .from_env_lossy();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
