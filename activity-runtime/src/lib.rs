@@ -46,7 +46,8 @@
 //!  worker     worker/ (builder, tuning, versioning, telemetry, trace context, interceptors, pools,
 //!             limits, report, errors) testing
 //!  client     client
-//!  transport  connection → codec → storage/ (external payloads), process/ (child processes), blocking
+//!  transport  codec_server → connection → codec → storage/ (external payloads), process/ (child
+//!             processes), blocking
 //!  contract   registry → activity → context → meter → attempt → raw → error → payload → limits
 //! ```
 //!
@@ -68,6 +69,9 @@
 //!   in S3 and S3-compatible servers (or any store of the `object_store` crate), wire-compatible
 //!   with the other SDKs' S3 driver. The [`storage`] module itself (its driver trait, the
 //!   reference format) comes with `worker`.
+//! - `codec-server` (off by default): `codec_server`, the HTTP codec server the `temporal`
+//!   CLI (`--codec-endpoint`) and the Web UI call to encode and decode payloads with a codec, as
+//!   an axum `Router`.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(unreachable_pub)]
 // The one exception, `process::entry`, says what it relies on.
@@ -91,6 +95,9 @@ mod registry;
 mod blocking;
 #[cfg(feature = "worker")]
 pub mod codec;
+#[cfg(feature = "codec-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "codec-server")))]
+pub mod codec_server;
 #[cfg(feature = "worker")]
 pub mod connection;
 pub mod process;
@@ -128,8 +135,8 @@ pub use raw::RawValue;
 pub use registry::{Activities, ActivityMethods, ListedByName, Register};
 #[cfg(feature = "worker")]
 pub use worker::{
-    Metrics, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder, WorkerError, interceptors,
-    tuning,
+    Metrics, MetricsExporter, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder,
+    WorkerError, interceptors, tuning,
 };
 
 #[doc(inline)]
