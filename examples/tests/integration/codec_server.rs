@@ -160,6 +160,31 @@ async fn operators_read_the_encrypted_history_through_the_codec_server() {
         "{events:#}"
     );
 
+    // The same from the codec settings of a `temporal.toml` profile.
+    let config = std::env::temp_dir().join(format!("codec-server-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        format!("[profile.default.codec]\nendpoint = \"{ops}\"\nauth = \"{OPERATOR_TOKEN}\"\n"),
+    )
+    .unwrap();
+    let configured = cli
+        .run_configured(
+            &["workflow", "show", "-w", &workflow_id, "--output", "json"],
+            "30s",
+            Some(&config),
+        )
+        .await;
+    let _ = std::fs::remove_file(&config);
+    assert!(configured.status.success(), "{}", describe(&configured));
+    assert_eq!(
+        event_payloads(
+            &stdout_json(&configured),
+            "activityTaskCompletedEventAttributes",
+            "result"
+        ),
+        completed
+    );
+
     // Without the authorization the operators' endpoint requires: refused (401, counted below;
     // the CLI retries until its deadline), nothing decoded.
     let refused = cli
@@ -562,15 +587,25 @@ impl Cli {
         self.run_within(args, "30s").await
     }
 
-    /// Runs the CLI off the runtime's threads (the codec server it calls may be on them).
+    /// Runs the CLI off the runtime's threads (the codec server it calls may be on them), with
+    /// no configuration file.
     async fn run_within(&self, args: &[&str], timeout: &str) -> Output {
+        self.run_configured(args, timeout, None).await
+    }
+
+    /// Runs the CLI with `config` as its `temporal.toml` (and none when `None`).
+    async fn run_configured(&self, args: &[&str], timeout: &str, config: Option<&Path>) -> Output {
         let mut command = Command::new(&self.path);
         command
             .args(args)
             .args(["--address", &self.address, "--namespace", &self.namespace])
             .args(["--command-timeout", timeout])
-            .args(["--disable-config-file", "--disable-config-env"])
+            .arg("--disable-config-env")
             .stdin(Stdio::null());
+        match config {
+            Some(file) => command.arg("--config-file").arg(file),
+            None => command.arg("--disable-config-file"),
+        };
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("TEMPORAL_") {
                 command.env_remove(key);
