@@ -51,7 +51,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::Instrument as _;
 
-use crate::codec::{PayloadCodec, SerializationContextData, SharedCodec};
+use crate::codec::{PayloadCodec, SerializationContextData, SharedCodec, chain};
 use crate::meter::MetricMeter;
 
 /// The header the Web UI names the namespace in.
@@ -524,21 +524,6 @@ async fn handle(
     }
 }
 
-/// An error and its sources, `: `-separated.
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
-}
-
 async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
     text(
         StatusCode::NOT_FOUND,
@@ -634,6 +619,94 @@ mod tests {
         assert!(!constant_time_eq(b"Bearer x", b"Bearer xx"));
     }
 
+    /// Sends `body` to `path` (with `headers`), answers the status and the body.
+    async fn call(
+        router: &Router,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (StatusCode, String) {
+        use tower::ServiceExt as _;
+        let mut request = axum::http::Request::post(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = router
+            .clone()
+            .oneshot(
+                request
+                    .body(axum::body::Body::from(body.to_owned()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    const ONE: &str =
+        r#"{"payloads":[{"metadata":{"encoding":"anNvbi9wbGFpbg=="},"data":"MQ=="}]}"#;
+    /// A payload whose data is `boom`.
+    const BOOM: &str = r#"{"payloads":[{"data":"Ym9vbQ=="}]}"#;
+
+    #[tokio::test]
+    async fn a_panicking_codec_is_a_500_and_the_next_request_is_served() {
+        let router = CodecServer::builder(Identity).build().unwrap().router();
+        let (status, body) = call(&router, "/decode", &[], BOOM).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+        assert_eq!(body, "the codec panicked");
+        let (status, body) = call(&router, "/decode", &[], ONE).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body, ONE);
+    }
+
+    #[tokio::test]
+    async fn the_hook_sees_the_namespace_and_operation_and_may_forbid() {
+        let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let router = CodecServer::builder(Identity)
+            .authorize(move |request| {
+                record.lock().push(request.namespace().map(str::to_owned));
+                match request.operation() {
+                    Operation::Decode => Ok(()),
+                    Operation::Encode => Err(Refusal::forbidden("decoding only")),
+                }
+            })
+            .build()
+            .unwrap()
+            .router();
+        assert_eq!(
+            call(&router, "/ns1/decode", &[], ONE).await.0,
+            StatusCode::OK
+        );
+        let header = [(NAMESPACE_HEADER, "ns2")];
+        assert_eq!(
+            call(&router, "/decode", &header, ONE).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            call(&router, "/ns3/encode", &header, ONE).await,
+            (StatusCode::FORBIDDEN, "decoding only".to_owned())
+        );
+        assert_eq!(
+            call(&router, "/encode", &[], ONE).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            *seen.lock(),
+            [
+                Some("ns1".to_owned()),
+                Some("ns2".to_owned()),
+                Some("ns3".to_owned()),
+                None
+            ]
+        );
+    }
+
+    /// Leaves payloads as they are; panics on one whose data is `boom`.
     struct Identity;
 
     type Converted = futures_util::future::BoxFuture<
@@ -647,6 +720,10 @@ mod tests {
         }
 
         fn decode(&self, _: &SerializationContextData, payloads: Vec<Payload>) -> Converted {
+            assert!(
+                payloads.iter().all(|p| p.data != b"boom"),
+                "a codec that panics"
+            );
             Box::pin(std::future::ready(Ok(payloads)))
         }
     }
