@@ -161,8 +161,8 @@ pub mod testing;
 mod worker;
 
 pub use activity::{
-    Activity, ActivityResultValue, ContextParameter, Execution, IntoActivityError, Registration,
-    TypedValue,
+    Activity, ActivityParameter, ActivityResultValue, ContextParameter, Execution,
+    IntoActivityError, Registration, SendFuture, SharedInstance, TypedValue,
 };
 pub use attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 #[cfg(feature = "worker")]
@@ -192,6 +192,7 @@ pub mod __private {
     pub use crate::activity::{
         ContextParameter, Executor, MethodActivity, ResultKind, TypedValue, ValueKind,
     };
+    pub use ::activity_macros::listed_activity;
     pub use ::core::concat;
     pub use ::core::module_path;
     pub use ::core::result::Result;
