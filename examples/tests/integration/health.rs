@@ -141,6 +141,7 @@ async fn probes_follow_the_worker_through_an_outage_and_a_sigterm() {
         .env("TEMPORAL_NAMESPACE", "default")
         .env("EXAMPLE_TASK_QUEUE", task_queue)
         .env("HEALTH_ADDRESS", health.to_string())
+        .env("METRICS_ADDRESS", "127.0.0.1:0")
         .env(
             "SERVER_UNREACHABLE_AFTER_SECS",
             UNREACHABLE_AFTER.as_secs().to_string(),
