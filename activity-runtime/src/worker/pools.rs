@@ -11,6 +11,7 @@ use crate::attempt::{ActivityFuture, ActivityInput};
 use crate::blocking::{BlockingPool, PoolHandle};
 use crate::context::{ActivityContext, BlockingJob, Executors, ProcessEntry};
 use crate::error::ActivityError;
+use crate::limits::ProcessLimits;
 #[cfg(unix)]
 use crate::process::{ProcessHandle, ProcessOptions, ProcessPool};
 use crate::registry::Registry;
@@ -41,14 +42,15 @@ impl Executors for PoolHandles {
     fn run_in_process(
         &self,
         entry: ProcessEntry,
+        limits: &ProcessLimits,
         ctx: ActivityContext,
         input: ActivityInput,
     ) -> ActivityFuture {
         #[cfg(unix)]
         if let Some(process) = &self.process {
-            return process.run(entry, ctx, input);
+            return process.run(entry, limits, ctx, input);
         }
-        self.blocking.run_in_process(entry, ctx, input)
+        self.blocking.run_in_process(entry, limits, ctx, input)
     }
 }
 
@@ -70,6 +72,7 @@ impl WorkerPools {
         processes: usize,
         grace: Duration,
         wrapper: &[OsString],
+        limits: ProcessLimits,
         metrics: &RuntimeMetrics,
     ) -> Self {
         let isolated: Vec<&str> = registry
@@ -92,18 +95,16 @@ impl WorkerPools {
         }
         #[cfg(unix)]
         let process = (!isolated.is_empty()).then(|| {
-            let metrics = metrics.clone();
             ProcessPool::new(ProcessOptions {
                 size: processes,
                 grace,
                 wrapper: wrapper.to_vec(),
-                on_child_started: Arc::new(move |activity_type| {
-                    metrics.child_started(activity_type);
-                }),
+                defaults: limits,
+                observer: Arc::new(metrics.clone()),
             })
         });
         #[cfg(not(unix))]
-        let _ = (grace, wrapper);
+        let _ = (grace, wrapper, limits);
         let blocking = blocking_pool(registry, slots, threads, metrics);
         Self {
             executors: Arc::new(PoolHandles {
