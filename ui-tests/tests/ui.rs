@@ -5,8 +5,8 @@
 //! and its expected compiler output in the `.stderr` beside it: one error, on the user's own
 //! token, naming nothing under `__private` (checked below). The categories: `options` (attribute
 //! syntax), `names`, `signature`, `types`, `context`, `definition` (typed calls), `dynamic`,
-//! `methods` (and shared state), `executor` (isolation), `limits` (size options),
-//! `registration` (`activities![...]`, `register`), `platform`, `hygiene`. After a deliberate change to a
+//! `methods` (and shared state), `executor` (isolation), `limits` (size options, limits of a
+//! child process), `registration` (`activities![...]`, `register`), `platform`, `hygiene`. After a deliberate change to a
 //! message, regenerate with `TRYBUILD=overwrite cargo test -p ui-tests` and review the diff.
 //!
 //! The cases see only this crate's dev-dependencies, and use nothing but `activity-runtime`,
