@@ -35,6 +35,8 @@ mod process;
 pub use process::{
     DEFAULT_INHERITED_ENV, MIN_MEMORY_LIMIT, MIN_OPEN_FILES, ProcessLimits, RESOURCE_LIMIT,
 };
+// The worker's process pool applies them.
+#[cfg_attr(not(feature = "worker"), allow(unused_imports))]
 pub(crate) use process::{ResolvedLimits, env_matches, human_bytes, human_duration};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 

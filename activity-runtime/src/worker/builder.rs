@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::interceptors::{Attempt, AttemptService, Interceptors};
 use super::limits::WorkerLimits;
-use super::pools::WorkerPools;
+use super::pools::{ProcessSettings, WorkerPools};
 use super::telemetry::{Metrics, RuntimeMetrics, Telemetry};
 use super::tuning::{
     ActivitySlotKind, PollerBehavior, ResourceBasedSlots, SlotSupplier, Tuning, invalid,
@@ -592,10 +592,12 @@ impl WorkerBuilder {
             &registry,
             tuning.slot_maximum,
             self.blocking_threads,
-            self.process_pool_size,
-            self.process_grace_period,
-            &self.process_wrapper,
-            self.process_limits,
+            ProcessSettings {
+                size: self.process_pool_size,
+                grace: self.process_grace_period,
+                wrapper: &self.process_wrapper,
+                limits: self.process_limits,
+            },
             &runtime_metrics,
         );
         Ok(Worker {

@@ -60,6 +60,19 @@ impl std::fmt::Debug for PoolHandles {
     }
 }
 
+/// The builder's settings of the worker's child processes.
+#[derive(Debug)]
+pub(super) struct ProcessSettings<'a> {
+    /// How many run at once (`process_pool_size`).
+    pub(super) size: usize,
+    /// From a cancellation to the kill (`process_grace_period`).
+    pub(super) grace: Duration,
+    /// What they are started through (`process_wrapper`).
+    pub(super) wrapper: &'a [OsString],
+    /// The limits of activities that set none (`process_limits`).
+    pub(super) limits: ProcessLimits,
+}
+
 impl WorkerPools {
     /// The worker's pools: blocking threads, sized `threads` or else the slots' maximum (100 for
     /// a custom slot supplier, whose maximum is unknown), and child processes, with a warning
@@ -69,12 +82,10 @@ impl WorkerPools {
         registry: &Registry,
         slots: Option<(usize, &'static str)>,
         threads: Option<usize>,
-        processes: usize,
-        grace: Duration,
-        wrapper: &[OsString],
-        limits: ProcessLimits,
+        process: ProcessSettings<'_>,
         metrics: &RuntimeMetrics,
     ) -> Self {
+        let processes = process.size;
         let isolated: Vec<&str> = registry
             .registrations()
             .filter(|r| r.execution() == Execution::Process)
@@ -97,14 +108,14 @@ impl WorkerPools {
         let process = (!isolated.is_empty()).then(|| {
             ProcessPool::new(ProcessOptions {
                 size: processes,
-                grace,
-                wrapper: wrapper.to_vec(),
-                defaults: limits,
+                grace: process.grace,
+                wrapper: process.wrapper.to_vec(),
+                defaults: process.limits,
                 observer: Arc::new(metrics.clone()),
             })
         });
         #[cfg(not(unix))]
-        let _ = (grace, wrapper, limits);
+        let _ = process;
         let blocking = blocking_pool(registry, slots, threads, metrics);
         Self {
             executors: Arc::new(PoolHandles {
