@@ -163,8 +163,9 @@ impl ProcessLimits {
 pub const RESOURCE_LIMIT: &str = "ActivityResourceLimit";
 
 /// What a child process inherits from the worker's environment without being asked: what
-/// locates things (`PATH`, `HOME`, `TMPDIR`, `LD_LIBRARY_PATH` to load the same executable),
-/// the locale and time zone, and Rust's own switches. Nothing else crosses: not the worker's
+/// locates things (`PATH`, `HOME`, `TMPDIR`, `LD_LIBRARY_PATH` to load the same executable,
+/// `XDG_RUNTIME_DIR` and `DBUS_SESSION_BUS_ADDRESS` for a `process_wrapper` such as
+/// `systemd-run --user`), the locale and time zone, and Rust's own switches. Nothing else crosses: not the worker's
 /// `TEMPORAL_*` connection settings (its API key, TLS key paths), not `AWS_*` or other cloud
 /// credentials, not the variables of its storage settings. Add names with
 /// [`ProcessLimits::inherit_env`].
@@ -181,6 +182,8 @@ pub const DEFAULT_INHERITED_ENV: &[&str] = &[
     "LD_LIBRARY_PATH",
     "DYLD_LIBRARY_PATH",
     "DYLD_FALLBACK_LIBRARY_PATH",
+    "XDG_RUNTIME_DIR",
+    "DBUS_SESSION_BUS_ADDRESS",
     "RUST_BACKTRACE",
     "RUST_LIB_BACKTRACE",
     "RUST_LOG",
