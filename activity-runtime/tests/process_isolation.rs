@@ -110,6 +110,20 @@ fn main() {
     if let Ok(task_queue) = std::env::var(ROLE_ENV) {
         return serve_as_separate_worker(&task_queue);
     }
+    // The worker's spans as they close, with the fields recorded in them (what each attempt's
+    // child used).
+    let logs = common::CapturedLogs::default();
+    {
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        let logs = logs.clone();
+        tracing_subscriber::fmt()
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+            .with_ansi(false)
+            .with_writer(move || logs.clone())
+            .finish()
+            .init();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -455,7 +469,7 @@ fn main() {
 
         // Limits of the child process: memory, CPU time, open files; what it inherits of a
         // worker whose environment holds secrets.
-        limits::scenarios(&client).await;
+        limits::scenarios(&client, &logs).await;
         let mut secretive = separate_worker(
             &std::env::current_exe().unwrap(),
             &[],
