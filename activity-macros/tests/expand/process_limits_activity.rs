@@ -12,6 +12,8 @@ const _: () = {
     fn input() {}
     fn arg0() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for render {
         const NAME: &'static str = "render";
@@ -36,11 +38,33 @@ const _: () = {
                 ::activity_runtime::ActivityOutput,
                 ::activity_runtime::ActivityError,
             > {
-                let arg0 = input.decode::<u32>(0, "page", "u32")?;
+                let arg0 = <u32 as ::activity_runtime::ActivityParameter>::decode(
+                    &input,
+                    0,
+                    "page",
+                    "u32",
+                )?;
                 input.finish(1);
                 use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match render(arg0) {
-                    output => (&output).output_kind().finish(output),
+                    output => {
+                        match (&output).output_kind().into_result(output) {
+                            ::activity_runtime::__private::Result::Ok(value) => {
+                                <Vec<
+                                    u8,
+                                > as ::activity_runtime::ActivityResultValue>::encode_result(
+                                    &value,
+                                )
+                            }
+                            ::activity_runtime::__private::Result::Err(error) => {
+                                ::activity_runtime::__private::Result::Err(
+                                    <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                        error,
+                                    ),
+                                )
+                            }
+                        }
+                    }
                 }
             }
             ::activity_runtime::__private::Executor::of(&ctx)
