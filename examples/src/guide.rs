@@ -43,3 +43,6 @@ mod settings {}
 
 #[doc = include_str!("../../docs/src/interceptors.md")]
 mod interceptors {}
+
+#[doc = include_str!("../../docs/src/process-isolation.md")]
+mod process_isolation {}
