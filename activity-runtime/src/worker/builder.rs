@@ -498,11 +498,15 @@ impl WorkerBuilder {
             .build();
         let target = resolved.target.clone();
         let namespace = resolved.namespace.clone();
+        let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(core_error)?;
+        // The connection records its RPCs (`temporal_request`, `temporal_request_latency`,
+        // `temporal_long_request`, their failures) through the runtime's meter, as the other SDKs'
+        // connections do: without it, core's worker records only its own metrics.
+        resolved.options.metrics_meter = runtime.telemetry().get_temporal_metric_meter();
         let connection = connect_with_retry(&resolved, self.connect_retry)
             .await
             .map_err(worker_error)?;
 
-        let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(core_error)?;
         let meter = telemetry
             .as_ref()
             .map_or_else(MetricMeter::noop, |telemetry| {
