@@ -8,6 +8,7 @@
 
 mod builder;
 mod error;
+mod heartbeat_fault;
 pub mod interceptors;
 mod limits;
 mod pools;
@@ -42,6 +43,7 @@ pub use error::WorkerError;
 pub use telemetry::Metrics;
 pub use versioning::VersioningBehavior;
 
+use self::heartbeat_fault::HeartbeatFault;
 use self::interceptors::{Attempt, AttemptService, HeartbeatHook};
 use self::limits::WorkerLimits;
 use self::pools::WorkerPools;
@@ -474,12 +476,21 @@ impl Worker {
         let not_found = registration
             .is_none()
             .then(|| not_found_failure(&start.activity_type, self.registry.names()));
+        let fault = Arc::new(HeartbeatFault::default());
+        let mut pending_heartbeats = None;
         let heartbeat_sink = {
             let sink =
                 limits.guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.clone()));
             // With a codec or storage, sizes are checked on what is sent: after encoding.
             let sink = match &codec {
-                Some(codec) => codec.encoding_sink(sink),
+                Some(codec) => {
+                    let fault = fault.clone();
+                    let activity_type = info.activity_type.clone();
+                    let (sink, pending) =
+                        codec.encoding_sink(sink, move |err| fault.record(&activity_type, err));
+                    pending_heartbeats = Some(pending);
+                    sink
+                }
                 None => sink,
             };
             match &self.heartbeat_hooks {
@@ -521,9 +532,19 @@ impl Worker {
                 return ActivityExecutionResult::fail(not_found.expect("set when unregistered"));
             };
             let attempt = Attempt::new(ctx.clone(), input, registration);
-            let result = AssertUnwindSafe(attempts.oneshot(attempt))
-                .catch_unwind()
-                .await;
+            let running = AssertUnwindSafe(attempts.oneshot(attempt)).catch_unwind();
+            tokio::pin!(running);
+            // Heartbeat details that cannot be sent cancel the attempt, which then ends.
+            let result = tokio::select! {
+                result = &mut running => result,
+                () = fault.cancel_on_fault(&ctx) => running.await,
+            };
+            if let Some(pending) = &pending_heartbeats {
+                pending.settled().await;
+            }
+            if let Some(failure) = fault.failure() {
+                return ActivityExecutionResult::fail(failure);
+            }
             if let Some(failure) = paused_or_reset(&ctx) {
                 return ActivityExecutionResult::fail(failure);
             }

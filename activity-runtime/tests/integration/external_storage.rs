@@ -7,7 +7,10 @@
 //!   bucket holds the objects under the Python driver's key layout;
 //! - without storage, the same result fails with `PayloadsTooLarge`, whose message names the
 //!   setting; with storage on the worker and the client, a 20 MiB result comes back whole;
-//! - a worker without storage fails the references of that Python workflow, naming the setting.
+//! - a worker without storage fails the references of that Python workflow, naming the setting;
+//! - heartbeat details the store refuses cancel the attempt (`HeartbeatFailed`), which fails with
+//!   the store's error, as Python's worker does; the next attempt resumes from the last details
+//!   that were stored.
 //!
 //! Needs the pinned Python SDK with `moto[server]` and `aioboto3` (`make tools`).
 
@@ -21,9 +24,16 @@ use activity_runtime::client::{ActivityOptions, Client, ClientError};
 use activity_runtime::connection::ConnectOptions;
 use activity_runtime::limits::MIB;
 use activity_runtime::storage::object_store::aws::AmazonS3Builder;
-use activity_runtime::storage::{ExternalStorage, ObjectStoreDriver};
-use activity_runtime::{ActivityContext, ActivityError, Bytes, activities, activity};
+use activity_runtime::storage::{
+    ExternalStorage, ObjectStoreDriver, StorageClaim, StorageDriver, StorageError, StoreContext,
+};
+use activity_runtime::{
+    ActivityContext, ActivityError, Bytes, CancellationReason, activities, activity,
+};
+use futures_util::future::BoxFuture;
+use parking_lot::Mutex;
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// A moto S3 server on a free loopback port, with one bucket; killed when dropped.
 struct S3Server {
@@ -105,14 +115,19 @@ impl S3Server {
 
     /// External storage in this server's bucket, from the default threshold (256 KiB).
     fn storage(&self) -> ExternalStorage {
+        ExternalStorage::new(self.driver(&self.bucket))
+    }
+
+    /// The S3 driver for `bucket` of this server.
+    fn driver(&self, bucket: &str) -> ObjectStoreDriver {
         let builder = AmazonS3Builder::new()
             .with_endpoint(&self.endpoint)
             .with_allow_http(true)
             .with_region("us-east-1")
             .with_access_key_id("test")
             .with_secret_access_key("test")
-            .with_bucket_name(&self.bucket);
-        ExternalStorage::new(ObjectStoreDriver::s3_with(builder).expect("the S3 driver builds"))
+            .with_bucket_name(bucket);
+        ObjectStoreDriver::s3_with(builder).expect("the S3 driver builds")
     }
 }
 
@@ -365,4 +380,135 @@ async fn heartbeat_details_of_3_mib_are_stored_and_read_by_the_next_attempt() {
         .await;
     worker.stop().await;
     assert_eq!(result.expect("attempt 2 reads the details back"), 3 * MIB);
+}
+
+/// The S3 driver of a real bucket, whose writes go to a bucket that does not exist (so that the
+/// S3 server refuses them, `NoSuchBucket`) while [`REFUSE_WRITES`] is set.
+struct RefusingWrites {
+    bucket: ObjectStoreDriver,
+    missing: ObjectStoreDriver,
+}
+
+/// Set by [`refused_heartbeat`] between its two heartbeats.
+static REFUSE_WRITES: AtomicBool = AtomicBool::new(false);
+/// Writes that reached the bucket.
+static STORED: AtomicUsize = AtomicUsize::new(0);
+/// Why the first attempts of [`refused_heartbeat`] were cancelled.
+static CANCELLED_BECAUSE: Mutex<Vec<Option<CancellationReason>>> = Mutex::new(Vec::new());
+
+impl StorageDriver for RefusingWrites {
+    fn name(&self) -> &str {
+        StorageDriver::name(&self.bucket)
+    }
+    fn driver_type(&self) -> &str {
+        self.bucket.driver_type()
+    }
+    fn store<'a>(
+        &'a self,
+        context: &'a StoreContext,
+        payloads: Vec<activity_runtime::payload::Payload>,
+    ) -> BoxFuture<'a, Result<Vec<StorageClaim>, StorageError>> {
+        Box::pin(async move {
+            if REFUSE_WRITES.load(Ordering::SeqCst) {
+                return self.missing.store(context, payloads).await;
+            }
+            let claims = self.bucket.store(context, payloads).await?;
+            STORED.fetch_add(1, Ordering::SeqCst);
+            Ok(claims)
+        })
+    }
+    fn retrieve<'a>(
+        &'a self,
+        claims: Vec<StorageClaim>,
+    ) -> BoxFuture<'a, Result<Vec<activity_runtime::payload::Payload>, StorageError>> {
+        self.bucket.retrieve(claims)
+    }
+}
+
+/// First attempt: heartbeats 1 MiB of details (stored), then, with the store refusing writes,
+/// another 1 MiB, and waits to be cancelled, returning as most activities would: the
+/// cancellation. The next attempt returns the length of the details it resumed from, checked
+/// against the first ones.
+#[activity]
+async fn refused_heartbeat(ctx: ActivityContext) -> Result<usize, ActivityError> {
+    if let Some(Bytes(details)) = ctx.heartbeat_details::<Bytes>()? {
+        if details != pattern(MIB) {
+            return Err(ActivityError::new("the heartbeat details changed").non_retryable());
+        }
+        return Ok(details.len());
+    }
+    REFUSE_WRITES.store(false, Ordering::SeqCst);
+    let stored = STORED.load(Ordering::SeqCst);
+    ctx.heartbeat(&Bytes(pattern(MIB)))?;
+    for _ in 0..100 {
+        if STORED.load(Ordering::SeqCst) > stored {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    REFUSE_WRITES.store(true, Ordering::SeqCst);
+    let mut second = pattern(MIB);
+    second.reverse();
+    ctx.heartbeat(&Bytes(second))?;
+    let cancelled = tokio::time::timeout(Duration::from_secs(10), ctx.cancelled()).await;
+    CANCELLED_BECAUSE.lock().push(ctx.cancellation_reason());
+    match cancelled {
+        Ok(()) => Err(ActivityError::cancelled()),
+        Err(_) => Ok(0),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_heartbeat_details_fail_the_attempt_and_the_next_resumes_from_the_stored_ones() {
+    let s3 = S3Server::start("refusing").await;
+    let storage = ExternalStorage::new(RefusingWrites {
+        bucket: s3.driver(&s3.bucket),
+        missing: s3.driver("no-such-bucket"),
+    });
+    let worker =
+        common::start_worker_with("ext-refused", activities![refused_heartbeat], |builder| {
+            builder.external_storage(storage)
+        })
+        .await;
+    let client = common::client().await;
+
+    // One attempt: it ends as the failure of the refused store, and the activity was cancelled
+    // for it.
+    let err = client
+        .execute_activity::<usize>(
+            "refused_heartbeat",
+            (),
+            common::one_attempt(&worker.task_queue),
+        )
+        .await
+        .expect_err("the refused heartbeat fails the attempt");
+    let ClientError::Failed(failure) = &err else {
+        panic!("expected a failure, got {err:?}")
+    };
+    eprintln!("the attempt's failure: {failure}");
+    assert_eq!(failure.error_type, "ExternalStorageError", "{failure}");
+    assert!(!failure.non_retryable, "{failure}");
+    for expected in [
+        "external storage could not encode the heartbeat details",
+        "no-such-bucket",
+        "NoSuchBucket",
+        "404",
+    ] {
+        assert!(failure.message.contains(expected), "{expected}: {failure}");
+    }
+    assert_eq!(
+        CANCELLED_BECAUSE.lock().as_slice(),
+        [Some(CancellationReason::HeartbeatFailed)]
+    );
+
+    // Two attempts: the second resumes from the details the first stored.
+    let options = ActivityOptions::new(&worker.task_queue)
+        .maximum_attempts(2)
+        .initial_retry_interval(Duration::from_millis(100))
+        .start_to_close_timeout(Duration::from_secs(30));
+    let resumed = client
+        .execute_activity::<usize>("refused_heartbeat", (), options)
+        .await;
+    worker.stop().await;
+    assert_eq!(resumed.expect("attempt 2 resumes"), MIB);
 }
