@@ -181,15 +181,19 @@ impl WorkerBuilder {
     /// 5, or autoscales (1 to 100, 5 at first) when the namespace enrols workers in poller
     /// autoscaling. Python's and the official Rust SDK's `activity_task_poller_behavior`.
     pub fn activity_task_poller_behavior(mut self, behavior: PollerBehavior) -> Self {
-        self.tuning.poller_behavior = Some(behavior);
+        self.tuning.poller_behavior = Some((behavior, "activity_task_poller_behavior"));
         self
     }
 
     /// At most `polls` activity task polls at once: the same as
     /// `.activity_task_poller_behavior(PollerBehavior::SimpleMaximum(polls))`. Python's
     /// `max_concurrent_activity_task_polls`.
-    pub fn max_concurrent_activity_task_polls(self, polls: usize) -> Self {
-        self.activity_task_poller_behavior(PollerBehavior::SimpleMaximum(polls))
+    pub fn max_concurrent_activity_task_polls(mut self, polls: usize) -> Self {
+        self.tuning.poller_behavior = Some((
+            PollerBehavior::SimpleMaximum(polls),
+            "max_concurrent_activity_task_polls",
+        ));
+        self
     }
 
     /// At most this many activities per second start on this worker (default: no limit): the
@@ -461,6 +465,12 @@ impl WorkerBuilder {
 
     async fn connect_and_prepare(self) -> Result<Worker, WorkerError> {
         let task_queue = self.task_queue.ok_or(WorkerError::MissingTaskQueue)?;
+        if task_queue.trim().is_empty() {
+            return Err(invalid(
+                "task_queue",
+                "it is empty; give the name of the task queue to poll",
+            ));
+        }
         let registry = Registry::new(self.activities).map_err(registry_error)?;
         if registry.is_empty() {
             return Err(WorkerError::NoActivities);

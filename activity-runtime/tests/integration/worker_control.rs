@@ -870,6 +870,7 @@ async fn the_default_build_id_is_a_checksum_of_the_executable() {
 #[tokio::test]
 async fn bad_settings_are_refused_at_build_naming_the_setting() {
     let cases: Vec<(&str, Configure)> = vec![
+        ("task_queue", |b| b.task_queue(" ")),
         ("max_concurrent_activities", |b| {
             b.max_concurrent_activities(0)
         }),
@@ -894,8 +895,11 @@ async fn bad_settings_are_refused_at_build_naming_the_setting() {
                 initial: 20,
             })
         }),
-        ("activity_task_poller_behavior", |b| {
+        ("max_concurrent_activity_task_polls", |b| {
             b.max_concurrent_activity_task_polls(0)
+        }),
+        ("activity_task_poller_behavior", |b| {
+            b.activity_task_poller_behavior(PollerBehavior::SimpleMaximum(0))
         }),
         ("max_activities_per_second", |b| {
             b.max_activities_per_second(0.0)
@@ -911,7 +915,7 @@ async fn bad_settings_are_refused_at_build_naming_the_setting() {
         }),
         ("blocking_threads", |b| b.blocking_threads(0)),
         ("process_pool_size", |b| b.process_pool_size(0)),
-        ("deployment_name", |b| b.use_worker_versioning(true)),
+        ("use_worker_versioning", |b| b.use_worker_versioning(true)),
         ("build_id", |b| b.build_id("")),
         ("default_versioning_behavior", |b| {
             b.deployment_name("d")
@@ -939,6 +943,11 @@ async fn bad_settings_are_refused_at_build_naming_the_setting() {
                 .starts_with(&format!("invalid worker setting `{setting}`: ")),
             "{err}"
         );
+        // In this crate's words, not core's (`SimpleMaximum poller behavior must be at least
+        // 1`, `heartbeat_interval (…) must be between 1s and 60s`).
+        for core_wording in ["poller behavior", "must be", "heartbeat_interval ("] {
+            assert!(!err.to_string().contains(core_wording), "{err}");
+        }
     }
 }
 

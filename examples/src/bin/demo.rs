@@ -12,7 +12,7 @@ use activity_runtime::DEFAULT_TARGET;
 use temporal_dev_server::DevServer;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
     let configured =
         std::env::var("TEMPORAL_ADDRESS").unwrap_or_else(|_| DEFAULT_TARGET.to_owned());
     let (target, _server) = if reachable(&configured).await {

@@ -34,7 +34,7 @@ async fn process_batch(ctx: ActivityContext, items: u32) -> Result<(u32, u32), A
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
     let task_queue = examples::task_queue();
     let worker = Worker::builder()
         .task_queue(&task_queue)
