@@ -44,6 +44,12 @@ struct S3Server {
 
 impl S3Server {
     async fn start(bucket: &str) -> Self {
+        Self::start_with(bucket, None).await
+    }
+
+    /// With `refuse_after`, the server refuses every request after that many (unknown access
+    /// key: 403 `InvalidAccessKeyId`), as a store refuses credentials it does not know.
+    async fn start_with(bucket: &str, refuse_after: Option<u32>) -> Self {
         let python = common::python();
         let check = Command::new(&python)
             .args([
@@ -63,7 +69,11 @@ impl S3Server {
             .and_then(|l| l.local_addr())
             .expect("a free loopback port")
             .port();
-        let mut child = Command::new(&python)
+        let mut command = Command::new(&python);
+        if let Some(count) = refuse_after {
+            command.env("INITIAL_NO_AUTH_ACTION_COUNT", count.to_string());
+        }
+        let mut child = command
             .args([
                 "-m",
                 "moto.server",
@@ -94,23 +104,42 @@ impl S3Server {
             endpoint: format!("http://{address}"),
             bucket: bucket.to_owned(),
         };
-        let created = Command::new(&python)
+        server.boto3("s3.create_bucket(Bucket=sys.argv[2])", bucket);
+        server
+    }
+
+    /// Runs Python `statement` with `s3`, a boto3 client of this server, and `sys.argv[2]`,
+    /// `argument`; returns what it prints.
+    fn boto3(&self, statement: &str, argument: &str) -> String {
+        let output = Command::new(common::python())
             .args([
                 "-c",
-                "import sys, boto3; boto3.client('s3', endpoint_url=sys.argv[1], \
-                 aws_access_key_id='test', aws_secret_access_key='test', \
-                 region_name='us-east-1').create_bucket(Bucket=sys.argv[2])",
-                &server.endpoint,
-                bucket,
+                &format!(
+                    "import sys, json, boto3; s3 = boto3.client('s3', endpoint_url=sys.argv[1], \
+                     aws_access_key_id='test', aws_secret_access_key='test', \
+                     region_name='us-east-1'); {statement}"
+                ),
+                &self.endpoint,
+                argument,
             ])
             .output()
             .expect("Python runs");
         assert!(
-            created.status.success(),
-            "could not create bucket {bucket}: {}",
-            String::from_utf8_lossy(&created.stderr)
+            output.status.success(),
+            "boto3 `{statement}` failed: {}",
+            String::from_utf8_lossy(&output.stderr)
         );
-        server
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// The keys of the objects in `bucket`.
+    fn keys(&self, bucket: &str) -> Vec<String> {
+        let listed = self.boto3(
+            "print(json.dumps([o['Key'] for o in \
+             s3.list_objects_v2(Bucket=sys.argv[2]).get('Contents', [])]))",
+            bucket,
+        );
+        serde_json::from_str(&listed).unwrap()
     }
 
     /// External storage in this server's bucket, from the default threshold (256 KiB).
@@ -120,9 +149,9 @@ impl S3Server {
 
     /// The S3 driver for `bucket` of this server.
     fn driver(&self, bucket: &str) -> ObjectStoreDriver {
+        // No `with_allow_http`: an `http://` endpoint allows plain HTTP, as boto3 does.
         let builder = AmazonS3Builder::new()
             .with_endpoint(&self.endpoint)
-            .with_allow_http(true)
             .with_region("us-east-1")
             .with_access_key_id("test")
             .with_secret_access_key("test")
@@ -511,4 +540,114 @@ async fn refused_heartbeat_details_fail_the_attempt_and_the_next_resumes_from_th
         .await;
     worker.stop().await;
     assert_eq!(resumed.expect("attempt 2 resumes"), MIB);
+}
+
+/// How many bytes it was given.
+#[activity]
+async fn byte_count(data: Vec<u8>) -> usize {
+    data.len()
+}
+
+/// Python's client and this crate's start the same standalone activity (type, id, 1 MiB
+/// argument), each with S3 storage in a bucket of its own: the argument is stored under the
+/// same key, Python's key for a standalone activity's input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_key_for_a_standalone_activitys_input_is_pythons() {
+    let s3 = S3Server::start("python-keys").await;
+    s3.boto3("s3.create_bucket(Bucket=sys.argv[2])", "rust-keys");
+    let rust_storage = || ExternalStorage::new(s3.driver("rust-keys"));
+    let python_worker = common::start_worker_with("keys-py", activities![byte_count], |b| {
+        b.external_storage(s3.storage())
+    })
+    .await;
+    let rust_worker = common::start_worker_with("keys-rs", activities![byte_count], |b| {
+        b.external_storage(rust_storage())
+    })
+    .await;
+    let server = common::server().await;
+    let id = common::unique_task_queue("storage-keys");
+
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/storage_keys.py");
+    let mut command = Command::new(common::python());
+    command
+        .arg(&script)
+        .args(["--address", server.address()])
+        .args(["--namespace", server.namespace()])
+        .args(["--s3-endpoint", &s3.endpoint])
+        .args(["--bucket", &s3.bucket])
+        .args(["--task-queue", &python_worker.task_queue])
+        .args(["--activity-id", &id])
+        .args(["--size", &MIB.to_string()]);
+    let report = common::run_json_script(command, "the Python storage keys client").await;
+    assert_eq!(report["result"], MIB, "{report:#}");
+    let python_keys: Vec<String> = serde_json::from_value(report["keys"].clone()).unwrap();
+
+    // The same activity again (its id may be reused once it closed), from this crate's client.
+    let client = Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(server.address())
+            .namespace(server.namespace())
+            .external_storage(rust_storage()),
+    )
+    .await
+    .expect("client connects");
+    let count: usize = client
+        .execute_activity(
+            "byte_count",
+            (Bytes(pattern(MIB)),),
+            common::one_attempt(&rust_worker.task_queue).id(&id),
+        )
+        .await
+        .expect("the activity reads its stored argument");
+    python_worker.stop().await;
+    rust_worker.stop().await;
+    assert_eq!(count, MIB);
+    let rust_keys = s3.keys("rust-keys");
+    assert_eq!(rust_keys, python_keys);
+    let prefix = format!(
+        "v0/ns/{}/at/byte_count/ai/{id}/ri/null/d/sha256/",
+        server.namespace()
+    );
+    assert!(rust_keys[0].starts_with(&prefix), "{rust_keys:?}");
+}
+
+/// A store that refuses the client's credentials: the client's error keeps the store's answer,
+/// the HTTP status and the error code, in its source chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_refusing_the_clients_credentials_says_so_in_the_clients_error() {
+    let s3 = S3Server::start_with("refusing-credentials", Some(1)).await;
+    let client = Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(common::server().await.address())
+            .namespace("default")
+            .external_storage(s3.storage()),
+    )
+    .await
+    .expect("client connects");
+    let err = client
+        .start_activity(
+            "byte_count",
+            (Bytes(pattern(MIB)),),
+            common::one_attempt("nobody-polls-this-queue"),
+        )
+        .await
+        .expect_err("the store refuses the argument");
+    assert!(matches!(err, ClientError::Storage { .. }), "{err:?}");
+    let mut chain = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        chain.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    eprintln!("the client's error and its causes: {chain}");
+    for expected in [
+        "could not store the arguments of activity `byte_count` in external storage",
+        "403 Forbidden",
+        "InvalidAccessKeyId",
+    ] {
+        assert!(chain.contains(expected), "{expected}: {chain}");
+    }
 }
