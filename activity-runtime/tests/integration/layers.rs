@@ -23,7 +23,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["blocking", "process", "storage", "codec", "connection"],
     ),
     ("client", &["client"]),
-    ("worker", &["worker", "testing"]),
+    ("worker", &["worker", "testing", "logging"]),
 ];
 
 #[test]

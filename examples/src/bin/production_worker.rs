@@ -35,6 +35,8 @@ async fn process_batch(ctx: ActivityContext, items: u32) -> Result<(u32, u32), A
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // The worker's logs on stderr, coloured only on a terminal (RUST_LOG=debug for more).
+    activity_runtime::logging::init()?;
     let task_queue = examples::task_queue();
     let worker = Worker::builder()
         .task_queue(&task_queue)

@@ -6,6 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityOptions, Client};
@@ -15,6 +16,8 @@ use temporal_dev_server::DevServer;
 struct WorkerProcess {
     child: Child,
     lines: Receiver<String>,
+    /// What it logged on stderr (a pipe, as a log file or a container's log driver).
+    logs: Arc<Mutex<String>>,
 }
 
 impl WorkerProcess {
@@ -28,9 +31,22 @@ impl WorkerProcess {
             .env_remove("TEMPORAL_CONFIG_FILE")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
+            .env_remove("NO_COLOR")
+            .env_remove("RUST_LOG")
             .spawn()
             .expect("the production_worker example starts");
+        let stderr = child.stderr.take().unwrap();
+        let logs = Arc::new(Mutex::new(String::new()));
+        let collected = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("worker log: {line}");
+                let mut logs = collected.lock().unwrap();
+                logs.push_str(&line);
+                logs.push('\n');
+            }
+        });
         let stdout = child.stdout.take().unwrap();
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -39,7 +55,7 @@ impl WorkerProcess {
                 let _ = tx.send(line);
             }
         });
-        let worker = Self { child, lines };
+        let worker = Self { child, lines, logs };
         worker.wait_for_line("serving", 1);
         worker
     }
@@ -156,6 +172,16 @@ async fn sigterm_fails_running_attempts_for_another_worker_to_finish_at_once() {
             "the server recorded no WorkerShutdown failure for {id}: {described}"
         );
     }
+
+    // Its logs went to a pipe: plain text, no terminal colour codes.
+    let logs = first.logs.lock().unwrap().clone();
+    for expected in ["INFO", "worker started", "SIGTERM received, shutting down"] {
+        assert!(logs.contains(expected), "{expected:?} not logged: {logs}");
+    }
+    assert!(
+        !logs.contains('\u{1b}'),
+        "escape codes in the logs: {logs:?}"
+    );
 
     let _second = WorkerProcess::start(&server, task_queue);
     for handle in handles {
