@@ -197,8 +197,17 @@ impl WorkerBuilder {
     }
 
     /// At most this many activities per second start on this worker (default: no limit): the
-    /// worker does not poll for a task that would exceed it. Python's
-    /// `max_activities_per_second`; the official Rust SDK's `max_worker_activities_per_second`.
+    /// worker core spaces its polls for tasks `1 / rate` apart, and the worker spaces the
+    /// starts of the attempts it got the same way, so no more than `rate` start in any
+    /// one-second window (Python, on the same core, starts up to 11 in the first second at a
+    /// rate of 5: every poll already waiting when tasks arrive gets one at once). A task that
+    /// arrives early waits in the worker, holding its slot, for its turn; to keep that short,
+    /// the worker keeps one poll outstanding while a rate is set, unless
+    /// [`max_concurrent_activity_task_polls`](Self::max_concurrent_activity_task_polls) or
+    /// [`activity_task_poller_behavior`](Self::activity_task_poller_behavior) says otherwise.
+    /// One poll takes one task per round trip to the server: for rates above that (about 20/s
+    /// at 50 ms), set more polls. Python's `max_activities_per_second`; the official Rust SDK's
+    /// `max_worker_activities_per_second`.
     pub fn max_activities_per_second(mut self, rate: f64) -> Self {
         self.tuning.max_activities_per_second = Some(rate);
         self
@@ -606,6 +615,9 @@ impl WorkerBuilder {
             telemetry,
             attempts: self.interceptors.wrap(super::interceptors::run_activity()),
             heartbeat_hooks: self.interceptors.heartbeat_hooks(),
+            pacer: tuning
+                .max_activities_per_second
+                .map(super::pacer::StartPacer::new),
         })
     }
 }

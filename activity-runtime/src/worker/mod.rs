@@ -11,6 +11,7 @@ mod error;
 mod heartbeat_fault;
 pub mod interceptors;
 mod limits;
+mod pacer;
 mod pools;
 mod report;
 mod telemetry;
@@ -119,6 +120,8 @@ pub struct Worker {
     attempts: AttemptService,
     /// What every heartbeat goes through before it is checked and sent, if anything.
     heartbeat_hooks: Option<Arc<[HeartbeatHook]>>,
+    /// Spaces the starts of attempts when `max_activities_per_second` is set.
+    pacer: Option<pacer::StartPacer>,
 }
 
 /// Asks a running [`Worker`] to shut down gracefully. Cheap to clone.
@@ -527,7 +530,11 @@ impl Worker {
         let runtime_metrics = self.runtime_metrics.clone();
         let activity_type = ctx.info().activity_type.clone();
         let attempts = self.attempts.clone();
+        let start_at = self.pacer.as_ref().map(pacer::StartPacer::reserve);
         async move {
+            if let Some(at) = start_at {
+                tokio::time::sleep_until(at).await;
+            }
             let Some(registration) = registration else {
                 return ActivityExecutionResult::fail(not_found.expect("set when unregistered"));
             };

@@ -59,6 +59,15 @@ pub use temporalio_sdk_core::{
 
 use super::WorkerError;
 
+/// The pollers of a worker with [`max_activities_per_second`] and no poller setting: one poll
+/// at a time. Core applies the rate when it sends a poll, so every poll already waiting when
+/// tasks arrive gets one at once: with core's default 5 pollers, a rate of 5 started 11 or 12
+/// activities in the first second. The worker spaces the starts itself (`pacer`); one poll keeps
+/// the tasks waiting for their turn few.
+///
+/// [`max_activities_per_second`]: crate::WorkerBuilder::max_activities_per_second
+pub(super) const RATE_LIMITED_POLLER: PollerBehavior = PollerBehavior::SimpleMaximum(1);
+
 /// Activity slots when nothing else is set: a fixed 100, as in every other SDK.
 pub(super) const DEFAULT_MAX_CONCURRENT_ACTIVITIES: usize = 100;
 
@@ -335,7 +344,10 @@ impl Tuning {
         Ok(Resolved {
             slots,
             slot_maximum,
-            poller_behavior: self.poller_behavior.map(|(behavior, _)| behavior),
+            poller_behavior: self
+                .poller_behavior
+                .map(|(behavior, _)| behavior)
+                .or_else(|| self.max_activities_per_second.map(|_| RATE_LIMITED_POLLER)),
             max_activities_per_second: self.max_activities_per_second,
             max_task_queue_activities_per_second: self.max_task_queue_activities_per_second,
             max_heartbeat_throttle_interval: self.max_heartbeat_throttle_interval,
