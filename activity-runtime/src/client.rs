@@ -540,14 +540,13 @@ impl Client {
                     run_id: None,
                     activity_type: Some(activity_type.to_owned()),
                 };
-                let stored = storage
+                storage
                     .store(&StoreContext::new(Some(target)), encoded)
                     .await
                     .map_err(|source| ClientError::Storage {
                         activity_type: activity_type.to_owned(),
                         source,
-                    })?;
-                stored
+                    })?
             }
             None => encoded,
         };
