@@ -244,6 +244,10 @@ const RESULT_LOST: (&str, &str) = (
     "activity_runtime_result_lost",
     "Attempt results the worker could not report to the server",
 );
+const RESULT_RESENT: (&str, &str) = (
+    "activity_runtime_result_resent",
+    "Attempt results the worker re-sent after the worker core gave them up, and the server recorded",
+);
 const PROCESS_CHILD_STARTED: (&str, &str) = (
     "activity_runtime_process_child_started",
     "Child processes started for process-isolated activities, by the activity type that started one",
@@ -283,6 +287,11 @@ impl RuntimeMetrics {
     /// Counts a result the server never received.
     pub(super) fn result_lost(&self, activity_type: &str) {
         self.count(RESULT_LOST, activity_type);
+    }
+
+    /// Counts a result re-sent, and recorded, after core gave it up.
+    pub(super) fn result_resent(&self, activity_type: &str) {
+        self.count(RESULT_RESENT, activity_type);
     }
 
     /// Counts a child process started for an attempt of `activity_type`.
