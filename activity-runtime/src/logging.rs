@@ -22,6 +22,8 @@
 
 use std::io::IsTerminal;
 
+pub use tracing::level_filters::LevelFilter;
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::util::{SubscriberInitExt, TryInitError};
 
@@ -31,7 +33,18 @@ use tracing_subscriber::util::{SubscriberInitExt, TryInitError};
 /// # Errors
 /// [`LoggingError`] when the process already has a global subscriber.
 pub fn init() -> Result<(), LoggingError> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_from(LevelFilter::INFO)
+}
+
+/// Like [`init`], from `default` when `RUST_LOG` is not set (a program whose output is its
+/// results may log only warnings and errors).
+///
+/// # Errors
+/// [`LoggingError`] when the process already has a global subscriber.
+pub fn init_from(default: LevelFilter) -> Result<(), LoggingError> {
+    let filter = EnvFilter::builder()
+        .with_default_directive(default.into())
+        .from_env_lossy();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -40,3 +40,12 @@ mod settings {}
 
 #[doc = include_str!("../../docs/src/interceptors.md")]
 mod interceptors {}
+
+#[doc = include_str!("../../docs/src/connecting.md")]
+mod connecting {}
+
+#[doc = include_str!("../../docs/src/external-storage.md")]
+mod external_storage {}
+
+#[doc = include_str!("../../docs/src/observability.md")]
+mod observability {}

@@ -11,6 +11,7 @@ use activity_runtime::client::Client;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    examples::init_tracing();
     let mut args = std::env::args().skip(1);
     let (Some(token_file), Some(decision)) = (args.next(), args.next()) else {
         anyhow::bail!("usage: complete <token file> <decision>");

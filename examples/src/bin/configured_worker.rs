@@ -9,8 +9,7 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    // The worker's logs on stderr, coloured only on a terminal (RUST_LOG=debug for more).
-    activity_runtime::logging::init()?;
+    examples::init_tracing();
     let task_queue = examples::task_queue();
     let worker = activity_runtime::Worker::builder()
         .task_queue(&task_queue)

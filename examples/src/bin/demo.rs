@@ -13,6 +13,8 @@ use temporal_dev_server::DevServer;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Warnings and errors only: the demo's output is the results.
+    examples::init_tracing_from(tracing_subscriber::filter::LevelFilter::WARN);
     let configured =
         std::env::var("TEMPORAL_ADDRESS").unwrap_or_else(|_| DEFAULT_TARGET.to_owned());
     let (target, _server) = if reachable(&configured).await {

@@ -19,6 +19,7 @@ use examples::{YourParams, compose_greeting, count_words, say_hello};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    examples::init_tracing();
     let target = std::env::var("TEMPORAL_ADDRESS").unwrap_or_else(|_| DEFAULT_TARGET.to_owned());
     let task_queue = examples::task_queue();
     let client = Client::connect(target, "default").await?;

@@ -8,8 +8,7 @@ use activity_runtime::DEFAULT_TARGET;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    // The worker's logs on stderr, coloured only on a terminal (RUST_LOG=debug for more).
-    activity_runtime::logging::init()?;
+    examples::init_tracing();
     let target = std::env::var("TEMPORAL_ADDRESS").unwrap_or_else(|_| DEFAULT_TARGET.to_owned());
     let task_queue = examples::task_queue();
     let worker = examples::worker(&target, &task_queue).await?;
