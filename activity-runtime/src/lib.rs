@@ -102,6 +102,7 @@
 //! | `worker` | yes | the [`Worker`], the [`client`], [`connection`]s, [`codec`]s and [`storage`], on `temporalio-sdk-core` and `temporalio-client`. Without it the crate is the activity contract alone (plus [`testing`]): all the code `#[activity]` generates needs |
 //! | `otel` | no | OpenTelemetry: `Metrics::otlp` exports the metrics over OTLP, and each attempt's `activity` span continues the trace its caller sent (the `_tracer-data` header), for a `tracing-opentelemetry` layer to export |
 //! | `object-store` | no | `storage::ObjectStoreDriver`: large payloads in S3 and S3-compatible servers, or any store of the `object_store` crate, wire-compatible with the other SDKs' S3 driver |
+//! | `codec-server` | no | `codec_server`: the HTTP codec server the `temporal` CLI (`--codec-endpoint`) and the Web UI call to decode and encode payloads with a codec, as an axum `Router` or on its own |
 //!
 //! # Examples and the guide
 //!
@@ -132,6 +133,9 @@ mod blocking;
 #[cfg(feature = "worker")]
 #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub mod codec;
+#[cfg(feature = "codec-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "codec-server")))]
+pub mod codec_server;
 #[cfg(feature = "worker")]
 #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub mod connection;
@@ -176,8 +180,8 @@ pub use registry::{Activities, ActivityMethods, ListedByName, Register};
 #[cfg(feature = "worker")]
 #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub use worker::{
-    Metrics, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder, WorkerError, interceptors,
-    tuning,
+    Metrics, MetricsExporter, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder,
+    WorkerError, interceptors, tuning,
 };
 
 #[doc = include_str!("docs/activity.md")]

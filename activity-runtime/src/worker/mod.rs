@@ -41,7 +41,7 @@ use tracing::Instrument;
 
 pub use builder::WorkerBuilder;
 pub use error::WorkerError;
-pub use telemetry::Metrics;
+pub use telemetry::{Metrics, MetricsExporter};
 pub use versioning::VersioningBehavior;
 
 use self::heartbeat_fault::HeartbeatFault;
@@ -195,6 +195,13 @@ impl Worker {
         self.telemetry
             .as_ref()
             .and_then(telemetry::Telemetry::address)
+    }
+
+    /// A meter that records with this worker's metrics (labelled with its namespace and task
+    /// queue), for code beside the worker: a codec server (`codec_server`) mounted in the
+    /// same process, your own counters. Records nothing without [`WorkerBuilder::metrics`].
+    pub fn metric_meter(&self) -> MetricMeter {
+        self.meter.clone()
     }
 
     /// The task queue this worker polls.

@@ -117,6 +117,47 @@ impl Metrics {
         self.labels.insert(key.into(), value.into());
         self
     }
+
+    /// Starts exporting without a worker, for a process that serves something else (a codec
+    /// server, `codec_server` with feature `codec-server`): what
+    /// [`MetricsExporter::meter`] records goes here. Needs the tokio runtime.
+    ///
+    /// # Errors
+    /// [`WorkerError::Metrics`] when the endpoint cannot be bound or the exporter built.
+    pub fn start(&self) -> Result<MetricsExporter, WorkerError> {
+        Telemetry::start(self).map(MetricsExporter)
+    }
+}
+
+/// Metrics exported without a worker ([`Metrics::start`]); the scrape endpoint closes (OTLP
+/// export stops) when it is dropped.
+pub struct MetricsExporter(Telemetry);
+
+impl MetricsExporter {
+    /// A meter that records where this exports.
+    pub fn meter(&self) -> MetricMeter {
+        MetricMeter::new(
+            TemporalMeter::new(
+                self.0.meter.clone(),
+                NewAttributes::default(),
+                TaskQueueLabelStrategy::UseNormal,
+            ),
+            Vec::new(),
+        )
+    }
+
+    /// Where the scrape endpoint listens (the port bound for port 0), for Prometheus.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.0.address()
+    }
+}
+
+impl std::fmt::Debug for MetricsExporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsExporter")
+            .field("address", &self.address())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The worker's exporter, running; a scrape endpoint closes when it is dropped, and OTLP export

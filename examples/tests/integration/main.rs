@@ -1,11 +1,12 @@
 //! The examples against real dev servers and real clients (the `temporal` CLI, the Python and
-//! TypeScript SDKs, an HTTP API, a database, an S3 server), as one test binary: one link of the
-//! worker tree instead of one per file.
+//! TypeScript SDKs, a headless browser, an HTTP API, a database, an S3 server), as one test
+//! binary: one link of the worker tree instead of one per file.
 
 mod common;
 
 mod async_completion;
 mod cli;
+mod codec_server;
 mod configured_worker;
 mod database;
 mod encrypted;
