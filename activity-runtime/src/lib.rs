@@ -156,6 +156,8 @@ pub mod client {
     };
     pub use temporalio_common::{ActivityCloseTimeouts, ActivityDefinition};
 }
+#[cfg(feature = "worker")]
+pub mod logging;
 pub mod testing;
 #[cfg(feature = "worker")]
 mod worker;

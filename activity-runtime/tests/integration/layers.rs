@@ -30,7 +30,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("client", &["client"]),
-    ("worker", &["worker", "testing"]),
+    ("worker", &["worker", "testing", "logging"]),
 ];
 
 #[test]
