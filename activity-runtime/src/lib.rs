@@ -47,7 +47,8 @@
 //!             limits, report, errors) testing
 //!  client     client
 //!  transport  connection → codec → storage/ (external payloads), process/ (child processes), blocking
-//!  contract   registry → activity → context → meter → attempt → raw → error → payload → limits
+//!  contract   contract → registry → activity → signature → context → meter → attempt → raw → error
+//!             → payload → limits
 //! ```
 //!
 //! The contract is what an activity sees and what `#[activity]` implements: the [`Activity`]
@@ -68,6 +69,10 @@
 //!   in S3 and S3-compatible servers (or any store of the `object_store` crate), wire-compatible
 //!   with the other SDKs' S3 driver. The [`storage`] module itself (its driver trait, the
 //!   reference format) comes with `worker`.
+//! - `contract` (off by default): [`Activities::contract`], the exported [`contract`] of the
+//!   registered activities (names, parameters and results with their JSON Schemas from
+//!   `schemars`, size limits) that typed Python and TypeScript callers are generated from, and
+//!   the drift check between a committed contract and the current code.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(unreachable_pub)]
 // The one exception, `process::entry`, says what it relies on.
@@ -80,12 +85,16 @@
 mod activity;
 mod attempt;
 mod context;
+#[cfg(feature = "contract")]
+#[cfg_attr(docsrs, doc(cfg(feature = "contract")))]
+pub mod contract;
 mod error;
 pub mod limits;
 pub mod meter;
 pub mod payload;
 mod raw;
 mod registry;
+mod signature;
 
 // transport
 mod blocking;
@@ -126,6 +135,12 @@ pub use error::ActivityError;
 pub use payload::{ActivityArgs, Bytes, Payload, PayloadConverter};
 pub use raw::RawValue;
 pub use registry::{Activities, ActivityMethods, ListedByName, Register};
+/// The `schemars` crate the contract's schemas come from, for `#[derive(JsonSchema)]` with
+/// `#[schemars(crate = "activity_runtime::schemars")]` in a crate that does not depend on it.
+#[cfg(feature = "contract")]
+#[cfg_attr(docsrs, doc(cfg(feature = "contract")))]
+pub use schemars;
+pub use signature::{SchemaFn, Signature, SignatureType, TypeSchemas};
 #[cfg(feature = "worker")]
 pub use worker::{
     Metrics, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder, WorkerError, interceptors,
@@ -141,8 +156,10 @@ pub mod __private {
     pub use crate::activity::{
         ContextParameter, Executor, MethodActivity, ResultKind, TypedValue, ValueKind,
     };
+    pub use crate::signature::{HasSchema, NoSchema, Probe};
     pub use ::core::concat;
     pub use ::core::module_path;
+    pub use ::core::option::Option;
     pub use ::core::result::Result;
     pub use ::core::unreachable;
     pub use ::std::boxed::Box;

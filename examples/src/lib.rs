@@ -2,10 +2,13 @@
 
 pub mod encryption;
 pub mod inventory;
+pub mod orders;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use activity_runtime::{ActivityContext, ActivityError, activity};
+use activity_runtime::{Activities, ActivityContext, ActivityError, activities, activity};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Greets someone: `say_hello("World")` returns `"Hello, World!"`.
@@ -15,7 +18,7 @@ pub async fn say_hello(name: String) -> String {
 }
 
 /// The parameters of `your_activity`, as in the Temporal Python samples.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct YourParams {
     /// How to greet.
     pub greeting: String,
@@ -73,6 +76,29 @@ pub fn task_queue() -> String {
     std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| "hello-activities".to_owned())
 }
 
+/// Every example activity: functions (async and blocking), the methods of an [`Inventory`]
+/// holding some tea, the order activities of [`orders`] (nested structs, enums, `Option` tails,
+/// bytes) and a dynamic one. `activities().contract()` is the contract the example worker serves
+/// (`worker --print-contract`), committed as `examples/contract.json`.
+///
+/// [`Inventory`]: inventory::Inventory
+pub fn activities() -> Activities {
+    let mut all = activities![
+        say_hello,
+        compose_greeting,
+        count_words,
+        request_approval,
+        orders::quote_order,
+        orders::reverse_bytes,
+        orders::legacy_call,
+    ];
+    let inventory = inventory::Inventory {
+        pool: inventory::Pool::with_stock([("tea".to_owned(), 100)]),
+    };
+    all.extend(Activities::from(Arc::new(inventory)));
+    all
+}
+
 /// A worker serving the example activities on `target`.
 pub async fn worker(
     target: &str,
@@ -81,12 +107,7 @@ pub async fn worker(
     activity_runtime::Worker::builder()
         .target(target)
         .task_queue(task_queue)
-        .register(activity_runtime::activities![
-            say_hello,
-            compose_greeting,
-            count_words,
-            request_approval
-        ])
+        .register(activities())
         .build()
         .await
 }
