@@ -2,6 +2,8 @@
 #
 #   make tools   install the pinned Temporal CLI and Python SDK into .tools/venv, and the pinned
 #                TypeScript SDK into .tools/ts
+#   make contract-tools  (test-only) mypy and datamodel-code-generator into .tools/venv,
+#                typescript and json-schema-to-typescript into .tools/contract-ts
 #   make demo    run the end-to-end demo against a throwaway dev server
 #   make test    run every test (unit, integration, cross-SDK, doc tests), and beside them clippy and rustdoc
 #                with warnings denied
@@ -27,6 +29,14 @@ TYPES_AIOBOTOCORE_S3_VERSION := 3.10.0
 TS_PACKAGE := activity-runtime/tests/typescript
 TS_DIR     := $(CURDIR)/.tools/ts
 
+# Typed callers of the exported contract (`activity-contract`'s tests), test-only: mypy and
+# datamodel-code-generator added to the venv; typescript and json-schema-to-typescript in
+# .tools/contract-ts, pinned with their dependencies by the lock file beside the tests.
+MYPY_VERSION                     := 2.4.1
+DATAMODEL_CODE_GENERATOR_VERSION := 0.89.0
+CONTRACT_TS_PACKAGE := activity-contract/tests/typescript
+CONTRACT_TS_DIR     := $(CURDIR)/.tools/contract-ts
+
 # Fresh builds (CI, a new clone) gain nothing from incremental compilation but gigabytes of
 # target/. (The dev profile, which trybuild's nested cargo uses too, is in .cargo/config.toml.)
 export CARGO_INCREMENTAL ?= 0
@@ -37,7 +47,8 @@ TEMPORAL_PYTHON := $(VENV)/bin/python
 
 # What the tests and the demo need to find the tools (see temporal_dev_server::find_cli).
 TOOLS_ENV := TEMPORAL_CLI="$(TEMPORAL_CLI)" TEMPORAL_PYTHON="$(TEMPORAL_PYTHON)" \
-	TEMPORAL_NODE_MODULES="$(TS_DIR)/node_modules"
+	TEMPORAL_NODE_MODULES="$(TS_DIR)/node_modules" \
+	TEMPORAL_CONTRACT_NODE_MODULES="$(CONTRACT_TS_DIR)/node_modules"
 
 # Succeeds when the venv already holds exactly the pinned versions.
 TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
@@ -60,7 +71,14 @@ NODE_OK = command -v node >/dev/null 2>&1 \
 TS_OK = cmp -s "$(TS_PACKAGE)/package-lock.json" "$(TS_DIR)/package-lock.json" \
 	&& [ -f "$(TS_DIR)/node_modules/@temporalio/worker/package.json" ]
 
-.PHONY: tools demo test test-build test-lint test-ui test-servers test-bench test-doc bench
+# Succeed when the contract tools are installed at the pinned versions.
+CONTRACT_TOOLS_OK = "$(TEMPORAL_PYTHON)" -c 'import sys, importlib.metadata as m; \
+		sys.exit(m.version("mypy") != "$(MYPY_VERSION)" \
+		or m.version("datamodel-code-generator") != "$(DATAMODEL_CODE_GENERATOR_VERSION)")' >/dev/null 2>&1
+CONTRACT_TS_OK = cmp -s "$(CONTRACT_TS_PACKAGE)/package-lock.json" "$(CONTRACT_TS_DIR)/package-lock.json" \
+	&& [ -f "$(CONTRACT_TS_DIR)/node_modules/typescript/bin/tsc" ]
+
+.PHONY: tools contract-tools demo test test-build test-lint test-ui test-servers test-bench test-doc bench
 
 tools:
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
@@ -95,6 +113,24 @@ tools:
 		|| { echo "make tools: failed to install the TypeScript SDK into .tools/ts" >&2; exit 1; }; \
 	fi
 
+# Test-only, after `tools` (whose venv it adds to).
+contract-tools: tools
+	@if $(CONTRACT_TOOLS_OK); then :; else \
+		echo "make contract-tools: installing mypy==$(MYPY_VERSION) and datamodel-code-generator==$(DATAMODEL_CODE_GENERATOR_VERSION) into .tools/venv"; \
+		"$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check \
+			"mypy==$(MYPY_VERSION)" "datamodel-code-generator==$(DATAMODEL_CODE_GENERATOR_VERSION)" \
+		&& $(CONTRACT_TOOLS_OK) \
+		|| { echo "make contract-tools: failed to install mypy and datamodel-code-generator" >&2; exit 1; }; \
+	fi
+	@if $(CONTRACT_TS_OK); then :; else \
+		echo "make contract-tools: installing typescript and json-schema-to-typescript ($(CONTRACT_TS_PACKAGE)/package-lock.json) into .tools/contract-ts"; \
+		rm -rf "$(CONTRACT_TS_DIR)" && mkdir -p "$(CONTRACT_TS_DIR)" \
+		&& cp "$(CONTRACT_TS_PACKAGE)/package.json" "$(CONTRACT_TS_PACKAGE)/package-lock.json" "$(CONTRACT_TS_DIR)/" \
+		&& npm ci --prefix "$(CONTRACT_TS_DIR)" --no-audit --no-fund --loglevel=error \
+		&& $(CONTRACT_TS_OK) \
+		|| { echo "make contract-tools: failed to install the TypeScript contract tools into .tools/contract-ts" >&2; exit 1; }; \
+	fi
+
 demo: tools
 	$(TOOLS_ENV) cargo run -p examples --bin demo
 
@@ -126,7 +162,7 @@ TEST_TARGETS  := --lib --tests
 # binary as a benchmark harness.
 BENCH_TARGETS := --bench '*'
 
-test: tools
+test: tools contract-tools
 	$(MAKE) --no-print-directory -k -j5 --output-sync=target test-lint test-ui test-servers test-bench test-doc
 
 # (`MAKEFLAGS=`: each group's cargo uses the machine as it would alone, not the jobserver of the
