@@ -18,8 +18,9 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// Turns a plain function, or the `&self` methods of an `impl` block, into Temporal activities.
-/// See `activity_runtime::activity`.
+/// The `#[activity]` attribute, defined in `activity-macros`. Depend on `activity-runtime`
+/// instead: it re-exports the attribute, documents every option, and provides everything the
+/// generated code uses.
 #[proc_macro_attribute]
 pub fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::activity(args.into(), item.into()).into()

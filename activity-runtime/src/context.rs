@@ -22,7 +22,25 @@ use crate::payload::{PayloadConverter, PayloadError, from_payload, to_payload};
 /// The handle an activity gets when its first parameter is `ActivityContext`.
 ///
 /// Cheap to clone (one `Arc`), `Send + Sync`, and usable from async code and from blocking threads
-/// alike.
+/// alike. It is not an argument: callers do not pass it, the worker does.
+///
+/// ```
+/// use activity_runtime::{ActivityContext, ActivityError, activity};
+///
+/// #[activity]
+/// async fn import_rows(ctx: ActivityContext, rows: Vec<String>) -> Result<usize, ActivityError> {
+///     // Resume after the rows the previous attempt recorded in its last heartbeat.
+///     let done: usize = ctx.heartbeat_details()?.unwrap_or(0);
+///     for i in done..rows.len() {
+///         tracing::info!(attempt = ctx.info().attempt, row = i, "importing");
+///         ctx.heartbeat(&(i + 1))?; // never blocks; core sends the latest details when due
+///         if ctx.is_cancelled() {
+///             return Err(ActivityError::cancelled());
+///         }
+///     }
+///     Ok(rows.len())
+/// }
+/// ```
 #[derive(Clone)]
 pub struct ActivityContext {
     inner: Arc<Inner>,

@@ -32,6 +32,16 @@ pub const BINARY_PLAIN: &str = "binary/plain";
 /// `Bytes` when the other side must see bytes rather than a JSON array of numbers. Either is one
 /// copy of the payload as a parameter; inside another type (`Option<Bytes>`), prefer `Bytes`,
 /// which serde decodes in one piece where it fills a `Vec<u8>` byte by byte.
+///
+/// ```
+/// use activity_runtime::{Bytes, activity};
+///
+/// /// Python calls it with `bytes` and gets `bytes` back.
+/// #[activity]
+/// async fn first_block(data: Vec<u8>) -> Bytes {
+///     Bytes::from(data[..data.len().min(512)].to_vec())
+/// }
+/// ```
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Bytes(pub Vec<u8>);
 

@@ -1,6 +1,8 @@
 //! Activities served by the example worker.
 
 pub mod encryption;
+#[cfg(doctest)]
+mod guide;
 pub mod inventory;
 pub mod orders;
 

@@ -120,6 +120,24 @@ pub struct Worker {
 }
 
 /// Asks a running [`Worker`] to shut down gracefully. Cheap to clone.
+///
+/// The same shutdown as SIGTERM: no new activities, the graceful period, then cancellation, then
+/// [`Worker::run`] returns.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use activity_runtime::Worker;
+///
+/// # async fn run() -> Result<(), activity_runtime::WorkerError> {
+/// let worker = Worker::builder().task_queue("reports").build().await?;
+/// let stop = worker.shutdown_handle();
+/// tokio::spawn(async move {
+///     tokio::time::sleep(Duration::from_secs(3600)).await; // serve for an hour
+///     stop.shutdown();
+/// });
+/// worker.run().await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ShutdownHandle {
     requested: watch::Sender<bool>,

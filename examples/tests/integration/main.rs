@@ -4,6 +4,7 @@
 mod async_completion;
 mod cli;
 mod configured_worker;
+mod contract;
 mod encryption_interop;
 mod inventory;
 mod production_worker;
