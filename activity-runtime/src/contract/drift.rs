@@ -64,8 +64,8 @@ impl fmt::Display for Change {
             Self::MadeRequired => f.write_str("made required"),
             Self::MadeOptional => f.write_str("made optional (it may be missing or null)"),
             Self::Retyped { was, now } => write!(f, "retyped from {was} to {now}"),
-            Self::VariantRemoved(variant) => write!(f, "variant {variant} removed"),
-            Self::VariantAdded(variant) => write!(f, "variant {variant} added to a result"),
+            Self::VariantRemoved(variant) => write!(f, "variant `{variant}` removed"),
+            Self::VariantAdded(variant) => write!(f, "variant `{variant}` added to a result"),
         }
     }
 }
@@ -246,9 +246,10 @@ impl<'a> Walker<'a> {
                     Flow::Output => (&new_values, &old_values),
                 };
                 for value in from.difference(to) {
+                    let value = value.trim_matches('"').to_owned();
                     let change = match flow {
-                        Flow::Input => Change::VariantRemoved(value.clone()),
-                        Flow::Output => Change::VariantAdded(value.clone()),
+                        Flow::Input => Change::VariantRemoved(value),
+                        Flow::Output => Change::VariantAdded(value),
                     };
                     self.push(place.clone(), field, change);
                 }
@@ -579,5 +580,236 @@ fn join(outer: &str, inner: &str) -> String {
         inner.to_owned()
     } else {
         format!("{outer}.{inner}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::{
+        ActivityContract, Contract, LimitsContract, ParameterContract, TypeContract,
+    };
+
+    /// A contract of one activity `a` with these parameters (name, schema, optional), result
+    /// schema and definitions.
+    fn contract(parameters: &[(&str, Value, bool)], result: Value, definitions: Value) -> Contract {
+        Contract {
+            format: super::super::FORMAT.to_owned(),
+            activities: vec![ActivityContract {
+                name: "a".to_owned(),
+                function: "crate::a".to_owned(),
+                dynamic: false,
+                execution: "async".to_owned(),
+                parameters: Some(
+                    parameters
+                        .iter()
+                        .map(|(name, schema, optional)| ParameterContract {
+                            name: (*name).to_owned(),
+                            rust_type: "T".to_owned(),
+                            schema: schema.clone(),
+                            optional: *optional,
+                        })
+                        .collect(),
+                ),
+                result: TypeContract {
+                    rust_type: "R".to_owned(),
+                    schema: result,
+                },
+                limits: LimitsContract {
+                    max_result_size: None,
+                    warn_result_size: None,
+                    max_heartbeat_size: None,
+                },
+            }],
+            definitions: serde_json::from_value(definitions).unwrap(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn drift(old: &Contract, new: &Contract) -> Vec<String> {
+        old.incompatibilities(new)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    fn object(properties: Value, required: &[&str]) -> Value {
+        json!({"type": "object", "properties": properties, "required": required})
+    }
+
+    #[test]
+    fn parameters_removed_added_made_required_and_retyped() {
+        let string = json!({"type": "string"});
+        let optional = json!({"type": ["string", "null"]});
+        let old = contract(
+            &[("a", string.clone(), false), ("b", optional.clone(), true)],
+            json!({"type": "null"}),
+            json!({}),
+        );
+        // Unchanged, and a new optional tail: compatible.
+        assert_eq!(drift(&old, &old), Vec::<String>::new());
+        let added_optional = contract(
+            &[
+                ("a", string.clone(), false),
+                ("b", optional.clone(), true),
+                ("c", optional.clone(), true),
+            ],
+            json!({"type": "null"}),
+            json!({}),
+        );
+        assert_eq!(drift(&old, &added_optional), Vec::<String>::new());
+        // A wider number is fine for an argument.
+        let int = contract(
+            &[("n", json!({"type": "integer"}), false)],
+            json!(true),
+            json!({}),
+        );
+        let num = contract(
+            &[("n", json!({"type": "number"}), false)],
+            json!(true),
+            json!({}),
+        );
+        assert_eq!(drift(&int, &num), Vec::<String>::new());
+        assert_eq!(
+            drift(&num, &int),
+            ["activity `a`, parameter `n`: retyped from number to integer"]
+        );
+
+        let new = contract(
+            &[
+                ("a", json!({"type": "integer"}), false),
+                ("b", string.clone(), false),
+            ],
+            json!({"type": "null"}),
+            json!({}),
+        );
+        assert_eq!(
+            drift(&old, &new),
+            [
+                "activity `a`, parameter `a`: retyped from string to integer",
+                "activity `a`, parameter `b`: made required",
+            ]
+        );
+        let fewer = contract(
+            &[("a", string.clone(), false)],
+            json!({"type": "null"}),
+            json!({}),
+        );
+        assert_eq!(
+            drift(&old, &fewer),
+            ["activity `a`, parameter `b`: removed"]
+        );
+        let more = contract(
+            &[
+                ("a", string.clone(), false),
+                ("b", optional, true),
+                ("c", string, false),
+            ],
+            json!({"type": "null"}),
+            json!({}),
+        );
+        assert_eq!(
+            drift(&old, &more),
+            ["activity `a`, parameter `c`: added as required"]
+        );
+        let mut gone = old.clone();
+        gone.activities[0].name = "b".to_owned();
+        assert_eq!(drift(&old, &gone), ["activity `a`: removed"]);
+    }
+
+    #[test]
+    fn fields_of_arguments_and_results_through_definitions() {
+        let customer = |email: Value, required: &[&str]| {
+            json!({
+                "Customer": object(json!({"name": {"type": "string"}, "email": email}), required),
+                "Order": object(json!({"customer": {"$ref": "#/$defs/Customer"}}), &["customer"]),
+                "Receipt": object(
+                    json!({"total": {"type": "integer"}, "note": {"type": ["string", "null"]}}),
+                    &["total"],
+                ),
+            })
+        };
+        let order = json!({"$ref": "#/$defs/Order"});
+        let receipt = json!({"$ref": "#/$defs/Receipt"});
+        let old = contract(
+            &[("order", order.clone(), false)],
+            receipt.clone(),
+            customer(json!({"type": ["string", "null"]}), &["name"]),
+        );
+        let new = contract(
+            &[("order", order.clone(), false)],
+            receipt.clone(),
+            customer(json!({"type": "string"}), &["name", "email"]),
+        );
+        assert_eq!(
+            drift(&old, &new),
+            ["activity `a`, parameter `order`, field `customer.email`: made required"]
+        );
+
+        let mut definitions = customer(json!({"type": ["string", "null"]}), &["name"]);
+        definitions["Receipt"] = object(json!({"note": {"type": ["string", "null"]}}), &[]);
+        let new = contract(&[("order", order, false)], receipt, definitions);
+        assert_eq!(
+            drift(&old, &new),
+            ["activity `a`, result, field `total`: removed"]
+        );
+    }
+
+    #[test]
+    fn enum_values_and_variants() {
+        let values = |vs: Value| json!({"type": "string", "enum": vs});
+        let old = contract(
+            &[("p", values(json!(["a", "b"])), false)],
+            values(json!(["x"])),
+            json!({}),
+        );
+        let new = contract(
+            &[("p", values(json!(["a"])), false)],
+            values(json!(["x", "y"])),
+            json!({}),
+        );
+        assert_eq!(
+            drift(&old, &new),
+            [
+                "activity `a`, parameter `p`: variant `b` removed",
+                "activity `a`, result: variant `y` added to a result",
+            ]
+        );
+        // A data-carrying enum: a variant's content compared too.
+        let tagged = |days: Value| {
+            json!({"oneOf": [
+                {"type": "string", "const": "standard"},
+                {"type": "object", "properties": {"express": object(json!({"days": days}), &["days"])}, "required": ["express"]},
+            ]})
+        };
+        let old = contract(
+            &[("s", tagged(json!({"type": "integer"})), false)],
+            json!(true),
+            json!({}),
+        );
+        let new = contract(
+            &[("s", tagged(json!({"type": "string"})), false)],
+            json!(true),
+            json!({}),
+        );
+        assert_eq!(
+            drift(&old, &new),
+            ["activity `a`, parameter `s`, field `express.days`: retyped from integer to string"]
+        );
+    }
+
+    #[test]
+    fn recursive_types_end() {
+        let tree = json!({"Tree": object(
+            json!({"children": {"type": "array", "items": {"$ref": "#/$defs/Tree"}}}),
+            &["children"],
+        )});
+        let t = contract(
+            &[("t", json!({"$ref": "#/$defs/Tree"}), false)],
+            json!(true),
+            tree,
+        );
+        assert_eq!(drift(&t, &t), Vec::<String>::new());
     }
 }
