@@ -118,6 +118,12 @@ impl<T: ?Sized> Probe<T> {
     }
 }
 
+impl<T: ?Sized> Default for Probe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: ?Sized> std::fmt::Debug for Probe<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Probe")
@@ -187,6 +193,8 @@ mod tests {
     struct Undescribed;
 
     #[test]
+    // The borrow is what generated code writes: it is the autoref specialization.
+    #[allow(clippy::needless_borrow)]
     fn a_type_with_a_schema_gets_it_and_one_without_gets_none() {
         use super::{HasSchema as _, NoSchema as _};
         let mut types = TypeSchemas::new();

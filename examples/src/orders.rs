@@ -126,8 +126,8 @@ pub async fn quote_order(
 }
 
 /// Bytes both ways (`binary/plain`: Python's `bytes`, TypeScript's `Uint8Array`): the input
-/// reversed.
-#[activity]
+/// reversed. Its result is limited to 1 MiB, which the contract says.
+#[activity(max_result_size = "1 MiB")]
 pub fn reverse_bytes(data: Bytes) -> Bytes {
     Bytes(data.0.into_iter().rev().collect())
 }

@@ -70,6 +70,8 @@ fn the_examples_contract_matches_its_committed_snapshot() {
     // Bytes both ways.
     let bytes = activity("reverse_bytes");
     assert_eq!(bytes.result.schema["x-binary-payload"], json!(true));
+    // Its own size limit.
+    assert_eq!(bytes.limits.max_result_size, Some(1024 * 1024));
     // The context parameter is not an argument.
     let composed = activity("your_activity").parameters.as_ref().unwrap();
     assert_eq!(composed.len(), 1);

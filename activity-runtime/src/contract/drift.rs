@@ -274,10 +274,11 @@ impl<'a> Walker<'a> {
                 if old_types.contains("object") && new_types.contains("object") {
                     self.compare_objects(&old_core, &new_core, field, flow);
                 }
-                if old_types.contains("array") && new_types.contains("array") {
-                    if let (Some(o), Some(n)) = (old_core.get("items"), new_core.get("items")) {
-                        self.compare(o, n, &format!("{field}[]"), flow, true);
-                    }
+                if old_types.contains("array")
+                    && new_types.contains("array")
+                    && let (Some(o), Some(n)) = (old_core.get("items"), new_core.get("items"))
+                {
+                    self.compare(o, n, &format!("{field}[]"), flow, true);
                 }
             }
             (Kind::Variants(old_variants), Kind::Variants(new_variants)) => {
