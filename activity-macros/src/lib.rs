@@ -14,6 +14,7 @@ mod fallback;
 mod hygiene;
 #[cfg(doctest)]
 mod hygiene_tests;
+mod listed;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -24,4 +25,12 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::activity(args.into(), item.into()).into()
+}
+
+/// One entry of `activities![...]` that is a path of two segments or more, preceded by the
+/// runtime's path. Used by `activities!`; not part of the API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn listed_activity(input: TokenStream) -> TokenStream {
+    listed::listed_activity(input.into()).into()
 }

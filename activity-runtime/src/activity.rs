@@ -276,11 +276,14 @@ impl std::fmt::Debug for Executor {
 
 /// How generated code turns what an activity function returned into its encoded result.
 ///
-/// `(&value).output_kind().finish(value)` picks [`FallibleOutput`] for any `Result<T, E>` and
-/// [`PlainOutput`] for every other type (autoref dispatch on the concrete return type). The
-/// dispatch itself has no bounds, so a `Result` is never mistaken for a plain value; the bounds sit
-/// on `finish`, where a wrong type is reported with the messages of [`ActivityResultValue`] and
-/// [`IntoActivityError`].
+/// `(&value).output_kind().into_result(value)` picks [`FallibleOutput`] for any `Result<T, E>` and
+/// [`PlainOutput`] for every other type (autoref dispatch on the concrete return type), and gives
+/// a `Result` either way. Neither step has bounds, so a `Result` is never mistaken for a plain
+/// value; the generated code then finishes the value with
+/// `<T as ActivityResultValue>::encode_result` and the error with
+/// `<E as IntoActivityError>::into_activity_error`, naming the user's own types where it can, so
+/// that a wrong type is reported on that type with the messages of those traits (and no note
+/// points into this crate, as a bound on a function here would).
 #[doc(hidden)]
 pub trait ResultKind {
     fn output_kind(&self) -> FallibleOutput {
@@ -304,15 +307,8 @@ impl<T: ?Sized> ValueKind for &T {}
 pub struct FallibleOutput;
 
 impl FallibleOutput {
-    pub fn finish<T, E>(self, result: Result<T, E>) -> Result<ActivityOutput, ActivityError>
-    where
-        T: ActivityResultValue,
-        E: IntoActivityError,
-    {
-        match result {
-            Ok(value) => ActivityOutput::encode(&value),
-            Err(err) => Err(err.into_activity_error()),
-        }
+    pub fn into_result<T, E>(self, result: Result<T, E>) -> Result<T, E> {
+        result
     }
 }
 
@@ -321,8 +317,8 @@ impl FallibleOutput {
 pub struct PlainOutput;
 
 impl PlainOutput {
-    pub fn finish<T: ActivityResultValue>(self, value: T) -> Result<ActivityOutput, ActivityError> {
-        ActivityOutput::encode(&value)
+    pub fn into_result<T>(self, value: T) -> Result<T, std::convert::Infallible> {
+        Ok(value)
     }
 }
 
@@ -332,9 +328,87 @@ impl PlainOutput {
     label = "not `Serialize`",
     note = "derive it with `#[derive(serde::Serialize)]`, or return a type that implements it"
 )]
-pub trait ActivityResultValue: Serialize {}
+pub trait ActivityResultValue {
+    /// Encodes the value as the activity's result.
+    fn encode_result(&self) -> Result<ActivityOutput, ActivityError>;
+}
 
-impl<T: Serialize + ?Sized> ActivityResultValue for T {}
+impl<T: Serialize + ?Sized> ActivityResultValue for T {
+    fn encode_result(&self) -> Result<ActivityOutput, ActivityError> {
+        ActivityOutput::encode(self)
+    }
+}
+
+/// A parameter `#[activity]` decodes from its payload: anything `DeserializeOwned`.
+///
+/// Generated code decodes each parameter with `<T as ActivityParameter>::decode(&input, ..)`, so
+/// that a type that is not `DeserializeOwned` is reported on the parameter's own type, in this
+/// trait's words.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an activity parameter: it does not implement `serde::Deserialize`",
+    label = "not `Deserialize`",
+    note = "derive it with `#[derive(serde::Deserialize)]`, or take a type that implements it"
+)]
+pub trait ActivityParameter: Sized {
+    /// [`ActivityInput::decode`] for this type: the argument at `position` for parameter `name`
+    /// of Rust type `type_label`.
+    fn decode(
+        input: &ActivityInput,
+        position: usize,
+        name: &str,
+        type_label: &str,
+    ) -> Result<Self, ActivityError>;
+}
+
+impl<T: DeserializeOwned + 'static> ActivityParameter for T {
+    fn decode(
+        input: &ActivityInput,
+        position: usize,
+        name: &str,
+        type_label: &str,
+    ) -> Result<Self, ActivityError> {
+        input.decode(position, name, type_label)
+    }
+}
+
+/// What the future of an `async fn` activity must be: `Send`, because the worker runs activities
+/// on several threads. A value that is not `Send` (an `Rc`, a `RefCell` guard) must not be held
+/// across an `.await`.
+///
+/// Generated code awaits the function's future through `<_ as SendFuture>::into_send(..)`, so that
+/// rustc reports a future that is not `Send` as the function's ("future returned by `f` is not
+/// `Send`"), with a note on the variable at fault.
+pub trait SendFuture: Sized {
+    /// The future itself.
+    #[doc(hidden)]
+    fn into_send(self) -> Self;
+}
+
+impl<F: std::future::Future + Send> SendFuture for F {
+    fn into_send(self) -> Self {
+        self
+    }
+}
+
+/// What the instance of an `#[activity] impl` block must be: every running activity shares it,
+/// so it is `Send + Sync + 'static`.
+///
+/// Generated code registers each method with `<Type as SharedInstance>::register_method(..)`, so
+/// that a type that is not is reported once, on the block's type, in rustc's words for `Send` and
+/// `Sync` (which name the field at fault).
+pub trait SharedInstance {
+    /// The registration of a method activity bound to this instance.
+    #[doc(hidden)]
+    fn register_method(self: Arc<Self>, method: MethodActivity<Self>) -> Registration
+    where
+        Self: Sized;
+}
+
+impl<T: Send + Sync + 'static> SharedInstance for T {
+    fn register_method(self: Arc<Self>, method: MethodActivity<Self>) -> Registration {
+        Registration::method(self, method)
+    }
+}
 
 /// A parameter or result type that typed callers can both send and receive: what the official
 /// `ActivityDefinition` that `#[activity]` implements needs of every input and output type.
@@ -378,6 +452,9 @@ pub trait ContextParameter {
     fn from_context(ctx: ActivityContext) -> Self;
 }
 
+// Not recommended: rustc would otherwise add a "the trait is implemented for `ActivityContext`"
+// help that points into this crate's sources, and the message already names the type.
+#[diagnostic::do_not_recommend]
 impl ContextParameter for ActivityContext {
     fn from_context(ctx: ActivityContext) -> Self {
         ctx

@@ -250,8 +250,9 @@ fn storage_error(err: &PayloadConversionError) -> Option<&StorageError> {
     }
 }
 
-/// An error and its sources, `: `-separated (a failure's message is all a caller sees).
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+/// An error and its sources, `: `-separated (a failure's message is all a caller sees; a codec
+/// server's answer too).
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut message = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

@@ -102,6 +102,7 @@
 //! | `worker` | yes | the [`Worker`], the [`client`], [`connection`]s, [`codec`]s and [`storage`], on `temporalio-sdk-core` and `temporalio-client`. Without it the crate is the activity contract alone (plus [`testing`]): all the code `#[activity]` generates needs |
 //! | `otel` | no | OpenTelemetry: `Metrics::otlp` exports the metrics over OTLP, and each attempt's `activity` span continues the trace its caller sent (the `_tracer-data` header), for a `tracing-opentelemetry` layer to export |
 //! | `object-store` | no | `storage::ObjectStoreDriver`: large payloads in S3 and S3-compatible servers, or any store of the `object_store` crate, wire-compatible with the other SDKs' S3 driver |
+//! | `codec-server` | no | `codec_server`: the HTTP codec server the `temporal` CLI (`--codec-endpoint`) and the Web UI call to decode and encode payloads with a codec, as an axum `Router` or on its own |
 //! | `contract` | no | [`Activities::contract`]: the exported [`contract`] of the registered activities (parameters and results with JSON Schemas from `schemars`, size limits), which typed Python and TypeScript callers are generated from, and its drift check |
 //!
 //! # Examples and the guide
@@ -137,6 +138,9 @@ mod blocking;
 #[cfg(feature = "worker")]
 #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub mod codec;
+#[cfg(feature = "codec-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "codec-server")))]
+pub mod codec_server;
 #[cfg(feature = "worker")]
 #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub mod connection;
@@ -162,8 +166,8 @@ pub mod testing;
 mod worker;
 
 pub use activity::{
-    Activity, ActivityResultValue, ContextParameter, Execution, IntoActivityError, Registration,
-    TypedValue,
+    Activity, ActivityParameter, ActivityResultValue, ContextParameter, Execution,
+    IntoActivityError, Registration, SendFuture, SharedInstance, TypedValue,
 };
 pub use attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 #[cfg(feature = "worker")]
@@ -185,8 +189,8 @@ pub use signature::{SchemaFn, Signature, SignatureType, TypeSchemas};
 #[cfg(feature = "worker")]
 #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub use worker::{
-    Metrics, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder, WorkerError, interceptors,
-    tuning,
+    Metrics, MetricsExporter, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder,
+    WorkerError, interceptors, tuning,
 };
 
 #[doc = include_str!("docs/activity.md")]
@@ -200,6 +204,7 @@ pub mod __private {
         ContextParameter, Executor, MethodActivity, ResultKind, TypedValue, ValueKind,
     };
     pub use crate::signature::{HasSchema, NoSchema, Probe};
+    pub use ::activity_macros::listed_activity;
     pub use ::core::concat;
     pub use ::core::module_path;
     pub use ::core::option::Option;

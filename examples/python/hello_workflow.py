@@ -11,6 +11,7 @@ TEMPORAL_ADDRESS overrides the server (default localhost:7233).
 
 import asyncio
 import os
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -47,4 +48,9 @@ async def main() -> None:
         print(result)
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())
+    sys.stdout.flush()
+    # Skip interpreter finalization, which the SDK's native threads can abort
+    # ("PyGILState_Release: ... finalizing") after a clean run.
+    os._exit(0)

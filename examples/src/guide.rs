@@ -32,6 +32,9 @@ mod calling_from_other_sdks {}
 #[doc = include_str!("../../docs/src/codecs-and-limits.md")]
 mod codecs_and_limits {}
 
+#[doc = include_str!("../../docs/src/codec-server.md")]
+mod codec_server {}
+
 #[doc = include_str!("../../docs/src/production.md")]
 mod production {}
 

@@ -22,6 +22,8 @@ const _: () = {
     fn arg0() {}
     fn arg1() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for compose_greeting {
         const NAME: &'static str = "your_activity";
@@ -34,21 +36,49 @@ const _: () = {
             input: ::activity_runtime::ActivityInput,
         ) -> ::activity_runtime::ActivityFuture {
             ::activity_runtime::__private::Box::pin(async move {
-                let arg0 = input.decode::<YourParams>(0, "params", "YourParams")?;
-                let arg1 = input
-                    .decode::<Option<String>>(1, "punctuation", "Option<String>")?;
+                let arg0 = <YourParams as ::activity_runtime::ActivityParameter>::decode(
+                    &input,
+                    0,
+                    "params",
+                    "YourParams",
+                )?;
+                let arg1 = <Option<
+                    String,
+                > as ::activity_runtime::ActivityParameter>::decode(
+                    &input,
+                    1,
+                    "punctuation",
+                    "Option<String>",
+                )?;
                 input.finish(2);
                 use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-                match compose_greeting(
-                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
-                            ctx,
+                match <_ as ::activity_runtime::SendFuture>::into_send(
+                        compose_greeting(
+                            <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                                ctx,
+                            ),
+                            arg0,
+                            arg1,
                         ),
-                        arg0,
-                        arg1,
                     )
                     .await
                 {
-                    output => (&output).output_kind().finish(output),
+                    output => {
+                        match (&output).output_kind().into_result(output) {
+                            ::activity_runtime::__private::Result::Ok(value) => {
+                                <String as ::activity_runtime::ActivityResultValue>::encode_result(
+                                    &value,
+                                )
+                            }
+                            ::activity_runtime::__private::Result::Err(error) => {
+                                ::activity_runtime::__private::Result::Err(
+                                    <MyError as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                        error,
+                                    ),
+                                )
+                            }
+                        }
+                    }
                 }
             })
         }

@@ -12,6 +12,8 @@ const _: () = {
     fn input() {}
     fn arg0() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for count_words {
         const NAME: &'static str = "count_words";
@@ -26,11 +28,31 @@ const _: () = {
         ) -> ::activity_runtime::ActivityFuture {
             ::activity_runtime::__private::Executor::of(&ctx)
                 .run_blocking(move || {
-                    let arg0 = input.decode::<String>(0, "text", "String")?;
+                    let arg0 = <String as ::activity_runtime::ActivityParameter>::decode(
+                        &input,
+                        0,
+                        "text",
+                        "String",
+                    )?;
                     input.finish(1);
                     use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                     match count_words(arg0) {
-                        output => (&output).output_kind().finish(output),
+                        output => {
+                            match (&output).output_kind().into_result(output) {
+                                ::activity_runtime::__private::Result::Ok(value) => {
+                                    <usize as ::activity_runtime::ActivityResultValue>::encode_result(
+                                        &value,
+                                    )
+                                }
+                                ::activity_runtime::__private::Result::Err(error) => {
+                                    ::activity_runtime::__private::Result::Err(
+                                        <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                            error,
+                                        ),
+                                    )
+                                }
+                            }
+                        }
                     }
                 })
         }

@@ -13,6 +13,8 @@ const _: () = {
     fn input() {}
     fn arg0() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for export {
         const NAME: &'static str = "export";
@@ -29,18 +31,42 @@ const _: () = {
             input: ::activity_runtime::ActivityInput,
         ) -> ::activity_runtime::ActivityFuture {
             ::activity_runtime::__private::Box::pin(async move {
-                let arg0 = input.decode::<String>(0, "table", "String")?;
+                let arg0 = <String as ::activity_runtime::ActivityParameter>::decode(
+                    &input,
+                    0,
+                    "table",
+                    "String",
+                )?;
                 input.finish(1);
                 use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
-                match export(
-                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
-                            ctx,
+                match <_ as ::activity_runtime::SendFuture>::into_send(
+                        export(
+                            <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                                ctx,
+                            ),
+                            arg0,
                         ),
-                        arg0,
                     )
                     .await
                 {
-                    output => (&output).output_kind().finish(output),
+                    output => {
+                        match (&output).output_kind().into_result(output) {
+                            ::activity_runtime::__private::Result::Ok(value) => {
+                                <Vec<
+                                    u8,
+                                > as ::activity_runtime::ActivityResultValue>::encode_result(
+                                    &value,
+                                )
+                            }
+                            ::activity_runtime::__private::Result::Err(error) => {
+                                ::activity_runtime::__private::Result::Err(
+                                    <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                        error,
+                                    ),
+                                )
+                            }
+                        }
+                    }
                 }
             })
         }

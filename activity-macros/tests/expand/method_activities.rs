@@ -24,6 +24,8 @@ const _: () = {
     fn arg0() {}
     fn arg1() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::ActivityMethods for Inventory {
         fn activities(
@@ -32,7 +34,7 @@ const _: () = {
             let mut activities = ::activity_runtime::Activities::new();
             activities
                 .push(
-                    ::activity_runtime::Registration::method(
+                    <Inventory as ::activity_runtime::SharedInstance>::register_method(
                         ::activity_runtime::__private::Arc::clone(&self),
                         ::activity_runtime::__private::MethodActivity {
                             name: "reserve",
@@ -81,23 +83,50 @@ const _: () = {
                                 )
                             },
                             invoke: |this, ctx, input| ::activity_runtime::__private::Box::pin(async move {
-                                let arg0 = input.decode::<String>(0, "sku", "String")?;
-                                let arg1 = input.decode::<u32>(1, "n", "u32")?;
+                                let arg0 = <String as ::activity_runtime::ActivityParameter>::decode(
+                                    &input,
+                                    0,
+                                    "sku",
+                                    "String",
+                                )?;
+                                let arg1 = <u32 as ::activity_runtime::ActivityParameter>::decode(
+                                    &input,
+                                    1,
+                                    "n",
+                                    "u32",
+                                )?;
                                 input.finish(2);
                                 use ::activity_runtime::__private::{
                                     ResultKind as _, ValueKind as _,
                                 };
-                                match this
-                                    .reserve(
-                                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
-                                            ctx,
-                                        ),
-                                        arg0,
-                                        arg1,
+                                match <_ as ::activity_runtime::SendFuture>::into_send(
+                                        this
+                                            .reserve(
+                                                <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                                                    ctx,
+                                                ),
+                                                arg0,
+                                                arg1,
+                                            ),
                                     )
                                     .await
                                 {
-                                    output => (&output).output_kind().finish(output),
+                                    output => {
+                                        match (&output).output_kind().into_result(output) {
+                                            ::activity_runtime::__private::Result::Ok(value) => {
+                                                <u64 as ::activity_runtime::ActivityResultValue>::encode_result(
+                                                    &value,
+                                                )
+                                            }
+                                            ::activity_runtime::__private::Result::Err(error) => {
+                                                ::activity_runtime::__private::Result::Err(
+                                                    <E as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                                        error,
+                                                    ),
+                                                )
+                                            }
+                                        }
+                                    }
                                 }
                             }),
                         },
@@ -105,7 +134,7 @@ const _: () = {
                 );
             activities
                 .push(
-                    ::activity_runtime::Registration::method(
+                    <Inventory as ::activity_runtime::SharedInstance>::register_method(
                         ::activity_runtime::__private::Arc::clone(&self),
                         ::activity_runtime::__private::MethodActivity {
                             name: "price",
@@ -146,13 +175,33 @@ const _: () = {
                             invoke: |this, ctx, input| {
                                 ::activity_runtime::__private::Executor::of(&ctx)
                                     .run_blocking(move || {
-                                        let arg0 = input.decode::<String>(0, "sku", "String")?;
+                                        let arg0 = <String as ::activity_runtime::ActivityParameter>::decode(
+                                            &input,
+                                            0,
+                                            "sku",
+                                            "String",
+                                        )?;
                                         input.finish(1);
                                         use ::activity_runtime::__private::{
                                             ResultKind as _, ValueKind as _,
                                         };
                                         match this.price(arg0) {
-                                            output => (&output).output_kind().finish(output),
+                                            output => {
+                                                match (&output).output_kind().into_result(output) {
+                                                    ::activity_runtime::__private::Result::Ok(value) => {
+                                                        <u64 as ::activity_runtime::ActivityResultValue>::encode_result(
+                                                            &value,
+                                                        )
+                                                    }
+                                                    ::activity_runtime::__private::Result::Err(error) => {
+                                                        ::activity_runtime::__private::Result::Err(
+                                                            <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                                                error,
+                                                            ),
+                                                        )
+                                                    }
+                                                }
+                                            }
                                         }
                                     })
                             },

@@ -12,6 +12,8 @@ const _: () = {
     fn input() {}
     fn arg0() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for checksum {
         const NAME: &'static str = "checksum";
@@ -36,7 +38,14 @@ const _: () = {
                 ::activity_runtime::ActivityOutput,
                 ::activity_runtime::ActivityError,
             > {
-                let arg0 = input.decode::<Vec<u8>>(0, "data", "Vec<u8>")?;
+                let arg0 = <Vec<
+                    u8,
+                > as ::activity_runtime::ActivityParameter>::decode(
+                    &input,
+                    0,
+                    "data",
+                    "Vec<u8>",
+                )?;
                 input.finish(1);
                 use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match checksum(
@@ -45,7 +54,22 @@ const _: () = {
                     ),
                     arg0,
                 ) {
-                    output => (&output).output_kind().finish(output),
+                    output => {
+                        match (&output).output_kind().into_result(output) {
+                            ::activity_runtime::__private::Result::Ok(value) => {
+                                <u32 as ::activity_runtime::ActivityResultValue>::encode_result(
+                                    &value,
+                                )
+                            }
+                            ::activity_runtime::__private::Result::Err(error) => {
+                                ::activity_runtime::__private::Result::Err(
+                                    <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                        error,
+                                    ),
+                                )
+                            }
+                        }
+                    }
                 }
             }
             ::activity_runtime::__private::Executor::of(&ctx)

@@ -12,6 +12,8 @@ const _: () = {
     fn input_() {}
     fn arg0() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for entry {
         const NAME: &'static str = "entry";
@@ -36,11 +38,31 @@ const _: () = {
                 ::activity_runtime::ActivityOutput,
                 ::activity_runtime::ActivityError,
             > {
-                let arg0 = input_.decode::<[u8; input]>(0, "block", "[u8;input]")?;
+                let arg0 = <[u8; input] as ::activity_runtime::ActivityParameter>::decode(
+                    &input_,
+                    0,
+                    "block",
+                    "[u8;input]",
+                )?;
                 input_.finish(1);
                 use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match entry(arg0) {
-                    output => (&output).output_kind().finish(output),
+                    output => {
+                        match (&output).output_kind().into_result(output) {
+                            ::activity_runtime::__private::Result::Ok(value) => {
+                                <u8 as ::activity_runtime::ActivityResultValue>::encode_result(
+                                    &value,
+                                )
+                            }
+                            ::activity_runtime::__private::Result::Err(error) => {
+                                ::activity_runtime::__private::Result::Err(
+                                    <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                        error,
+                                    ),
+                                )
+                            }
+                        }
+                    }
                 }
             }
             ::activity_runtime::__private::Executor::of(&ctx)

@@ -563,6 +563,8 @@ impl WorkerBuilder {
             &self.process_wrapper,
             &runtime_metrics,
         );
+        let reporter =
+            super::report::Reporter::new(runtime_metrics.clone(), client.inner().clone());
         Ok(Worker {
             pools,
             core: Arc::new(core),
@@ -586,7 +588,7 @@ impl WorkerBuilder {
             storage: self.storage,
             graceful_shutdown_period: self.graceful_shutdown_period,
             shutdown_abandon_after: self.shutdown_abandon_after,
-            reporter: super::report::Reporter::new(runtime_metrics.clone()),
+            reporter,
             runtime_metrics,
             meter,
             telemetry,

@@ -117,6 +117,47 @@ impl Metrics {
         self.labels.insert(key.into(), value.into());
         self
     }
+
+    /// Starts exporting without a worker, for a process that serves something else (a codec
+    /// server, `codec_server` with feature `codec-server`): what
+    /// [`MetricsExporter::meter`] records goes here. Needs the tokio runtime.
+    ///
+    /// # Errors
+    /// [`WorkerError::Metrics`] when the endpoint cannot be bound or the exporter built.
+    pub fn start(&self) -> Result<MetricsExporter, WorkerError> {
+        Telemetry::start(self).map(MetricsExporter)
+    }
+}
+
+/// Metrics exported without a worker ([`Metrics::start`]); the scrape endpoint closes (OTLP
+/// export stops) when it is dropped.
+pub struct MetricsExporter(Telemetry);
+
+impl MetricsExporter {
+    /// A meter that records where this exports.
+    pub fn meter(&self) -> MetricMeter {
+        MetricMeter::new(
+            TemporalMeter::new(
+                self.0.meter.clone(),
+                NewAttributes::default(),
+                TaskQueueLabelStrategy::UseNormal,
+            ),
+            Vec::new(),
+        )
+    }
+
+    /// Where the scrape endpoint listens (the port bound for port 0), for Prometheus.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.0.address()
+    }
+}
+
+impl std::fmt::Debug for MetricsExporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsExporter")
+            .field("address", &self.address())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The worker's exporter, running; a scrape endpoint closes when it is dropped, and OTLP export
@@ -244,6 +285,10 @@ const RESULT_LOST: (&str, &str) = (
     "activity_runtime_result_lost",
     "Attempt results the worker could not report to the server",
 );
+const RESULT_RESENT: (&str, &str) = (
+    "activity_runtime_result_resent",
+    "Attempt results the worker re-sent after the worker core gave them up, and the server recorded",
+);
 const PROCESS_CHILD_STARTED: (&str, &str) = (
     "activity_runtime_process_child_started",
     "Child processes started for process-isolated activities, by the activity type that started one",
@@ -283,6 +328,11 @@ impl RuntimeMetrics {
     /// Counts a result the server never received.
     pub(super) fn result_lost(&self, activity_type: &str) {
         self.count(RESULT_LOST, activity_type);
+    }
+
+    /// Counts a result re-sent, and recorded, after core gave it up.
+    pub(super) fn result_resent(&self, activity_type: &str) {
+        self.count(RESULT_RESENT, activity_type);
     }
 
     /// Counts a child process started for an attempt of `activity_type`.

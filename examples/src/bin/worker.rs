@@ -8,13 +8,14 @@
 use activity_runtime::DEFAULT_TARGET;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
     if std::env::args().nth(1).as_deref() == Some("--print-contract") {
         // The contract of what this binary serves: what typed callers are generated from, and
         // what CI compares with the committed copy.
         print!("{}", examples::activities().contract().to_json());
         return Ok(());
     }
+    examples::init_tracing();
     let target = std::env::var("TEMPORAL_ADDRESS").unwrap_or_else(|_| DEFAULT_TARGET.to_owned());
     let task_queue = examples::task_queue();
     let worker = examples::worker(&target, &task_queue).await?;
