@@ -448,6 +448,7 @@ fn run(
     } else if model.in_process() {
         // A plain function the child process finds again at the same offset in this binary.
         let entry = locals.name("entry");
+        let limits = process_limits(model).map(|limits| quote!(.with_process_limits(#limits)));
         let entry_ctx = context_ident(model, locals).map_or_else(|| quote!(_), |ctx| quote!(#ctx));
         // Child processes are a Unix facility: elsewhere the user's `isolation` option says so.
         let span = model
@@ -468,7 +469,7 @@ fn run(
             ) -> #krate::__private::Result<#krate::ActivityOutput, #krate::ActivityError> {
                 #body
             }
-            #krate::__private::Executor::of(&#ctx).run_in_process(#entry, #ctx, #input)
+            #krate::__private::Executor::of(&#ctx)#limits.run_in_process(#entry, #ctx, #input)
         }
     } else {
         // On the worker's blocking pool, which the context knows.
@@ -513,6 +514,36 @@ fn respan(tokens: impl ToTokens, span: Span) -> TokenStream {
             token
         })
         .collect()
+}
+
+/// The `ProcessLimits` expression when a limit of the child process is given.
+fn process_limits(model: &ActivityFn<'_>) -> Option<TokenStream> {
+    let limits = &model.process_limits;
+    if limits.given().is_empty() {
+        return None;
+    }
+    let krate = &model.krate;
+    let number = proc_macro2::Literal::u64_unsuffixed;
+    let memory = limits.memory_limit.map(|(bytes, _)| {
+        let bytes = number(bytes);
+        quote!(.memory_limit(#bytes))
+    });
+    let cpu = limits.cpu_time.map(|(millis, _)| {
+        let millis = number(millis);
+        quote!(.cpu_time(#krate::__private::Duration::from_millis(#millis)))
+    });
+    let files = limits.open_files.map(|(count, _)| {
+        let count = number(count);
+        quote!(.open_files(#count))
+    });
+    let env = limits.inherit_env.as_ref().map(|(names, _)| {
+        let names = names.iter().map(|(name, _)| name);
+        quote!(.inherit_env(&[#(#names),*]))
+    });
+    let non_retryable = limits.non_retryable.map(|_| quote!(.non_retryable()));
+    Some(quote!(
+        #krate::limits::ProcessLimits::NONE #memory #cpu #files #env #non_retryable
+    ))
 }
 
 /// The `PayloadLimits` expression when a size option is given: the defaults with those set.
@@ -640,6 +671,26 @@ mod snapshots {
             },
         );
         expect_test::expect_file!["../tests/expand/process_activity.rs"].assert_eq(&out);
+    }
+
+    #[test]
+    fn process_activity_with_limits() {
+        let out = expanded(
+            quote!(
+                isolation = "process",
+                memory_limit = "512 MiB",
+                cpu_time = "30 s",
+                open_files = 256,
+                inherit_env = ["GDAL_DATA"],
+                non_retryable_limits
+            ),
+            quote! {
+                fn render(page: u32) -> Vec<u8> {
+                    Vec::new()
+                }
+            },
+        );
+        expect_test::expect_file!["../tests/expand/process_limits_activity.rs"].assert_eq(&out);
     }
 
     #[test]

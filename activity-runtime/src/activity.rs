@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::context::{ActivityContext, Executors, ProcessEntry, run_blocking};
 use crate::error::ActivityError;
-use crate::limits::PayloadLimits;
+use crate::limits::{PayloadLimits, ProcessLimits};
 use crate::signature::Signature;
 
 /// An activity a [`Worker`](crate::Worker) can run.
@@ -234,6 +234,7 @@ impl std::fmt::Debug for Registration {
 #[doc(hidden)]
 pub struct Executor {
     executors: Arc<dyn Executors>,
+    limits: ProcessLimits,
 }
 
 impl Executor {
@@ -241,7 +242,16 @@ impl Executor {
     pub fn of(ctx: &ActivityContext) -> Self {
         Self {
             executors: ctx.executors().clone(),
+            limits: ProcessLimits::NONE,
         }
+    }
+
+    /// The limits of the child process [`run_in_process`](Self::run_in_process) runs in
+    /// (`#[activity(memory_limit = "...", ...)]`); the worker's defaults fill what they leave
+    /// unset.
+    pub fn with_process_limits(mut self, limits: ProcessLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Runs a blocking activity body on the worker's blocking pool.
@@ -256,15 +266,18 @@ impl Executor {
         run_blocking(&*self.executors, body)
     }
 
-    /// Runs a process-isolated activity: `entry` in a child process from the worker's pool. In
-    /// an `ActivityEnvironment` (no process pool) it runs on the environment's blocking pool.
+    /// Runs a process-isolated activity: `entry` in a child process from the worker's pool, under
+    /// the limits given with [`with_process_limits`](Self::with_process_limits). In an
+    /// `ActivityEnvironment` (no process pool) it runs on the environment's blocking pool, and the
+    /// limits do not apply.
     pub fn run_in_process(
         self,
         entry: ProcessEntry,
         ctx: ActivityContext,
         input: ActivityInput,
     ) -> ActivityFuture {
-        self.executors.run_in_process(entry, ctx, input)
+        self.executors
+            .run_in_process(entry, &self.limits, ctx, input)
     }
 }
 

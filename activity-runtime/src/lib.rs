@@ -209,6 +209,7 @@ pub mod __private {
     pub use ::core::module_path;
     pub use ::core::option::Option;
     pub use ::core::result::Result;
+    pub use ::core::time::Duration;
     pub use ::core::unreachable;
     pub use ::std::boxed::Box;
     pub use ::std::sync::Arc;

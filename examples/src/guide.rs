@@ -44,5 +44,8 @@ mod settings {}
 #[doc = include_str!("../../docs/src/interceptors.md")]
 mod interceptors {}
 
+#[doc = include_str!("../../docs/src/process-isolation.md")]
+mod process_isolation {}
+
 #[doc = include_str!("../../docs/src/contract.md")]
 mod contract {}

@@ -589,6 +589,9 @@ impl Worker {
             activity_id = %info.activity_id,
             attempt = info.attempt,
             workflow_id = info.workflow_id.as_deref().unwrap_or(""),
+            // What the child process of a process-isolated activity used.
+            child_peak_memory_bytes = tracing::field::Empty,
+            child_cpu_time_ms = tracing::field::Empty,
         );
         #[cfg(feature = "otel")]
         trace_context::continue_trace(&span, &start.header_fields);
