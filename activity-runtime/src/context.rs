@@ -309,6 +309,10 @@ pub enum CancellationReason {
     Paused,
     /// The activity was reset.
     Reset,
+    /// The worker could not send the activity's heartbeat details: the payload codec or external
+    /// storage failed to encode them (a store that refuses writes, say). The attempt then fails
+    /// with that error, whatever the activity returns, as in the Python SDK.
+    HeartbeatFailed,
 }
 
 impl CancellationReason {

@@ -161,6 +161,8 @@ pub mod client {
     };
     pub use temporalio_common::{ActivityCloseTimeouts, ActivityDefinition};
 }
+#[cfg(feature = "worker")]
+pub mod logging;
 pub mod testing;
 #[cfg(feature = "worker")]
 mod worker;

@@ -226,8 +226,8 @@ impl PayloadsTooLarge {
             None => write!(
                 f,
                 "; or configure external storage ({setting}), which keeps large payloads in a \
-                 bucket and only references to them in the history (see \"Large payloads\" in \
-                 the README)"
+                 bucket and only references to them in the history (see \"Large payloads and \
+                 external storage\" in the guide)"
             ),
             Some(threshold) => write!(
                 f,
@@ -495,7 +495,7 @@ mod tests {
              the data elsewhere (object storage, a database) and return a reference to it, such \
              as a key or URL; or configure external storage (`WorkerBuilder::external_storage` \
              on the worker), which keeps large payloads in a bucket and only references to them \
-             in the history (see \"Large payloads\" in the README)"
+             in the history (see \"Large payloads and external storage\" in the guide)"
         );
         let configured = PayloadsTooLarge {
             external_storage: Some(4 * MIB),

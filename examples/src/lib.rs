@@ -173,12 +173,7 @@ pub fn init_tracing() {
 /// [`init_tracing`] from another level when `RUST_LOG` is not set (the demo prints warnings and
 /// errors only, so that its output stays the results).
 pub fn init_tracing_from(default: tracing_subscriber::filter::LevelFilter) {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(default.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        // Colours on a terminal only, not in files and log collectors.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // The runtime's: text on stderr, colours on a terminal only, not in files and log
+    // collectors.
+    activity_runtime::logging::init_from(default).expect("logging is set up once");
 }

@@ -184,20 +184,33 @@ impl WorkerBuilder {
     /// 5, or autoscales (1 to 100, 5 at first) when the namespace enrols workers in poller
     /// autoscaling. Python's and the official Rust SDK's `activity_task_poller_behavior`.
     pub fn activity_task_poller_behavior(mut self, behavior: PollerBehavior) -> Self {
-        self.tuning.poller_behavior = Some(behavior);
+        self.tuning.poller_behavior = Some((behavior, "activity_task_poller_behavior"));
         self
     }
 
     /// At most `polls` activity task polls at once: the same as
     /// `.activity_task_poller_behavior(PollerBehavior::SimpleMaximum(polls))`. Python's
     /// `max_concurrent_activity_task_polls`.
-    pub fn max_concurrent_activity_task_polls(self, polls: usize) -> Self {
-        self.activity_task_poller_behavior(PollerBehavior::SimpleMaximum(polls))
+    pub fn max_concurrent_activity_task_polls(mut self, polls: usize) -> Self {
+        self.tuning.poller_behavior = Some((
+            PollerBehavior::SimpleMaximum(polls),
+            "max_concurrent_activity_task_polls",
+        ));
+        self
     }
 
     /// At most this many activities per second start on this worker (default: no limit): the
-    /// worker does not poll for a task that would exceed it. Python's
-    /// `max_activities_per_second`; the official Rust SDK's `max_worker_activities_per_second`.
+    /// worker core spaces its polls for tasks `1 / rate` apart, and the worker spaces the
+    /// starts of the attempts it got the same way, so no more than `rate` start in any
+    /// one-second window (Python, on the same core, starts up to 11 in the first second at a
+    /// rate of 5: every poll already waiting when tasks arrive gets one at once). A task that
+    /// arrives early waits in the worker, holding its slot, for its turn; to keep that short,
+    /// the worker keeps one poll outstanding while a rate is set, unless
+    /// [`max_concurrent_activity_task_polls`](Self::max_concurrent_activity_task_polls) or
+    /// [`activity_task_poller_behavior`](Self::activity_task_poller_behavior) says otherwise.
+    /// One poll takes one task per round trip to the server: for rates above that (about 20/s
+    /// at 50 ms), set more polls. Python's `max_activities_per_second`; the official Rust SDK's
+    /// `max_worker_activities_per_second`.
     pub fn max_activities_per_second(mut self, rate: f64) -> Self {
         self.tuning.max_activities_per_second = Some(rate);
         self
@@ -492,6 +505,12 @@ impl WorkerBuilder {
 
     async fn connect_and_prepare(self) -> Result<Worker, WorkerError> {
         let task_queue = self.task_queue.ok_or(WorkerError::MissingTaskQueue)?;
+        if task_queue.trim().is_empty() {
+            return Err(invalid(
+                "task_queue",
+                "it is empty; give the name of the task queue to poll",
+            ));
+        }
         let registry = Registry::new(self.activities).map_err(registry_error)?;
         if registry.is_empty() {
             return Err(WorkerError::NoActivities);
@@ -532,11 +551,15 @@ impl WorkerBuilder {
             .build();
         let target = resolved.target.clone();
         let namespace = resolved.namespace.clone();
+        let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(core_error)?;
+        // The connection records its RPCs (`temporal_request`, `temporal_request_latency`,
+        // `temporal_long_request`, their failures) through the runtime's meter, as the other SDKs'
+        // connections do: without it, core's worker records only its own metrics.
+        resolved.options.metrics_meter = runtime.telemetry().get_temporal_metric_meter();
         let connection = connect_with_retry(&resolved, self.connect_retry)
             .await
             .map_err(worker_error)?;
 
-        let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(core_error)?;
         let meter = telemetry
             .as_ref()
             .map_or_else(MetricMeter::noop, |telemetry| {
@@ -631,6 +654,9 @@ impl WorkerBuilder {
             telemetry,
             attempts: self.interceptors.wrap(super::interceptors::run_activity()),
             heartbeat_hooks: self.interceptors.heartbeat_hooks(),
+            pacer: tuning
+                .max_activities_per_second
+                .map(super::pacer::StartPacer::new),
         })
     }
 }

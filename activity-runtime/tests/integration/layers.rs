@@ -39,7 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("client", &["client"]),
-    ("worker", &["worker", "testing"]),
+    ("worker", &["worker", "testing", "logging"]),
 ];
 
 #[test]
