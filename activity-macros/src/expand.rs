@@ -106,6 +106,7 @@ fn expand_fn(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
         quote!(const EXECUTION: #krate::Execution = #execution;)
     });
     let definition = definition(model, ident);
+    let signature = signature(model);
     let impls = locals.scope(
         &bindings(model),
         quote! {
@@ -124,6 +125,10 @@ fn expand_fn(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
                     #input: #krate::ActivityInput,
                 ) -> #krate::ActivityFuture {
                     #run
+                }
+
+                fn signature() -> #krate::Signature {
+                    #signature
                 }
             }
 
@@ -206,6 +211,7 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) ->
     let run = run(model, &quote!(#this.#method), locals, self_ty.span());
     let ctx_param = invoke_context_param(model, locals);
     let execution = execution(model);
+    let signature = signature(model);
     let input = locals.name("input");
     // The block's own type in the trait call, where the bodies are spanned too: an instance that
     // is not `Send + Sync` is reported once, there.
@@ -220,6 +226,7 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) ->
                 limits: #limits,
                 dynamic: #dynamic,
                 execution: #execution,
+                signature: || { #signature },
                 invoke: |#this, #ctx_param, #input| #run,
             },
         )
@@ -272,6 +279,45 @@ fn execution(model: &ActivityFn<'_>) -> TokenStream {
         quote!(#krate::Execution::Process)
     } else {
         quote!(#krate::Execution::Blocking)
+    }
+}
+
+/// The body of `Activity::signature` (or of a method's `signature` closure): each parameter's
+/// name and type, and the result's type, each with the function that gets its schema. Whether a
+/// type has a schema is decided on the concrete type (`Probe`), so no bound is added.
+fn signature(model: &ActivityFn<'_>) -> TokenStream {
+    let krate = &model.krate;
+    let described = |ty: &syn::Type, label: &str| {
+        quote! {
+            #krate::SignatureType {
+                rust_type: #label,
+                schema: (&#krate::__private::Probe::<#ty>::new()).schema_fn(),
+            }
+        }
+    };
+    let result = match model.output() {
+        Output::Unit => {
+            let unit = described(&syn::parse_quote!(()), "()");
+            quote!(#krate::__private::Option::Some(#unit))
+        }
+        Output::Value(ty) => {
+            let value = described(ty, &type_label(ty));
+            quote!(#krate::__private::Option::Some(#value))
+        }
+        Output::Opaque => quote!(#krate::__private::Option::None),
+    };
+    let uses = quote!(use #krate::__private::{HasSchema as _, NoSchema as _};);
+    if model.dynamic.is_some() {
+        return quote!(#uses #krate::Signature::dynamic(#result));
+    }
+    let parameters = model.value_params().map(|p| {
+        let (cfg, name) = (&p.cfg, &p.name);
+        let ty = described(p.ty, &type_label(p.ty));
+        quote!(#(#cfg)* (#name, #ty))
+    });
+    quote! {
+        #uses
+        #krate::Signature::generated(&[#(#parameters),*], #result)
     }
 }
 

@@ -10,6 +10,7 @@ use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::context::{ActivityContext, Executors, ProcessEntry, run_blocking};
 use crate::error::ActivityError;
 use crate::limits::{PayloadLimits, ProcessLimits};
+use crate::signature::Signature;
 
 /// An activity a [`Worker`](crate::Worker) can run.
 ///
@@ -70,6 +71,13 @@ pub trait Activity: 'static {
     /// Runs one attempt: decode the arguments, call the function, encode the result.
     fn invoke(ctx: ActivityContext, input: ActivityInput) -> ActivityFuture;
 
+    /// Its parameters and result, with their JSON Schemas, for the exported contract
+    /// (`Activities::contract`, feature `contract`). `#[activity]` writes it from the function's
+    /// signature; the default says nothing is known.
+    fn signature() -> Signature {
+        Signature::unknown()
+    }
+
     /// What [`activities!`](crate::activities) lists for this activity.
     fn registration() -> Registration
     where
@@ -101,6 +109,7 @@ pub struct Registration {
     limits: PayloadLimits,
     dynamic: bool,
     execution: Execution,
+    signature: fn() -> Signature,
     invoke: Invoke,
 }
 
@@ -121,6 +130,7 @@ pub struct MethodActivity<T> {
     pub limits: PayloadLimits,
     pub dynamic: bool,
     pub execution: Execution,
+    pub signature: fn() -> Signature,
     pub invoke: fn(Arc<T>, ActivityContext, ActivityInput) -> ActivityFuture,
 }
 
@@ -143,6 +153,7 @@ impl Registration {
             limits: A::LIMITS,
             dynamic: A::DYNAMIC,
             execution: A::EXECUTION,
+            signature: A::signature,
             invoke: Invoke::Function(A::invoke),
         }
     }
@@ -158,6 +169,7 @@ impl Registration {
             limits: method.limits,
             dynamic: method.dynamic,
             execution: method.execution,
+            signature: method.signature,
             invoke: Invoke::Bound(Arc::new(move |ctx, input| {
                 invoke(Arc::clone(&state), ctx, input)
             })),
@@ -192,6 +204,11 @@ impl Registration {
     /// Where the function runs.
     pub fn execution(&self) -> Execution {
         self.execution
+    }
+
+    /// Its parameters and result, with their JSON Schemas (see [`Activity::signature`]).
+    pub fn signature(&self) -> Signature {
+        (self.signature)()
     }
 
     pub(crate) fn invoke(&self, ctx: ActivityContext, input: ActivityInput) -> ActivityFuture {

@@ -55,3 +55,6 @@ mod external_storage {}
 
 #[doc = include_str!("../../docs/src/observability.md")]
 mod observability {}
+
+#[doc = include_str!("../../docs/src/contract.md")]
+mod contract {}

@@ -14,8 +14,17 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "contract",
         &[
-            "limits", "payload", "error", "raw", "attempt", "meter", "context", "activity",
+            "limits",
+            "payload",
+            "error",
+            "raw",
+            "attempt",
+            "meter",
+            "context",
+            "signature",
+            "activity",
             "registry",
+            "contract",
         ],
     ),
     (

@@ -8,6 +8,7 @@ mod async_completion;
 mod cli;
 mod codec_server;
 mod configured_worker;
+mod contract;
 mod database;
 mod encrypted;
 mod encryption_interop;
