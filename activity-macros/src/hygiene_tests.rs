@@ -141,6 +141,21 @@
 //!         const DYNAMIC: bool = false;
 //!         const EXECUTION: Execution = Execution::Async;
 //!         fn invoke(ctx: ActivityContext, input: ActivityInput) -> ActivityFuture;
+//!         fn signature() -> Signature;
+//!     }
+//!     pub struct TypeSchemas;
+//!     pub struct SignatureType {
+//!         pub rust_type: &'static str,
+//!         pub schema: fn(&mut TypeSchemas) -> Option<()>,
+//!     }
+//!     pub struct Signature;
+//!     impl Signature {
+//!         pub fn generated(_: &[(&'static str, SignatureType)], _: Option<SignatureType>) -> Self {
+//!             Signature
+//!         }
+//!         pub fn dynamic(_: Option<SignatureType>) -> Self {
+//!             Signature
+//!         }
 //!     }
 //!     impl ActivityInput {
 //!         pub fn decode<T: Default>(
@@ -259,7 +274,26 @@
 //!             pub limits: super::limits::PayloadLimits,
 //!             pub dynamic: bool,
 //!             pub execution: super::Execution,
+//!             pub signature: fn() -> super::Signature,
 //!             pub invoke: fn(Arc<T>, ActivityContext, ActivityInput) -> ActivityFuture,
+//!         }
+//!         pub use ::core::option::Option;
+//!         pub struct Probe<T: ?Sized>(::core::marker::PhantomData<T>);
+//!         impl<T: ?Sized> Probe<T> {
+//!             pub const fn new() -> Self {
+//!                 Probe(::core::marker::PhantomData)
+//!             }
+//!         }
+//!         pub trait HasSchema {
+//!             fn schema_fn(&self) -> fn(&mut super::TypeSchemas) -> Option<()>;
+//!         }
+//!         pub trait NoSchema {
+//!             fn schema_fn(&self) -> fn(&mut super::TypeSchemas) -> Option<()>;
+//!         }
+//!         impl<T: ?Sized> NoSchema for &Probe<T> {
+//!             fn schema_fn(&self) -> fn(&mut super::TypeSchemas) -> Option<()> {
+//!                 |_| None
+//!             }
 //!         }
 //!         pub struct FallibleOutput;
 //!         pub struct PlainOutput;

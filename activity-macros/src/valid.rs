@@ -144,6 +144,85 @@ pub(crate) fn check(model: &ActivityFn<'_>, errors: &mut Errors) {
     }
     check_sizes(model, errors);
     check_isolation(model, errors);
+    check_process_limits(model, errors);
+}
+
+/// `activity_runtime::limits::MIN_MEMORY_LIMIT`: 16 MiB.
+const MIN_MEMORY_LIMIT: u64 = 16 << 20;
+/// `activity_runtime::limits::MIN_OPEN_FILES`.
+const MIN_OPEN_FILES: u64 = 16;
+
+/// The limits of a child process go only on a process-isolated activity, within what a child
+/// needs to run at all.
+fn check_process_limits(model: &ActivityFn<'_>, errors: &mut Errors) {
+    let limits = &model.process_limits;
+    if !model.in_process() {
+        for (option, span) in limits.given() {
+            let message = if model.is_async() {
+                format!(
+                    "`{option}` limits the child process of a process-isolated activity, and an \
+                     `async fn` runs in the worker's process: make it a plain `fn` with \
+                     `isolation = \"process\"`, or remove `{option}`"
+                )
+            } else {
+                format!(
+                    "`{option}` limits the child process of a process-isolated activity: add \
+                     `isolation = \"process\"`, or remove `{option}`"
+                )
+            };
+            errors.push(Error::new(span, message));
+        }
+        return;
+    }
+    if let Some((bytes, span)) = limits.memory_limit
+        && bytes < MIN_MEMORY_LIMIT
+    {
+        errors.push(Error::new(
+            span,
+            format!(
+                "`memory_limit` of {} is below 16 MiB, less than a child process needs to \
+                 start: write at least `\"16 MiB\"`",
+                describe_size(bytes)
+            ),
+        ));
+    }
+    if let Some((0, span)) = limits.cpu_time {
+        errors.push(Error::new(
+            span,
+            "`cpu_time` must be above zero: no attempt could run; write e.g. `\"30 s\"`",
+        ));
+    }
+    if let Some((files, span)) = limits.open_files
+        && files < MIN_OPEN_FILES
+    {
+        errors.push(Error::new(
+            span,
+            format!(
+                "`open_files` of {files} is below 16, fewer than a child process needs for \
+                 itself (its standard streams and its socket to the worker): write at least \
+                 `open_files = 16`"
+            ),
+        ));
+    }
+    for (name, span) in limits.inherit_env.iter().flat_map(|(names, _)| names) {
+        let bare = name.strip_suffix('*').unwrap_or(name);
+        if name.is_empty() || name == "*" {
+            errors.push(Error::new(
+                *span,
+                "an empty name inherits nothing, and `*` would inherit every variable of the \
+                 worker, its secrets included: name the variables, or prefixes such as \
+                 `\"PROJ_*\"`",
+            ));
+        } else if bare.contains(['=', '\0', '*']) {
+            errors.push(Error::new(
+                *span,
+                format!(
+                    "`{name}` is not a variable name: no `=` or NUL, and `*` only at the end, \
+                     for a prefix (`\"PROJ_*\"`)"
+                ),
+            ));
+        }
+    }
 }
 
 /// The receiver (methods only, first), the context (first after the receiver, by value), and
@@ -661,6 +740,64 @@ mod tests {
             ))[0]
                 .contains("generic")
         );
+    }
+
+    #[test]
+    fn process_limits_need_a_process_and_room_to_run() {
+        let args = |tokens| ActivityArgs::parse(tokens).unwrap();
+        let plain: ItemFn = syn::parse_quote!(
+            fn f() {}
+        );
+        assert!(
+            errors_with(
+                plain.clone(),
+                args(quote::quote!(
+                    isolation = "process",
+                    memory_limit = "16 MiB",
+                    cpu_time = "1 ms",
+                    open_files = 16,
+                    inherit_env = ["A", "B_*"],
+                    non_retryable_limits
+                ))
+            )
+            .is_empty()
+        );
+        let all = errors_with(
+            plain.clone(),
+            args(quote::quote!(memory_limit = "512 MiB", open_files = 64)),
+        );
+        assert_eq!(all.len(), 2, "{all:#?}");
+        assert!(
+            all[0].starts_with("`memory_limit` limits the child process")
+                && all[0].contains("add `isolation = \"process\"`"),
+            "{all:#?}"
+        );
+        let async_fn: ItemFn = syn::parse_quote!(
+            async fn f() {}
+        );
+        let all = errors_with(async_fn, args(quote::quote!(cpu_time = "1 s")));
+        assert_eq!(all.len(), 1, "{all:#?}");
+        assert!(
+            all[0].contains("an `async fn` runs in the worker's process"),
+            "{all:#?}"
+        );
+        let all = errors_with(
+            plain,
+            args(quote::quote!(
+                isolation = "process",
+                memory_limit = "1 MiB",
+                cpu_time = "0 s",
+                open_files = 3,
+                inherit_env = ["*", "A=B", "A*B"]
+            )),
+        );
+        assert_eq!(all.len(), 6, "{all:#?}");
+        assert!(all[0].contains("below 16 MiB"), "{all:#?}");
+        assert!(all[1].contains("must be above zero"), "{all:#?}");
+        assert!(all[2].contains("below 16"), "{all:#?}");
+        assert!(all[3].contains("would inherit every variable"), "{all:#?}");
+        assert!(all[4].contains("`A=B` is not a variable name"), "{all:#?}");
+        assert!(all[5].contains("`A*B` is not a variable name"), "{all:#?}");
     }
 
     #[test]

@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::context::{ActivityContext, Executors, ProcessEntry, run_blocking};
 use crate::error::ActivityError;
-use crate::limits::PayloadLimits;
+use crate::limits::{PayloadLimits, ProcessLimits};
+use crate::signature::Signature;
 
 /// An activity a [`Worker`](crate::Worker) can run.
 ///
@@ -70,6 +71,13 @@ pub trait Activity: 'static {
     /// Runs one attempt: decode the arguments, call the function, encode the result.
     fn invoke(ctx: ActivityContext, input: ActivityInput) -> ActivityFuture;
 
+    /// Its parameters and result, with their JSON Schemas, for the exported contract
+    /// (`Activities::contract`, feature `contract`). `#[activity]` writes it from the function's
+    /// signature; the default says nothing is known.
+    fn signature() -> Signature {
+        Signature::unknown()
+    }
+
     /// What [`activities!`](crate::activities) lists for this activity.
     fn registration() -> Registration
     where
@@ -101,6 +109,7 @@ pub struct Registration {
     limits: PayloadLimits,
     dynamic: bool,
     execution: Execution,
+    signature: fn() -> Signature,
     invoke: Invoke,
 }
 
@@ -121,6 +130,7 @@ pub struct MethodActivity<T> {
     pub limits: PayloadLimits,
     pub dynamic: bool,
     pub execution: Execution,
+    pub signature: fn() -> Signature,
     pub invoke: fn(Arc<T>, ActivityContext, ActivityInput) -> ActivityFuture,
 }
 
@@ -143,6 +153,7 @@ impl Registration {
             limits: A::LIMITS,
             dynamic: A::DYNAMIC,
             execution: A::EXECUTION,
+            signature: A::signature,
             invoke: Invoke::Function(A::invoke),
         }
     }
@@ -158,6 +169,7 @@ impl Registration {
             limits: method.limits,
             dynamic: method.dynamic,
             execution: method.execution,
+            signature: method.signature,
             invoke: Invoke::Bound(Arc::new(move |ctx, input| {
                 invoke(Arc::clone(&state), ctx, input)
             })),
@@ -194,6 +206,11 @@ impl Registration {
         self.execution
     }
 
+    /// Its parameters and result, with their JSON Schemas (see [`Activity::signature`]).
+    pub fn signature(&self) -> Signature {
+        (self.signature)()
+    }
+
     pub(crate) fn invoke(&self, ctx: ActivityContext, input: ActivityInput) -> ActivityFuture {
         match &self.invoke {
             Invoke::Function(invoke) => invoke(ctx, input),
@@ -217,6 +234,7 @@ impl std::fmt::Debug for Registration {
 #[doc(hidden)]
 pub struct Executor {
     executors: Arc<dyn Executors>,
+    limits: ProcessLimits,
 }
 
 impl Executor {
@@ -224,7 +242,16 @@ impl Executor {
     pub fn of(ctx: &ActivityContext) -> Self {
         Self {
             executors: ctx.executors().clone(),
+            limits: ProcessLimits::NONE,
         }
+    }
+
+    /// The limits of the child process [`run_in_process`](Self::run_in_process) runs in
+    /// (`#[activity(memory_limit = "...", ...)]`); the worker's defaults fill what they leave
+    /// unset.
+    pub fn with_process_limits(mut self, limits: ProcessLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Runs a blocking activity body on the worker's blocking pool.
@@ -239,15 +266,18 @@ impl Executor {
         run_blocking(&*self.executors, body)
     }
 
-    /// Runs a process-isolated activity: `entry` in a child process from the worker's pool. In
-    /// an `ActivityEnvironment` (no process pool) it runs on the environment's blocking pool.
+    /// Runs a process-isolated activity: `entry` in a child process from the worker's pool, under
+    /// the limits given with [`with_process_limits`](Self::with_process_limits). In an
+    /// `ActivityEnvironment` (no process pool) it runs on the environment's blocking pool, and the
+    /// limits do not apply.
     pub fn run_in_process(
         self,
         entry: ProcessEntry,
         ctx: ActivityContext,
         input: ActivityInput,
     ) -> ActivityFuture {
-        self.executors.run_in_process(entry, ctx, input)
+        self.executors
+            .run_in_process(entry, &self.limits, ctx, input)
     }
 }
 

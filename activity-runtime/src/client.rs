@@ -67,7 +67,7 @@ use crate::limits::{
 };
 pub use crate::payload::ActivityArgs;
 use crate::payload::{ArgumentEncodeError, PayloadError, from_result_payloads, to_payload};
-use crate::storage::{ExternalStorage, StoreContext};
+use crate::storage::{ExternalStorage, StorageError, StoreContext, StoreTarget};
 
 /// What a typed call through the official client ([`Client::inner`]) needs, in the versions the
 /// runtime uses.
@@ -87,6 +87,11 @@ pub struct Client {
     codec: Option<SharedCodec>,
     /// External storage, after the codec; kept to measure what is sent.
     storage: Option<ExternalStorage>,
+    /// The official client on the same connection without the codec and storage, for starts
+    /// with storage: the official client's codec hook does not know the activity, so this
+    /// client encodes and stores the input itself, under the activity's key (as Python's client
+    /// keys it), and sends what it made as it is.
+    unencoded: temporalio_client::Client,
 }
 
 /// Not derived: the official client's `Debug` prints its connection's headers, API key included.
@@ -250,6 +255,17 @@ pub enum ClientError {
         #[source]
         source: PayloadError,
     },
+    /// The arguments could not be stored in external storage; the activity was not started.
+    /// The source chain holds the store's answer (for S3: the HTTP status and the error code,
+    /// e.g. `403 Forbidden` and `InvalidAccessKeyId`).
+    #[error("could not store the arguments of activity `{activity_type}` in external storage")]
+    Storage {
+        /// The activity type.
+        activity_type: String,
+        /// What the store said.
+        #[source]
+        source: StorageError,
+    },
     /// The activity could not be started.
     #[error("could not start activity `{activity_type}`: {message}")]
     Start {
@@ -342,9 +358,15 @@ impl Client {
         codec: Option<SharedCodec>,
         storage: Option<ExternalStorage>,
     ) -> Result<Self, ClientError> {
+        let unencoded = temporalio_client::Client::new(
+            connection.clone(),
+            temporalio_client::ClientOptions::new(namespace.to_owned()).build(),
+        )
+        .map_err(|e| ClientError::Other(e.to_string()))?;
         let mut options = temporalio_client::ClientOptions::new(namespace.to_owned()).build();
-        // The official client's codec hook sees no activity identity: stored payloads get
-        // Python's key for an unknown target (`v0/d/sha256/…`).
+        // The official client's codec hook sees no activity identity: what it stores (an async
+        // completion's result) gets Python's key for an unknown target (`v0/d/sha256/…`).
+        // Starts store their input themselves, under the activity's key (see `starting`).
         let pipeline = match &storage {
             Some(storage) => Some(SharedCodec::with_storage(
                 codec.clone(),
@@ -366,6 +388,7 @@ impl Client {
                 namespace_limit: Arc::default(),
                 codec,
                 storage,
+                unencoded,
             })
             .map_err(|e| ClientError::Other(e.to_string()))
     }
@@ -493,31 +516,50 @@ impl Client {
         payloads: Vec<Payload>,
         options: ActivityOptions,
     ) -> Result<ActivityHandle, ClientError> {
-        // Measured as sent: encoded (the official client encodes again, identically in size).
-        let mut measured = match &self.codec {
+        use temporalio_client::NamespacedClient;
+
+        let id = options
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("{activity_type}-{}", random_suffix()));
+        let encoded = match &self.codec {
             Some(codec) => codec
                 .encode(payloads.clone())
                 .await
                 .map_err(|e| ClientError::Other(format!("the payload codec failed: {e}")))?,
             None => payloads.clone(),
         };
-        // What external storage takes is sent as a reference of a few hundred bytes.
-        if let Some(storage) = &self.storage {
-            measured.retain(|p| prost::Message::encoded_len(p) < storage.size_threshold());
-        }
+        // With storage, the input is stored here, keyed as Python's client keys a standalone
+        // activity's input (`v0/ns/{namespace}/at/{type}/ai/{id}/ri/null/…`: no run yet), and
+        // sent as it is; else the official client encodes it again, identically in size.
+        let sent = match &self.storage {
+            Some(storage) => {
+                let target = StoreTarget::Activity {
+                    namespace: self.inner.namespace(),
+                    id: Some(id.clone()),
+                    run_id: None,
+                    activity_type: Some(activity_type.to_owned()),
+                };
+                storage
+                    .store(&StoreContext::new(Some(target)), encoded)
+                    .await
+                    .map_err(|source| ClientError::Storage {
+                        activity_type: activity_type.to_owned(),
+                        source,
+                    })?
+            }
+            None => encoded,
+        };
+        // Measured as sent.
         let threshold = self.storage.as_ref().map(ExternalStorage::size_threshold);
         check_input_payloads(
             activity_type,
-            &measured,
+            &sent,
             &[],
             self.namespace_limit().await,
             threshold,
         )
         .map_err(ClientError::TooLarge)?;
-        let id = options
-            .id
-            .clone()
-            .unwrap_or_else(|| format!("{activity_type}-{}", random_suffix()));
         let timeouts = match options.schedule_to_close_timeout {
             Some(schedule_to_close) => ActivityCloseTimeouts::ScheduleAndStartToClose {
                 schedule_to_close,
@@ -541,18 +583,36 @@ impl Client {
                 },
             );
         }
-        let inner = self
-            .inner
-            .start_activity(
+        let start_error = |e: temporalio_client::errors::StartActivityError| ClientError::Start {
+            activity_type: activity_type.to_owned(),
+            message: e.to_string(),
+        };
+        let inner = if self.storage.is_some() {
+            // Sent as stored; the result is read back through the storage and the codec.
+            let started = self
+                .unencoded
+                .start_activity(
+                    UntypedActivity::new(activity_type),
+                    RawValue::new(sent),
+                    start,
+                )
+                .await
+                .map_err(start_error)?;
+            self.inner.get_activity_handle(
                 UntypedActivity::new(activity_type),
-                RawValue::new(payloads),
-                start,
+                started.activity_id(),
+                started.run_id().map(str::to_owned),
             )
-            .await
-            .map_err(|e| ClientError::Start {
-                activity_type: activity_type.to_owned(),
-                message: e.to_string(),
-            })?;
+        } else {
+            self.inner
+                .start_activity(
+                    UntypedActivity::new(activity_type),
+                    RawValue::new(payloads),
+                    start,
+                )
+                .await
+                .map_err(start_error)?
+        };
         Ok(ActivityHandle { inner })
     }
 

@@ -162,29 +162,62 @@ impl SharedCodec {
 
     /// A heartbeat sink that encodes details before handing them to `sink`, in order, on a task
     /// of its own (codecs are async, heartbeats are not). `sink` sees the encoded details, so its
-    /// size checks measure what is sent; a refusal there fails the attempt.
-    pub(crate) fn encoding_sink(&self, sink: HeartbeatSink) -> HeartbeatSink {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<Payload>>();
+    /// size checks measure what is sent; a refusal there fails the attempt. Details that cannot
+    /// be encoded (a codec error, a store that refuses them) are not sent, and `failed` is told.
+    /// The returned [`PendingHeartbeats`] waits for the details handed over so far.
+    pub(crate) fn encoding_sink(
+        &self,
+        sink: HeartbeatSink,
+        failed: impl Fn(&PayloadConversionError) + Send + Sync + 'static,
+    ) -> (HeartbeatSink, PendingHeartbeats) {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Encode>();
         let codec = self.clone();
         tokio::spawn(async move {
-            while let Some(details) = rx.recv().await {
+            while let Some(message) = rx.recv().await {
+                let details = match message {
+                    Encode::Details(details) => details,
+                    Encode::Settled(done) => {
+                        let _ = done.send(());
+                        continue;
+                    }
+                };
                 match codec.encode(details).await {
                     Ok(encoded) => {
                         if let Err(err) = sink(encoded) {
                             tracing::warn!(error = %err, "heartbeat details refused");
                         }
                     }
-                    Err(err) => tracing::error!(
-                        error = %chain(&err),
-                        "the payload codec or external storage could not encode heartbeat details; not sent"
-                    ),
+                    Err(err) => failed(&err),
                 }
             }
         });
-        Arc::new(move |details| {
-            let _ = tx.send(details);
+        let pending = PendingHeartbeats(tx.clone());
+        let sink: HeartbeatSink = Arc::new(move |details| {
+            let _ = tx.send(Encode::Details(details));
             Ok(())
-        })
+        });
+        (sink, pending)
+    }
+}
+
+/// What the task of an [`encoding sink`](SharedCodec::encoding_sink) is handed: details to
+/// encode, or a request to say when those before it are done.
+enum Encode {
+    Details(Vec<Payload>),
+    Settled(tokio::sync::oneshot::Sender<()>),
+}
+
+/// The heartbeat details an encoding sink still has to encode and send.
+pub(crate) struct PendingHeartbeats(tokio::sync::mpsc::UnboundedSender<Encode>);
+
+impl PendingHeartbeats {
+    /// Waits until every heartbeat handed to the sink so far is sent or has failed, as Python's
+    /// worker waits for its last heartbeat task before it completes an attempt.
+    pub(crate) async fn settled(&self) {
+        let (done, settled) = tokio::sync::oneshot::channel();
+        if self.0.send(Encode::Settled(done)).is_ok() {
+            let _ = settled.await;
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::error::ActivityError;
+use crate::limits::ProcessLimits;
 use crate::meter::MetricMeter;
 use crate::payload::{PayloadConverter, PayloadError, from_payload, to_payload};
 
@@ -77,11 +78,12 @@ pub(crate) trait Executors: Send + Sync + 'static {
     /// When the pool has shut down.
     fn submit_blocking(&self, job: BlockingJob) -> Result<(), ActivityError>;
 
-    /// Runs `entry` in a child process. Without a process pool (test environments, a child
-    /// itself) it runs on the blocking pool, in this process.
+    /// Runs `entry` in a child process under `limits`. Without a process pool (test
+    /// environments, a child itself) it runs on the blocking pool, in this process, without them.
     fn run_in_process(
         &self,
         entry: ProcessEntry,
+        _limits: &ProcessLimits,
         ctx: ActivityContext,
         input: ActivityInput,
     ) -> ActivityFuture {
@@ -307,6 +309,10 @@ pub enum CancellationReason {
     Paused,
     /// The activity was reset.
     Reset,
+    /// The worker could not send the activity's heartbeat details: the payload codec or external
+    /// storage failed to encode them (a store that refuses writes, say). The attempt then fails
+    /// with that error, whatever the activity returns, as in the Python SDK.
+    HeartbeatFailed,
 }
 
 impl CancellationReason {

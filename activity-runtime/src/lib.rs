@@ -103,6 +103,7 @@
 //! | `otel` | no | OpenTelemetry: `Metrics::otlp` exports the metrics over OTLP, and each attempt's `activity` span continues the trace its caller sent (the `_tracer-data` header), for a `tracing-opentelemetry` layer to export |
 //! | `object-store` | no | `storage::ObjectStoreDriver`: large payloads in S3 and S3-compatible servers, or any store of the `object_store` crate, wire-compatible with the other SDKs' S3 driver |
 //! | `codec-server` | no | `codec_server`: the HTTP codec server the `temporal` CLI (`--codec-endpoint`) and the Web UI call to decode and encode payloads with a codec, as an axum `Router` or on its own |
+//! | `contract` | no | [`Activities::contract`]: the exported [`contract`] of the registered activities (parameters and results with JSON Schemas from `schemars`, size limits), which typed Python and TypeScript callers are generated from, and its drift check |
 //!
 //! # Examples and the guide
 //!
@@ -121,12 +122,16 @@
 mod activity;
 mod attempt;
 mod context;
+#[cfg(feature = "contract")]
+#[cfg_attr(docsrs, doc(cfg(feature = "contract")))]
+pub mod contract;
 mod error;
 pub mod limits;
 pub mod meter;
 pub mod payload;
 mod raw;
 mod registry;
+mod signature;
 
 // transport
 mod blocking;
@@ -156,6 +161,8 @@ pub mod client {
     };
     pub use temporalio_common::{ActivityCloseTimeouts, ActivityDefinition};
 }
+#[cfg(feature = "worker")]
+pub mod logging;
 pub mod testing;
 #[cfg(feature = "worker")]
 mod worker;
@@ -175,6 +182,12 @@ pub use error::ActivityError;
 pub use payload::{ActivityArgs, Bytes, Payload, PayloadConverter};
 pub use raw::RawValue;
 pub use registry::{Activities, ActivityMethods, ListedByName, Register};
+/// The `schemars` crate the contract's schemas come from, for `#[derive(JsonSchema)]` with
+/// `#[schemars(crate = "activity_runtime::schemars")]` in a crate that does not depend on it.
+#[cfg(feature = "contract")]
+#[cfg_attr(docsrs, doc(cfg(feature = "contract")))]
+pub use schemars;
+pub use signature::{SchemaFn, Signature, SignatureType, TypeSchemas};
 #[cfg(feature = "worker")]
 #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub use worker::{
@@ -192,10 +205,13 @@ pub mod __private {
     pub use crate::activity::{
         ContextParameter, Executor, MethodActivity, ResultKind, TypedValue, ValueKind,
     };
+    pub use crate::signature::{HasSchema, NoSchema, Probe};
     pub use ::activity_macros::listed_activity;
     pub use ::core::concat;
     pub use ::core::module_path;
+    pub use ::core::option::Option;
     pub use ::core::result::Result;
+    pub use ::core::time::Duration;
     pub use ::core::unreachable;
     pub use ::std::boxed::Box;
     pub use ::std::sync::Arc;

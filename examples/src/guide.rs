@@ -46,3 +46,18 @@ mod deploying {}
 
 #[doc = include_str!("../../docs/src/interceptors.md")]
 mod interceptors {}
+
+#[doc = include_str!("../../docs/src/process-isolation.md")]
+mod process_isolation {}
+
+#[doc = include_str!("../../docs/src/connecting.md")]
+mod connecting {}
+
+#[doc = include_str!("../../docs/src/external-storage.md")]
+mod external_storage {}
+
+#[doc = include_str!("../../docs/src/observability.md")]
+mod observability {}
+
+#[doc = include_str!("../../docs/src/contract.md")]
+mod contract {}

@@ -5,11 +5,14 @@ pub mod encryption;
 #[cfg(doctest)]
 mod guide;
 pub mod inventory;
+pub mod orders;
 pub mod resumable;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use activity_runtime::{ActivityContext, ActivityError, activity};
+use activity_runtime::{Activities, ActivityContext, ActivityError, activities, activity};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Greets someone: `say_hello("World")` returns `"Hello, World!"`.
@@ -19,7 +22,7 @@ pub async fn say_hello(name: String) -> String {
 }
 
 /// The parameters of `your_activity`, as in the Temporal Python samples.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct YourParams {
     /// How to greet.
     pub greeting: String,
@@ -83,6 +86,30 @@ pub fn task_queue_or(default: &str) -> String {
     std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| default.to_owned())
 }
 
+/// Every example activity: functions (async and blocking), the methods of an [`Inventory`]
+/// holding some tea, the order activities of [`orders`] (nested structs, enums, `Option` tails,
+/// bytes) and a dynamic one. `activities().contract()` is the contract the example worker serves
+/// (`worker --print-contract`), committed as `examples/contract.json`.
+///
+/// [`Inventory`]: inventory::Inventory
+pub fn activities() -> Activities {
+    let mut all = activities![
+        say_hello,
+        compose_greeting,
+        count_words,
+        request_approval,
+        resumable::import_rows,
+        orders::quote_order,
+        orders::reverse_bytes,
+        orders::legacy_call,
+    ];
+    let inventory = inventory::Inventory {
+        pool: inventory::Pool::with_stock([("tea".to_owned(), 100)]),
+    };
+    all.extend(Activities::from(Arc::new(inventory)));
+    all
+}
+
 /// A worker serving the example activities on `target`.
 pub async fn worker(
     target: &str,
@@ -91,13 +118,7 @@ pub async fn worker(
     activity_runtime::Worker::builder()
         .target(target)
         .task_queue(task_queue)
-        .register(activity_runtime::activities![
-            say_hello,
-            compose_greeting,
-            count_words,
-            request_approval,
-            resumable::import_rows
-        ])
+        .register(activities())
         .build()
         .await
 }
@@ -152,12 +173,7 @@ pub fn init_tracing() {
 /// [`init_tracing`] from another level when `RUST_LOG` is not set (the demo prints warnings and
 /// errors only, so that its output stays the results).
 pub fn init_tracing_from(default: tracing_subscriber::filter::LevelFilter) {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(default.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        // Colours on a terminal only, not in files and log collectors.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // The runtime's: text on stderr, colours on a terminal only, not in files and log
+    // collectors.
+    activity_runtime::logging::init_from(default).expect("logging is set up once");
 }

@@ -20,6 +20,7 @@
 use std::time::Duration;
 
 use activity_runtime::{ActivityContext, ActivityError, activity};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What `import_rows` heartbeats: the next row to import.
@@ -30,7 +31,7 @@ pub struct ImportProgress {
 }
 
 /// What `import_rows` returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ImportReport {
     /// Rows imported in all (by every attempt together).
     pub rows: u32,

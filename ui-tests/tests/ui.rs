@@ -6,8 +6,8 @@
 //! token, naming nothing under `__private` and pointing nowhere into `activity-runtime/src` or
 //! `activity-macros/src` (checked below). The categories: `options` (attribute
 //! syntax), `names`, `signature`, `types`, `context`, `definition` (typed calls), `dynamic`,
-//! `methods` (and shared state), `executor` (isolation), `limits` (size options),
-//! `registration` (`activities![...]`, `register`), `platform`, `hygiene`. After a deliberate change to a
+//! `methods` (and shared state), `executor` (isolation), `limits` (size options, limits of a
+//! child process), `registration` (`activities![...]`, `register`), `platform`, `hygiene`. After a deliberate change to a
 //! message, regenerate with `TRYBUILD=overwrite cargo test -p ui-tests` and review the diff.
 //!
 //! The cases see only this crate's dev-dependencies, and use nothing but `activity-runtime`,

@@ -82,6 +82,38 @@ const _: () = {
                 }
             })
         }
+        fn signature() -> ::activity_runtime::Signature {
+            use ::activity_runtime::__private::{HasSchema as _, NoSchema as _};
+            ::activity_runtime::Signature::generated(
+                &[
+                    (
+                        "params",
+                        ::activity_runtime::SignatureType {
+                            rust_type: "YourParams",
+                            schema: (&::activity_runtime::__private::Probe::<
+                                YourParams,
+                            >::new())
+                                .schema_fn(),
+                        },
+                    ),
+                    (
+                        "punctuation",
+                        ::activity_runtime::SignatureType {
+                            rust_type: "Option<String>",
+                            schema: (&::activity_runtime::__private::Probe::<
+                                Option<String>,
+                            >::new())
+                                .schema_fn(),
+                        },
+                    ),
+                ],
+                ::activity_runtime::__private::Option::Some(::activity_runtime::SignatureType {
+                    rust_type: "String",
+                    schema: (&::activity_runtime::__private::Probe::<String>::new())
+                        .schema_fn(),
+                }),
+            )
+        }
     }
     #[automatically_derived]
     impl ::activity_runtime::__private::ActivityDefinition for compose_greeting

@@ -56,6 +56,28 @@ const _: () = {
                     }
                 })
         }
+        fn signature() -> ::activity_runtime::Signature {
+            use ::activity_runtime::__private::{HasSchema as _, NoSchema as _};
+            ::activity_runtime::Signature::generated(
+                &[
+                    (
+                        "text",
+                        ::activity_runtime::SignatureType {
+                            rust_type: "String",
+                            schema: (&::activity_runtime::__private::Probe::<
+                                String,
+                            >::new())
+                                .schema_fn(),
+                        },
+                    ),
+                ],
+                ::activity_runtime::__private::Option::Some(::activity_runtime::SignatureType {
+                    rust_type: "usize",
+                    schema: (&::activity_runtime::__private::Probe::<usize>::new())
+                        .schema_fn(),
+                }),
+            )
+        }
     }
     #[automatically_derived]
     impl ::activity_runtime::__private::ActivityDefinition for count_words

@@ -70,6 +70,28 @@ const _: () = {
                 }
             })
         }
+        fn signature() -> ::activity_runtime::Signature {
+            use ::activity_runtime::__private::{HasSchema as _, NoSchema as _};
+            ::activity_runtime::Signature::generated(
+                &[
+                    (
+                        "table",
+                        ::activity_runtime::SignatureType {
+                            rust_type: "String",
+                            schema: (&::activity_runtime::__private::Probe::<
+                                String,
+                            >::new())
+                                .schema_fn(),
+                        },
+                    ),
+                ],
+                ::activity_runtime::__private::Option::Some(::activity_runtime::SignatureType {
+                    rust_type: "Vec<u8>",
+                    schema: (&::activity_runtime::__private::Probe::<Vec<u8>>::new())
+                        .schema_fn(),
+                }),
+            )
+        }
     }
     #[automatically_derived]
     impl ::activity_runtime::__private::ActivityDefinition for export

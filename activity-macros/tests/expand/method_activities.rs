@@ -46,6 +46,42 @@ const _: () = {
                             limits: ::activity_runtime::limits::PayloadLimits::DEFAULT,
                             dynamic: false,
                             execution: ::activity_runtime::Execution::Async,
+                            signature: || {
+                                use ::activity_runtime::__private::{
+                                    HasSchema as _, NoSchema as _,
+                                };
+                                ::activity_runtime::Signature::generated(
+                                    &[
+                                        (
+                                            "sku",
+                                            ::activity_runtime::SignatureType {
+                                                rust_type: "String",
+                                                schema: (&::activity_runtime::__private::Probe::<
+                                                    String,
+                                                >::new())
+                                                    .schema_fn(),
+                                            },
+                                        ),
+                                        (
+                                            "n",
+                                            ::activity_runtime::SignatureType {
+                                                rust_type: "u32",
+                                                schema: (&::activity_runtime::__private::Probe::<
+                                                    u32,
+                                                >::new())
+                                                    .schema_fn(),
+                                            },
+                                        ),
+                                    ],
+                                    ::activity_runtime::__private::Option::Some(::activity_runtime::SignatureType {
+                                        rust_type: "u64",
+                                        schema: (&::activity_runtime::__private::Probe::<
+                                            u64,
+                                        >::new())
+                                            .schema_fn(),
+                                    }),
+                                )
+                            },
                             invoke: |this, ctx, input| ::activity_runtime::__private::Box::pin(async move {
                                 let arg0 = <String as ::activity_runtime::ActivityParameter>::decode(
                                     &input,
@@ -110,6 +146,32 @@ const _: () = {
                             limits: ::activity_runtime::limits::PayloadLimits::DEFAULT,
                             dynamic: false,
                             execution: ::activity_runtime::Execution::Blocking,
+                            signature: || {
+                                use ::activity_runtime::__private::{
+                                    HasSchema as _, NoSchema as _,
+                                };
+                                ::activity_runtime::Signature::generated(
+                                    &[
+                                        (
+                                            "sku",
+                                            ::activity_runtime::SignatureType {
+                                                rust_type: "String",
+                                                schema: (&::activity_runtime::__private::Probe::<
+                                                    String,
+                                                >::new())
+                                                    .schema_fn(),
+                                            },
+                                        ),
+                                    ],
+                                    ::activity_runtime::__private::Option::Some(::activity_runtime::SignatureType {
+                                        rust_type: "u64",
+                                        schema: (&::activity_runtime::__private::Probe::<
+                                            u64,
+                                        >::new())
+                                            .schema_fn(),
+                                    }),
+                                )
+                            },
                             invoke: |this, ctx, input| {
                                 ::activity_runtime::__private::Executor::of(&ctx)
                                     .run_blocking(move || {

@@ -75,6 +75,28 @@ const _: () = {
             ::activity_runtime::__private::Executor::of(&ctx)
                 .run_in_process(entry, ctx, input)
         }
+        fn signature() -> ::activity_runtime::Signature {
+            use ::activity_runtime::__private::{HasSchema as _, NoSchema as _};
+            ::activity_runtime::Signature::generated(
+                &[
+                    (
+                        "data",
+                        ::activity_runtime::SignatureType {
+                            rust_type: "Vec<u8>",
+                            schema: (&::activity_runtime::__private::Probe::<
+                                Vec<u8>,
+                            >::new())
+                                .schema_fn(),
+                        },
+                    ),
+                ],
+                ::activity_runtime::__private::Option::Some(::activity_runtime::SignatureType {
+                    rust_type: "u32",
+                    schema: (&::activity_runtime::__private::Probe::<u32>::new())
+                        .schema_fn(),
+                }),
+            )
+        }
     }
     #[automatically_derived]
     impl ::activity_runtime::__private::ActivityDefinition for checksum

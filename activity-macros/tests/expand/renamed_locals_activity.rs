@@ -68,6 +68,28 @@ const _: () = {
             ::activity_runtime::__private::Executor::of(&ctx)
                 .run_in_process(entry_, ctx, input_)
         }
+        fn signature() -> ::activity_runtime::Signature {
+            use ::activity_runtime::__private::{HasSchema as _, NoSchema as _};
+            ::activity_runtime::Signature::generated(
+                &[
+                    (
+                        "block",
+                        ::activity_runtime::SignatureType {
+                            rust_type: "[u8;input]",
+                            schema: (&::activity_runtime::__private::Probe::<
+                                [u8; input],
+                            >::new())
+                                .schema_fn(),
+                        },
+                    ),
+                ],
+                ::activity_runtime::__private::Option::Some(::activity_runtime::SignatureType {
+                    rust_type: "u8",
+                    schema: (&::activity_runtime::__private::Probe::<u8>::new())
+                        .schema_fn(),
+                }),
+            )
+        }
     }
     #[automatically_derived]
     impl ::activity_runtime::__private::ActivityDefinition for entry

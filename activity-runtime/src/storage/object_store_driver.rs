@@ -41,10 +41,14 @@ impl std::fmt::Debug for ObjectStoreDriver {
 }
 
 impl ObjectStoreDriver {
-    /// An S3 bucket, with credentials, region and endpoint from the environment as boto3 reads
-    /// them (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`
-    /// or `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`; `AWS_ALLOW_HTTP=true` for a plain-HTTP
-    /// endpoint such as a local test server).
+    /// An S3 bucket, with credentials, region and endpoint from the environment, read by
+    /// `object_store`'s `AmazonS3Builder::from_env`: every `AWS_*` variable it knows, chiefly
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` or
+    /// `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT`, `AWS_ENDPOINT_URL_S3`), and in a container or on EC2
+    /// `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` and `AWS_WEB_IDENTITY_TOKEN_FILE` with
+    /// `AWS_ROLE_ARN`. A plain-HTTP endpoint (`http://…`, a local test server) is allowed as
+    /// boto3 allows it, without `AWS_ALLOW_HTTP`. Not read: `~/.aws/config` and
+    /// `~/.aws/credentials` profiles (`AWS_PROFILE`).
     ///
     /// # Errors
     /// [`StorageError::Config`] when the settings are incomplete or invalid.
@@ -52,12 +56,22 @@ impl ObjectStoreDriver {
         Self::s3_with(AmazonS3Builder::from_env().with_bucket_name(bucket))
     }
 
-    /// An S3 bucket configured by hand (the builder must name the bucket).
+    /// An S3 bucket configured by hand (the builder must name the bucket). An endpoint given as
+    /// `http://…` is allowed over plain HTTP, as boto3 allows it.
     ///
     /// # Errors
     /// [`StorageError::Config`] when the settings are incomplete or invalid.
-    pub fn s3_with(builder: AmazonS3Builder) -> Result<Self, StorageError> {
+    pub fn s3_with(mut builder: AmazonS3Builder) -> Result<Self, StorageError> {
         install_crypto_provider();
+        // `object_store` refuses a plain-HTTP endpoint unless `allow_http` is set; whoever
+        // names an `http://` endpoint means it.
+        if [AmazonS3ConfigKey::Endpoint, AmazonS3ConfigKey::S3Endpoint]
+            .iter()
+            .filter_map(|key| builder.get_config_value(key))
+            .any(|endpoint| endpoint.starts_with("http://"))
+        {
+            builder = builder.with_allow_http(true);
+        }
         let bucket = builder
             .get_config_value(&AmazonS3ConfigKey::Bucket)
             .unwrap_or_default();
@@ -128,16 +142,15 @@ impl ObjectStoreDriver {
             location: location.clone(),
             source: Box::new(e),
         };
-        // Content-addressed: an object already there holds these very bytes.
-        match self.store.head(&path).await {
-            Ok(_) => {}
-            Err(object_store::Error::NotFound { .. }) => {
-                self.store
-                    .put(&path, PutPayload::from(bytes))
-                    .await
-                    .map_err(backend)?;
-            }
-            Err(e) => return Err(backend(e)),
+        // Content-addressed: an object already there holds these very bytes. Whatever else the
+        // check answers (a 403 to a writer without read access), the upload is tried, and its
+        // error is the one reported: an answer to a HEAD request has no body, so it lacks the
+        // store's error code (`InvalidAccessKeyId`, `AccessDenied`).
+        if self.store.head(&path).await.is_err() {
+            self.store
+                .put(&path, PutPayload::from(bytes))
+                .await
+                .map_err(backend)?;
         }
         Ok(StorageClaim {
             claim_data: [

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::health::{HealthEndpoint, WorkerHealth};
 use super::interceptors::{Attempt, AttemptService, Interceptors};
 use super::limits::WorkerLimits;
-use super::pools::WorkerPools;
+use super::pools::{ProcessSettings, WorkerPools};
 use super::telemetry::{Metrics, RuntimeMetrics, Telemetry};
 use super::tuning::{
     ActivitySlotKind, PollerBehavior, ResourceBasedSlots, SlotSupplier, Tuning, invalid,
@@ -25,6 +25,7 @@ use super::{ShutdownHandle, Worker, WorkerError};
 use crate::client::Client;
 use crate::codec::SharedCodec;
 use crate::connection::{ConnectOptions, ConnectionError, Resolved};
+use crate::limits::ProcessLimits;
 use crate::meter::MetricMeter;
 use crate::registry::{Activities, Registry, RegistryError};
 use crate::storage::{ExternalStorage, StoreContext};
@@ -48,6 +49,7 @@ pub struct WorkerBuilder {
     process_pool_size: usize,
     process_grace_period: Duration,
     process_wrapper: Vec<OsString>,
+    process_limits: ProcessLimits,
     metrics: Option<Metrics>,
     health_probes: Option<SocketAddr>,
     server_unreachable_after: Duration,
@@ -71,6 +73,7 @@ impl Default for WorkerBuilder {
             process_pool_size: std::thread::available_parallelism().map_or(2, |n| n.get()),
             process_grace_period: Duration::from_secs(5),
             process_wrapper: Vec::new(),
+            process_limits: ProcessLimits::NONE,
             metrics: None,
             health_probes: None,
             server_unreachable_after: Duration::from_secs(30),
@@ -187,20 +190,33 @@ impl WorkerBuilder {
     /// 5, or autoscales (1 to 100, 5 at first) when the namespace enrols workers in poller
     /// autoscaling. Python's and the official Rust SDK's `activity_task_poller_behavior`.
     pub fn activity_task_poller_behavior(mut self, behavior: PollerBehavior) -> Self {
-        self.tuning.poller_behavior = Some(behavior);
+        self.tuning.poller_behavior = Some((behavior, "activity_task_poller_behavior"));
         self
     }
 
     /// At most `polls` activity task polls at once: the same as
     /// `.activity_task_poller_behavior(PollerBehavior::SimpleMaximum(polls))`. Python's
     /// `max_concurrent_activity_task_polls`.
-    pub fn max_concurrent_activity_task_polls(self, polls: usize) -> Self {
-        self.activity_task_poller_behavior(PollerBehavior::SimpleMaximum(polls))
+    pub fn max_concurrent_activity_task_polls(mut self, polls: usize) -> Self {
+        self.tuning.poller_behavior = Some((
+            PollerBehavior::SimpleMaximum(polls),
+            "max_concurrent_activity_task_polls",
+        ));
+        self
     }
 
     /// At most this many activities per second start on this worker (default: no limit): the
-    /// worker does not poll for a task that would exceed it. Python's
-    /// `max_activities_per_second`; the official Rust SDK's `max_worker_activities_per_second`.
+    /// worker core spaces its polls for tasks `1 / rate` apart, and the worker spaces the
+    /// starts of the attempts it got the same way, so no more than `rate` start in any
+    /// one-second window (Python, on the same core, starts up to 11 in the first second at a
+    /// rate of 5: every poll already waiting when tasks arrive gets one at once). A task that
+    /// arrives early waits in the worker, holding its slot, for its turn; to keep that short,
+    /// the worker keeps one poll outstanding while a rate is set, unless
+    /// [`max_concurrent_activity_task_polls`](Self::max_concurrent_activity_task_polls) or
+    /// [`activity_task_poller_behavior`](Self::activity_task_poller_behavior) says otherwise.
+    /// One poll takes one task per round trip to the server: for rates above that (about 20/s
+    /// at 50 ms), set more polls. Python's `max_activities_per_second`; the official Rust SDK's
+    /// `max_worker_activities_per_second`.
     pub fn max_activities_per_second(mut self, rate: f64) -> Self {
         self.tuning.max_activities_per_second = Some(rate);
         self
@@ -441,6 +457,34 @@ impl WorkerBuilder {
         self
     }
 
+    /// Limits for the child process of every process-isolated activity, and the environment
+    /// variables children inherit besides
+    /// [`DEFAULT_INHERITED_ENV`](crate::limits::DEFAULT_INHERITED_ENV): the defaults for each limit
+    /// an activity's `#[activity(...)]` does not set (the attribute wins; the environment lists
+    /// are joined). Checked at `build()` ([`ProcessLimits::check`]).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), activity_runtime::WorkerError> {
+    /// use std::time::Duration;
+    /// use activity_runtime::Worker;
+    /// use activity_runtime::limits::{MIB, ProcessLimits};
+    /// let worker = Worker::builder()
+    ///     .task_queue("images")
+    ///     .process_limits(
+    ///         ProcessLimits::NONE
+    ///             .memory_limit(1024 * MIB as u64)
+    ///             .cpu_time(Duration::from_secs(60))
+    ///             .inherit_env(&["HTTPS_PROXY"]),
+    ///     )
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn process_limits(mut self, limits: ProcessLimits) -> Self {
+        self.process_limits = limits;
+        self
+    }
+
     /// How long running activities may go on after shutdown begins before they are cancelled
     /// with reason [`crate::CancellationReason::WorkerShutdown`] (default: cancelled at once).
     pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
@@ -489,6 +533,12 @@ impl WorkerBuilder {
 
     async fn connect_and_prepare(self) -> Result<Worker, WorkerError> {
         let task_queue = self.task_queue.ok_or(WorkerError::MissingTaskQueue)?;
+        if task_queue.trim().is_empty() {
+            return Err(invalid(
+                "task_queue",
+                "it is empty; give the name of the task queue to poll",
+            ));
+        }
         let registry = Registry::new(self.activities).map_err(registry_error)?;
         if registry.is_empty() {
             return Err(WorkerError::NoActivities);
@@ -513,6 +563,9 @@ impl WorkerBuilder {
                 "it is 0; the worker would never be ready",
             ));
         }
+        self.process_limits
+            .check()
+            .map_err(|reason| invalid("process_limits", reason))?;
         let versioning_strategy = self.versioning.strategy()?;
         let telemetry = self.metrics.as_ref().map(Telemetry::start).transpose()?;
         let runtime_options = self.versioning.runtime_options(
@@ -537,11 +590,15 @@ impl WorkerBuilder {
             .health_probes
             .map(|address| HealthEndpoint::start(address, health.clone()))
             .transpose()?;
+        let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(core_error)?;
+        // The connection records its RPCs (`temporal_request`, `temporal_request_latency`,
+        // `temporal_long_request`, their failures) through the runtime's meter, as the other SDKs'
+        // connections do: without it, core's worker records only its own metrics.
+        resolved.options.metrics_meter = runtime.telemetry().get_temporal_metric_meter();
         let connection = connect_with_retry(&resolved, self.connect_retry)
             .await
             .map_err(worker_error)?;
 
-        let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(core_error)?;
         let meter = telemetry
             .as_ref()
             .map_or_else(MetricMeter::noop, |telemetry| {
@@ -599,9 +656,12 @@ impl WorkerBuilder {
             &registry,
             tuning.slot_maximum,
             self.blocking_threads,
-            self.process_pool_size,
-            self.process_grace_period,
-            &self.process_wrapper,
+            ProcessSettings {
+                size: self.process_pool_size,
+                grace: self.process_grace_period,
+                wrapper: &self.process_wrapper,
+                limits: self.process_limits,
+            },
             &runtime_metrics,
         );
         let reporter =
@@ -638,6 +698,9 @@ impl WorkerBuilder {
             connection,
             attempts: self.interceptors.wrap(super::interceptors::run_activity()),
             heartbeat_hooks: self.interceptors.heartbeat_hooks(),
+            pacer: tuning
+                .max_activities_per_second
+                .map(super::pacer::StartPacer::new),
         })
     }
 }

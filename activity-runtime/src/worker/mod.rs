@@ -9,8 +9,10 @@
 mod builder;
 mod error;
 mod health;
+mod heartbeat_fault;
 pub mod interceptors;
 mod limits;
+mod pacer;
 mod pools;
 mod report;
 mod telemetry;
@@ -44,6 +46,7 @@ pub use health::{HealthReport, HealthStatus, WorkerHealth};
 pub use telemetry::{Metrics, MetricsExporter};
 pub use versioning::VersioningBehavior;
 
+use self::heartbeat_fault::HeartbeatFault;
 use self::interceptors::{Attempt, AttemptService, HeartbeatHook};
 use self::limits::WorkerLimits;
 use self::pools::WorkerPools;
@@ -125,6 +128,8 @@ pub struct Worker {
     attempts: AttemptService,
     /// What every heartbeat goes through before it is checked and sent, if anything.
     heartbeat_hooks: Option<Arc<[HeartbeatHook]>>,
+    /// Spaces the starts of attempts when `max_activities_per_second` is set.
+    pacer: Option<pacer::StartPacer>,
 }
 
 /// Asks a running [`Worker`] to shut down gracefully. Cheap to clone.
@@ -619,6 +624,9 @@ impl Worker {
             activity_id = %info.activity_id,
             attempt = info.attempt,
             workflow_id = info.workflow_id.as_deref().unwrap_or(""),
+            // What the child process of a process-isolated activity used.
+            child_peak_memory_bytes = tracing::field::Empty,
+            child_cpu_time_ms = tracing::field::Empty,
         );
         #[cfg(feature = "otel")]
         trace_context::continue_trace(&span, &start.header_fields);
@@ -630,12 +638,21 @@ impl Worker {
         let not_found = registration
             .is_none()
             .then(|| not_found_failure(&start.activity_type, self.registry.names()));
+        let fault = Arc::new(HeartbeatFault::default());
+        let mut pending_heartbeats = None;
         let heartbeat_sink = {
             let sink =
                 limits.guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.clone()));
             // With a codec or storage, sizes are checked on what is sent: after encoding.
             let sink = match &codec {
-                Some(codec) => codec.encoding_sink(sink),
+                Some(codec) => {
+                    let fault = fault.clone();
+                    let activity_type = info.activity_type.clone();
+                    let (sink, pending) =
+                        codec.encoding_sink(sink, move |err| fault.record(&activity_type, err));
+                    pending_heartbeats = Some(pending);
+                    sink
+                }
                 None => sink,
             };
             match &self.heartbeat_hooks {
@@ -672,14 +689,28 @@ impl Worker {
         let runtime_metrics = self.runtime_metrics.clone();
         let activity_type = ctx.info().activity_type.clone();
         let attempts = self.attempts.clone();
+        let start_at = self.pacer.as_ref().map(pacer::StartPacer::reserve);
         async move {
+            if let Some(at) = start_at {
+                tokio::time::sleep_until(at).await;
+            }
             let Some(registration) = registration else {
                 return ActivityExecutionResult::fail(not_found.expect("set when unregistered"));
             };
             let attempt = Attempt::new(ctx.clone(), input, registration);
-            let result = AssertUnwindSafe(attempts.oneshot(attempt))
-                .catch_unwind()
-                .await;
+            let running = AssertUnwindSafe(attempts.oneshot(attempt)).catch_unwind();
+            tokio::pin!(running);
+            // Heartbeat details that cannot be sent cancel the attempt, which then ends.
+            let result = tokio::select! {
+                result = &mut running => result,
+                () = fault.cancel_on_fault(&ctx) => running.await,
+            };
+            if let Some(pending) = &pending_heartbeats {
+                pending.settled().await;
+            }
+            if let Some(failure) = fault.failure() {
+                return ActivityExecutionResult::fail(failure);
+            }
             if let Some(failure) = paused_or_reset(&ctx) {
                 return ActivityExecutionResult::fail(failure);
             }
@@ -940,7 +971,7 @@ fn storage_not_configured_failure() -> Failure {
     ActivityError::new(
         "the activity's arguments or heartbeat details are stored externally (references of the \
          other SDKs' external storage), but this worker has no external storage: configure it \
-         with `WorkerBuilder::external_storage` (see \"Large payloads\" in the README)",
+         with `WorkerBuilder::external_storage` (see \"Large payloads and external storage\" in the guide)",
     )
     .with_type("ExternalStorageError")
     .into_failure()

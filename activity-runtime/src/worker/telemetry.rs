@@ -20,6 +20,8 @@ use tokio::task::AbortHandle;
 
 use super::WorkerError;
 use crate::meter::{MetricGauge, MetricMeter};
+#[cfg(unix)]
+use crate::process::{ChildObserver, ChildUsage};
 
 /// Where and how a worker exports its metrics ([`crate::WorkerBuilder::metrics`]).
 ///
@@ -293,6 +295,18 @@ const PROCESS_CHILD_STARTED: (&str, &str) = (
     "activity_runtime_process_child_started",
     "Child processes started for process-isolated activities, by the activity type that started one",
 );
+const PROCESS_RESOURCE_LIMIT: (&str, &str) = (
+    "activity_runtime_process_resource_limit",
+    "Attempts of process-isolated activities failed by a limit of their child process, by `limit` (memory_limit, cpu_time)",
+);
+const PROCESS_PEAK_MEMORY: (&str, &str) = (
+    "activity_runtime_process_peak_memory",
+    "Peak resident memory of the child process during each attempt of a process-isolated activity, in bytes",
+);
+const PROCESS_CPU_TIME: (&str, &str) = (
+    "activity_runtime_process_cpu_time",
+    "CPU time of the child process during each attempt of a process-isolated activity",
+);
 const BLOCKING_QUEUE_LENGTH: (&str, &str) = (
     "activity_runtime_blocking_queue_length",
     "Blocking activities waiting for a thread of the worker's blocking pool",
@@ -335,11 +349,6 @@ impl RuntimeMetrics {
         self.count(RESULT_RESENT, activity_type);
     }
 
-    /// Counts a child process started for an attempt of `activity_type`.
-    pub(super) fn child_started(&self, activity_type: &str) {
-        self.count(PROCESS_CHILD_STARTED, activity_type);
-    }
-
     /// The gauge of blocking activities waiting for a thread (labelled with the worker's
     /// namespace and task queue only: the pool is shared).
     pub(super) fn blocking_queue_length(&self) -> MetricGauge {
@@ -350,6 +359,35 @@ impl RuntimeMetrics {
     fn count(&self, (name, description): (&'static str, &'static str), activity_type: &str) {
         self.meter
             .with_labels([("activity_type", activity_type)])
+            .counter(name, description)
+            .add(1);
+    }
+}
+
+/// Children started, what each attempt used (histograms to size the limits with) and the limits
+/// hit, labelled with the activity type.
+#[cfg(unix)]
+impl ChildObserver for RuntimeMetrics {
+    fn child_started(&self, activity_type: &str) {
+        self.count(PROCESS_CHILD_STARTED, activity_type);
+    }
+
+    fn attempt_measured(&self, activity_type: &str, usage: &ChildUsage) {
+        let meter = self.meter.with_labels([("activity_type", activity_type)]);
+        let (name, description) = PROCESS_CPU_TIME;
+        meter
+            .duration_histogram(name, description)
+            .record(usage.cpu_time);
+        if let Some(bytes) = usage.peak_memory {
+            let (name, description) = PROCESS_PEAK_MEMORY;
+            meter.histogram(name, description, "bytes").record(bytes);
+        }
+    }
+
+    fn limit_exceeded(&self, activity_type: &str, limit: &'static str) {
+        let (name, description) = PROCESS_RESOURCE_LIMIT;
+        self.meter
+            .with_labels([("activity_type", activity_type), ("limit", limit)])
             .counter(name, description)
             .add(1);
     }

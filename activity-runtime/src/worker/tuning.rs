@@ -59,6 +59,15 @@ pub use temporalio_sdk_core::{
 
 use super::WorkerError;
 
+/// The pollers of a worker with [`max_activities_per_second`] and no poller setting: one poll
+/// at a time. Core applies the rate when it sends a poll, so every poll already waiting when
+/// tasks arrive gets one at once: with core's default 5 pollers, a rate of 5 started 11 or 12
+/// activities in the first second. The worker spaces the starts itself (`pacer`); one poll keeps
+/// the tasks waiting for their turn few.
+///
+/// [`max_activities_per_second`]: crate::WorkerBuilder::max_activities_per_second
+pub(super) const RATE_LIMITED_POLLER: PollerBehavior = PollerBehavior::SimpleMaximum(1);
+
 /// Activity slots when nothing else is set: a fixed 100, as in every other SDK.
 pub(super) const DEFAULT_MAX_CONCURRENT_ACTIVITIES: usize = 100;
 
@@ -173,7 +182,8 @@ pub(super) struct Tuning {
     pub(super) max_concurrent_activities: Option<usize>,
     pub(super) resource_based_slots: Option<ResourceBasedSlots>,
     pub(super) slot_supplier: Option<CustomSupplier>,
-    pub(super) poller_behavior: Option<PollerBehavior>,
+    /// The poller behaviour, and the builder method that set it (for errors).
+    pub(super) poller_behavior: Option<(PollerBehavior, &'static str)>,
     pub(super) max_activities_per_second: Option<f64>,
     pub(super) max_task_queue_activities_per_second: Option<f64>,
     pub(super) max_heartbeat_throttle_interval: Option<Duration>,
@@ -189,7 +199,10 @@ impl std::fmt::Debug for Tuning {
                 "slot_supplier",
                 &self.slot_supplier.as_ref().map(|s| s.slot_supplier_kind()),
             )
-            .field("activity_task_poller_behavior", &self.poller_behavior)
+            .field(
+                "activity_task_poller_behavior",
+                &self.poller_behavior.as_ref().map(|(behavior, _)| behavior),
+            )
             .field("max_activities_per_second", &self.max_activities_per_second)
             .field(
                 "max_task_queue_activities_per_second",
@@ -289,10 +302,8 @@ impl Tuning {
             }
             (Slots::Fixed(max), Some((max, "max_concurrent_activities")))
         };
-        if let Some(behavior) = &self.poller_behavior {
-            behavior
-                .validate()
-                .map_err(|reason| invalid("activity_task_poller_behavior", reason))?;
+        if let Some((behavior, setting)) = &self.poller_behavior {
+            check_poller_behavior(behavior, setting)?;
         }
         for (name, rate) in [
             ("max_activities_per_second", self.max_activities_per_second),
@@ -333,7 +344,10 @@ impl Tuning {
         Ok(Resolved {
             slots,
             slot_maximum,
-            poller_behavior: self.poller_behavior,
+            poller_behavior: self
+                .poller_behavior
+                .map(|(behavior, _)| behavior)
+                .or_else(|| self.max_activities_per_second.map(|_| RATE_LIMITED_POLLER)),
             max_activities_per_second: self.max_activities_per_second,
             max_task_queue_activities_per_second: self.max_task_queue_activities_per_second,
             max_heartbeat_throttle_interval: self.max_heartbeat_throttle_interval,
@@ -358,6 +372,43 @@ impl Resolved {
             Slots::Tuner(tuner) => Some(tuner.clone()),
         }
     }
+}
+
+/// Checks a poller behaviour as core would, in the words of `setting`, the builder method that
+/// set it (core's own message names its enum, not the method the user called).
+fn check_poller_behavior(
+    behavior: &PollerBehavior,
+    setting: &'static str,
+) -> Result<(), WorkerError> {
+    let reason = match *behavior {
+        PollerBehavior::SimpleMaximum(0) if setting == "activity_task_poller_behavior" => {
+            "`PollerBehavior::SimpleMaximum(0)` would never poll for an activity task; give at \
+             least 1"
+                .to_owned()
+        }
+        PollerBehavior::SimpleMaximum(0) => {
+            "it is 0; the worker would never poll for an activity task".to_owned()
+        }
+        PollerBehavior::SimpleMaximum(_) => return Ok(()),
+        PollerBehavior::Autoscaling { minimum: 0, .. } => {
+            "`minimum` is 0; autoscaling keeps at least 1 poll open".to_owned()
+        }
+        PollerBehavior::Autoscaling {
+            minimum, maximum, ..
+        } if maximum < minimum => {
+            format!("`maximum` ({maximum}) is below `minimum` ({minimum})")
+        }
+        PollerBehavior::Autoscaling {
+            minimum,
+            maximum,
+            initial,
+        } if initial < minimum || initial > maximum => format!(
+            "`initial` ({initial}) is not between `minimum` ({minimum}) and `maximum` ({maximum})"
+        ),
+        PollerBehavior::Autoscaling { .. } => return Ok(()),
+    };
+    // Anything core refuses that the checks above let through still names the setting.
+    Err(invalid(setting, reason))
 }
 
 /// A setting `build()` refuses.

@@ -50,8 +50,8 @@ impl Versioning {
         }
         if self.use_worker_versioning && self.deployment_name.is_none() {
             return Err(invalid(
-                "deployment_name",
-                "`use_worker_versioning` needs a deployment name: call `.deployment_name(\"...\")`",
+                "use_worker_versioning",
+                "it needs a deployment name: call `.deployment_name(\"...\")` too",
             ));
         }
         match self.default_versioning_behavior {
@@ -87,6 +87,17 @@ impl Versioning {
         &self,
         telemetry: TelemetryOptions,
     ) -> Result<RuntimeOptions, WorkerError> {
+        if let Some(Some(interval)) = self.worker_heartbeat_interval
+            && !(Duration::from_secs(1)..=Duration::from_secs(60)).contains(&interval)
+        {
+            return Err(invalid(
+                "worker_heartbeat_interval",
+                format!(
+                    "it is {interval:?}; it is between 1 s and 60 s, or `None` for no worker \
+                     heartbeats"
+                ),
+            ));
+        }
         let builder = RuntimeOptions::builder().telemetry_options(telemetry);
         let built = match self.worker_heartbeat_interval {
             Some(interval) => builder.heartbeat_interval(interval).build(),

@@ -7,7 +7,10 @@
 //!   bucket holds the objects under the Python driver's key layout;
 //! - without storage, the same result fails with `PayloadsTooLarge`, whose message names the
 //!   setting; with storage on the worker and the client, a 20 MiB result comes back whole;
-//! - a worker without storage fails the references of that Python workflow, naming the setting.
+//! - a worker without storage fails the references of that Python workflow, naming the setting;
+//! - heartbeat details the store refuses cancel the attempt (`HeartbeatFailed`), which fails with
+//!   the store's error, as Python's worker does; the next attempt resumes from the last details
+//!   that were stored.
 //!
 //! Needs the pinned Python SDK with `moto[server]` and `aioboto3` (`make tools`).
 
@@ -21,9 +24,16 @@ use activity_runtime::client::{ActivityOptions, Client, ClientError};
 use activity_runtime::connection::ConnectOptions;
 use activity_runtime::limits::MIB;
 use activity_runtime::storage::object_store::aws::AmazonS3Builder;
-use activity_runtime::storage::{ExternalStorage, ObjectStoreDriver};
-use activity_runtime::{ActivityContext, ActivityError, Bytes, activities, activity};
+use activity_runtime::storage::{
+    ExternalStorage, ObjectStoreDriver, StorageClaim, StorageDriver, StorageError, StoreContext,
+};
+use activity_runtime::{
+    ActivityContext, ActivityError, Bytes, CancellationReason, activities, activity,
+};
+use futures_util::future::BoxFuture;
+use parking_lot::Mutex;
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// A moto S3 server on a free loopback port, with one bucket; killed when dropped.
 struct S3Server {
@@ -34,6 +44,12 @@ struct S3Server {
 
 impl S3Server {
     async fn start(bucket: &str) -> Self {
+        Self::start_with(bucket, None).await
+    }
+
+    /// With `refuse_after`, the server refuses every request after that many (unknown access
+    /// key: 403 `InvalidAccessKeyId`), as a store refuses credentials it does not know.
+    async fn start_with(bucket: &str, refuse_after: Option<u32>) -> Self {
         let python = common::python();
         let check = Command::new(&python)
             .args([
@@ -53,7 +69,11 @@ impl S3Server {
             .and_then(|l| l.local_addr())
             .expect("a free loopback port")
             .port();
-        let mut child = Command::new(&python)
+        let mut command = Command::new(&python);
+        if let Some(count) = refuse_after {
+            command.env("INITIAL_NO_AUTH_ACTION_COUNT", count.to_string());
+        }
+        let mut child = command
             .args([
                 "-m",
                 "moto.server",
@@ -84,35 +104,59 @@ impl S3Server {
             endpoint: format!("http://{address}"),
             bucket: bucket.to_owned(),
         };
-        let created = Command::new(&python)
+        server.boto3("s3.create_bucket(Bucket=sys.argv[2])", bucket);
+        server
+    }
+
+    /// Runs Python `statement` with `s3`, a boto3 client of this server, and `sys.argv[2]`,
+    /// `argument`; returns what it prints.
+    fn boto3(&self, statement: &str, argument: &str) -> String {
+        let output = Command::new(common::python())
             .args([
                 "-c",
-                "import sys, boto3; boto3.client('s3', endpoint_url=sys.argv[1], \
-                 aws_access_key_id='test', aws_secret_access_key='test', \
-                 region_name='us-east-1').create_bucket(Bucket=sys.argv[2])",
-                &server.endpoint,
-                bucket,
+                &format!(
+                    "import sys, json, boto3; s3 = boto3.client('s3', endpoint_url=sys.argv[1], \
+                     aws_access_key_id='test', aws_secret_access_key='test', \
+                     region_name='us-east-1'); {statement}"
+                ),
+                &self.endpoint,
+                argument,
             ])
             .output()
             .expect("Python runs");
         assert!(
-            created.status.success(),
-            "could not create bucket {bucket}: {}",
-            String::from_utf8_lossy(&created.stderr)
+            output.status.success(),
+            "boto3 `{statement}` failed: {}",
+            String::from_utf8_lossy(&output.stderr)
         );
-        server
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// The keys of the objects in `bucket`.
+    fn keys(&self, bucket: &str) -> Vec<String> {
+        let listed = self.boto3(
+            "print(json.dumps([o['Key'] for o in \
+             s3.list_objects_v2(Bucket=sys.argv[2]).get('Contents', [])]))",
+            bucket,
+        );
+        serde_json::from_str(&listed).unwrap()
     }
 
     /// External storage in this server's bucket, from the default threshold (256 KiB).
     fn storage(&self) -> ExternalStorage {
+        ExternalStorage::new(self.driver(&self.bucket))
+    }
+
+    /// The S3 driver for `bucket` of this server.
+    fn driver(&self, bucket: &str) -> ObjectStoreDriver {
+        // No `with_allow_http`: an `http://` endpoint allows plain HTTP, as boto3 does.
         let builder = AmazonS3Builder::new()
             .with_endpoint(&self.endpoint)
-            .with_allow_http(true)
             .with_region("us-east-1")
             .with_access_key_id("test")
             .with_secret_access_key("test")
-            .with_bucket_name(&self.bucket);
-        ExternalStorage::new(ObjectStoreDriver::s3_with(builder).expect("the S3 driver builds"))
+            .with_bucket_name(bucket);
+        ObjectStoreDriver::s3_with(builder).expect("the S3 driver builds")
     }
 }
 
@@ -365,4 +409,245 @@ async fn heartbeat_details_of_3_mib_are_stored_and_read_by_the_next_attempt() {
         .await;
     worker.stop().await;
     assert_eq!(result.expect("attempt 2 reads the details back"), 3 * MIB);
+}
+
+/// The S3 driver of a real bucket, whose writes go to a bucket that does not exist (so that the
+/// S3 server refuses them, `NoSuchBucket`) while [`REFUSE_WRITES`] is set.
+struct RefusingWrites {
+    bucket: ObjectStoreDriver,
+    missing: ObjectStoreDriver,
+}
+
+/// Set by [`refused_heartbeat`] between its two heartbeats.
+static REFUSE_WRITES: AtomicBool = AtomicBool::new(false);
+/// Writes that reached the bucket.
+static STORED: AtomicUsize = AtomicUsize::new(0);
+/// Why the first attempts of [`refused_heartbeat`] were cancelled.
+static CANCELLED_BECAUSE: Mutex<Vec<Option<CancellationReason>>> = Mutex::new(Vec::new());
+
+impl StorageDriver for RefusingWrites {
+    fn name(&self) -> &str {
+        StorageDriver::name(&self.bucket)
+    }
+    fn driver_type(&self) -> &str {
+        self.bucket.driver_type()
+    }
+    fn store<'a>(
+        &'a self,
+        context: &'a StoreContext,
+        payloads: Vec<activity_runtime::payload::Payload>,
+    ) -> BoxFuture<'a, Result<Vec<StorageClaim>, StorageError>> {
+        Box::pin(async move {
+            if REFUSE_WRITES.load(Ordering::SeqCst) {
+                return self.missing.store(context, payloads).await;
+            }
+            let claims = self.bucket.store(context, payloads).await?;
+            STORED.fetch_add(1, Ordering::SeqCst);
+            Ok(claims)
+        })
+    }
+    fn retrieve<'a>(
+        &'a self,
+        claims: Vec<StorageClaim>,
+    ) -> BoxFuture<'a, Result<Vec<activity_runtime::payload::Payload>, StorageError>> {
+        self.bucket.retrieve(claims)
+    }
+}
+
+/// First attempt: heartbeats 1 MiB of details (stored), then, with the store refusing writes,
+/// another 1 MiB, and waits to be cancelled, returning as most activities would: the
+/// cancellation. The next attempt returns the length of the details it resumed from, checked
+/// against the first ones.
+#[activity]
+async fn refused_heartbeat(ctx: ActivityContext) -> Result<usize, ActivityError> {
+    if let Some(Bytes(details)) = ctx.heartbeat_details::<Bytes>()? {
+        if details != pattern(MIB) {
+            return Err(ActivityError::new("the heartbeat details changed").non_retryable());
+        }
+        return Ok(details.len());
+    }
+    REFUSE_WRITES.store(false, Ordering::SeqCst);
+    let stored = STORED.load(Ordering::SeqCst);
+    ctx.heartbeat(&Bytes(pattern(MIB)))?;
+    for _ in 0..100 {
+        if STORED.load(Ordering::SeqCst) > stored {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    REFUSE_WRITES.store(true, Ordering::SeqCst);
+    let mut second = pattern(MIB);
+    second.reverse();
+    ctx.heartbeat(&Bytes(second))?;
+    let cancelled = tokio::time::timeout(Duration::from_secs(10), ctx.cancelled()).await;
+    CANCELLED_BECAUSE.lock().push(ctx.cancellation_reason());
+    match cancelled {
+        Ok(()) => Err(ActivityError::cancelled()),
+        Err(_) => Ok(0),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_heartbeat_details_fail_the_attempt_and_the_next_resumes_from_the_stored_ones() {
+    let s3 = S3Server::start("refusing").await;
+    let storage = ExternalStorage::new(RefusingWrites {
+        bucket: s3.driver(&s3.bucket),
+        missing: s3.driver("no-such-bucket"),
+    });
+    let worker =
+        common::start_worker_with("ext-refused", activities![refused_heartbeat], |builder| {
+            builder.external_storage(storage)
+        })
+        .await;
+    let client = common::client().await;
+
+    // One attempt: it ends as the failure of the refused store, and the activity was cancelled
+    // for it.
+    let err = client
+        .execute_activity::<usize>(
+            "refused_heartbeat",
+            (),
+            common::one_attempt(&worker.task_queue),
+        )
+        .await
+        .expect_err("the refused heartbeat fails the attempt");
+    let ClientError::Failed(failure) = &err else {
+        panic!("expected a failure, got {err:?}")
+    };
+    eprintln!("the attempt's failure: {failure}");
+    assert_eq!(failure.error_type, "ExternalStorageError", "{failure}");
+    assert!(!failure.non_retryable, "{failure}");
+    for expected in [
+        "external storage could not encode the heartbeat details",
+        "no-such-bucket",
+        "NoSuchBucket",
+        "404",
+    ] {
+        assert!(failure.message.contains(expected), "{expected}: {failure}");
+    }
+    assert_eq!(
+        CANCELLED_BECAUSE.lock().as_slice(),
+        [Some(CancellationReason::HeartbeatFailed)]
+    );
+
+    // Two attempts: the second resumes from the details the first stored.
+    let options = ActivityOptions::new(&worker.task_queue)
+        .maximum_attempts(2)
+        .initial_retry_interval(Duration::from_millis(100))
+        .start_to_close_timeout(Duration::from_secs(30));
+    let resumed = client
+        .execute_activity::<usize>("refused_heartbeat", (), options)
+        .await;
+    worker.stop().await;
+    assert_eq!(resumed.expect("attempt 2 resumes"), MIB);
+}
+
+/// How many bytes it was given.
+#[activity]
+async fn byte_count(data: Vec<u8>) -> usize {
+    data.len()
+}
+
+/// Python's client and this crate's start the same standalone activity (type, id, 1 MiB
+/// argument), each with S3 storage in a bucket of its own: the argument is stored under the
+/// same key, Python's key for a standalone activity's input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_key_for_a_standalone_activitys_input_is_pythons() {
+    let s3 = S3Server::start("python-keys").await;
+    s3.boto3("s3.create_bucket(Bucket=sys.argv[2])", "rust-keys");
+    let rust_storage = || ExternalStorage::new(s3.driver("rust-keys"));
+    let python_worker = common::start_worker_with("keys-py", activities![byte_count], |b| {
+        b.external_storage(s3.storage())
+    })
+    .await;
+    let rust_worker = common::start_worker_with("keys-rs", activities![byte_count], |b| {
+        b.external_storage(rust_storage())
+    })
+    .await;
+    let server = common::server().await;
+    let id = common::unique_task_queue("storage-keys");
+
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/storage_keys.py");
+    let mut command = Command::new(common::python());
+    command
+        .arg(&script)
+        .args(["--address", server.address()])
+        .args(["--namespace", server.namespace()])
+        .args(["--s3-endpoint", &s3.endpoint])
+        .args(["--bucket", &s3.bucket])
+        .args(["--task-queue", &python_worker.task_queue])
+        .args(["--activity-id", &id])
+        .args(["--size", &MIB.to_string()]);
+    let report = common::run_json_script(command, "the Python storage keys client").await;
+    assert_eq!(report["result"], MIB, "{report:#}");
+    let python_keys: Vec<String> = serde_json::from_value(report["keys"].clone()).unwrap();
+
+    // The same activity again (its id may be reused once it closed), from this crate's client.
+    let client = Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(server.address())
+            .namespace(server.namespace())
+            .external_storage(rust_storage()),
+    )
+    .await
+    .expect("client connects");
+    let count: usize = client
+        .execute_activity(
+            "byte_count",
+            (Bytes(pattern(MIB)),),
+            common::one_attempt(&rust_worker.task_queue).id(&id),
+        )
+        .await
+        .expect("the activity reads its stored argument");
+    python_worker.stop().await;
+    rust_worker.stop().await;
+    assert_eq!(count, MIB);
+    let rust_keys = s3.keys("rust-keys");
+    assert_eq!(rust_keys, python_keys);
+    let prefix = format!(
+        "v0/ns/{}/at/byte_count/ai/{id}/ri/null/d/sha256/",
+        server.namespace()
+    );
+    assert!(rust_keys[0].starts_with(&prefix), "{rust_keys:?}");
+}
+
+/// A store that refuses the client's credentials: the client's error keeps the store's answer,
+/// the HTTP status and the error code, in its source chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_refusing_the_clients_credentials_says_so_in_the_clients_error() {
+    let s3 = S3Server::start_with("refusing-credentials", Some(1)).await;
+    let client = Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(common::server().await.address())
+            .namespace("default")
+            .external_storage(s3.storage()),
+    )
+    .await
+    .expect("client connects");
+    let err = client
+        .start_activity(
+            "byte_count",
+            (Bytes(pattern(MIB)),),
+            common::one_attempt("nobody-polls-this-queue"),
+        )
+        .await
+        .expect_err("the store refuses the argument");
+    assert!(matches!(err, ClientError::Storage { .. }), "{err:?}");
+    let mut chain = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        chain.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    eprintln!("the client's error and its causes: {chain}");
+    for expected in [
+        "could not store the arguments of activity `byte_count` in external storage",
+        "403 Forbidden",
+        "InvalidAccessKeyId",
+    ] {
+        assert!(chain.contains(expected), "{expected}: {chain}");
+    }
 }

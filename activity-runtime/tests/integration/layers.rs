@@ -14,8 +14,17 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "contract",
         &[
-            "limits", "payload", "error", "raw", "attempt", "meter", "context", "activity",
+            "limits",
+            "payload",
+            "error",
+            "raw",
+            "attempt",
+            "meter",
+            "context",
+            "signature",
+            "activity",
             "registry",
+            "contract",
         ],
     ),
     (
@@ -30,7 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("client", &["client"]),
-    ("worker", &["worker", "testing"]),
+    ("worker", &["worker", "testing", "logging"]),
 ];
 
 #[test]

@@ -2,7 +2,9 @@
 //! reference parser (Python's `prometheus_client`, `tests/python/parse_metrics.py`): core's
 //! `activity_execution_latency` counts each attempt, labelled; what activities record with
 //! `ctx.metric_meter()` is there; so are the runtime's own count of an argument that did not
-//! decode and the length of the blocking pool's queue.
+//! decode and the length of the blocking pool's queue; and the connection's RPC metrics
+//! (`temporal_request`, `temporal_request_latency`, `temporal_long_request` for the polls), each
+//! series with core's `service_name` label, as a Python worker exports them.
 
 use crate::common;
 
@@ -147,5 +149,79 @@ async fn prometheus_exports_core_runtime_and_activity_metrics() {
         .unwrap();
     assert_eq!(queue_length(&samples), Some(0.0));
 
+    // The connection's RPC metrics, as a Python worker on the same core exports them: every
+    // completion sent (3 `make_widgets`, 3 `hold_thread`), and the polls as long requests.
+    let rpc = rpc_metrics(&samples);
+    assert!(
+        rpc.total("temporal_request", "RespondActivityTaskCompleted") >= 6.0,
+        "{rpc:#?}"
+    );
+    assert!(
+        rpc.total("temporal_request_latency", "RespondActivityTaskCompleted") >= 6.0,
+        "{rpc:#?}"
+    );
+    assert!(
+        rpc.total("temporal_long_request", "PollActivityTaskQueue") >= 1.0,
+        "{rpc:#?}"
+    );
+    assert!(
+        rpc.total("temporal_long_request_latency", "PollActivityTaskQueue") >= 1.0,
+        "{rpc:#?}"
+    );
+    // Every series carries the runtime's `service_name` and the builder's label.
+    for sample in rpc.0.iter().chain(
+        samples
+            .iter()
+            .filter(|s| s["name"] == "temporal_activity_execution_latency_count"),
+    ) {
+        assert_eq!(
+            sample["labels"]["service_name"], "temporal-core-sdk",
+            "{sample}"
+        );
+        assert_eq!(sample["labels"]["service"], "metrics-test", "{sample}");
+    }
+    // Schedule-to-start latency has no `activity_type` (core records it per task queue).
+    let schedule_to_start: Vec<&Value> = samples
+        .iter()
+        .filter(|s| s["name"] == "temporal_activity_schedule_to_start_latency_count")
+        .collect();
+    assert!(!schedule_to_start.is_empty());
+    for sample in schedule_to_start {
+        assert!(sample["labels"].get("activity_type").is_none(), "{sample}");
+        assert_eq!(sample["labels"]["task_queue"], queue.as_str(), "{sample}");
+    }
+
     worker.stop().await;
+}
+
+/// The samples of the connection's RPC metrics (`temporal_request*`, `temporal_long_request*`).
+#[derive(Debug)]
+struct RpcMetrics(Vec<Value>);
+
+fn rpc_metrics(samples: &[Value]) -> RpcMetrics {
+    RpcMetrics(
+        samples
+            .iter()
+            .filter(|s| {
+                let name = s["name"].as_str().unwrap_or_default();
+                name.starts_with("temporal_request") || name.starts_with("temporal_long_request")
+            })
+            .cloned()
+            .collect(),
+    )
+}
+
+impl RpcMetrics {
+    /// The count of `metric` (a counter's total, a histogram's count) for `operation`, summed
+    /// over every other label.
+    fn total(&self, metric: &str, operation: &str) -> f64 {
+        self.0
+            .iter()
+            .filter(|s| {
+                s["name"] == format!("{metric}_total") || s["name"] == format!("{metric}_count")
+            })
+            .filter(|s| s["labels"]["operation"] == operation)
+            .map(|s| s["value"].as_f64().unwrap())
+            .sum()
+    }
 }

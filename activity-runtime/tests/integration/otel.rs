@@ -2,7 +2,8 @@
 //! - a worker exporting over OTLP/gRPC to a real OTLP receiver started here (the collector's
 //!   `MetricsService`, from `opentelemetry-proto`) sends core's `activity_execution_latency`,
 //!   counting each attempt with its activity type, what activities record with
-//!   `ctx.metric_meter()`, and the builder's labels;
+//!   `ctx.metric_meter()`, the builder's labels, and the connection's RPC metrics
+//!   (`temporal_request`, `temporal_request_latency`, `temporal_long_request`);
 //! - a Python workflow traced with `temporalio.contrib.opentelemetry` calls a Rust activity: the
 //!   worker's `activity` span, exported through `tracing-opentelemetry`, is in the workflow's
 //!   trace, a child of its `StartActivity` span.
@@ -22,6 +23,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::{
 };
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::common::v1::{AnyValue as AnyValueMessage, KeyValue};
+use opentelemetry_proto::tonic::metrics::v1::number_data_point::Value as NumberValue;
 use opentelemetry_proto::tonic::metrics::v1::{Metric, metric};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
@@ -89,6 +91,52 @@ impl Receiver {
                     .flat_map(|scope| &scope.metrics)
                     .find(|metric| metric.name.ends_with(name))
                     .map(|metric| (metric.clone(), attributes.clone()))
+            })
+        })
+    }
+}
+
+impl Receiver {
+    /// The count of `name` (a sum's total, a histogram's count) for RPC `operation` in the
+    /// latest export that has it; 0 when none has.
+    fn count(&self, name: &str, operation: &str) -> u64 {
+        let Some((metric, _)) = self.latest_exact(name) else {
+            return 0;
+        };
+        let of_operation =
+            |attributes: &[KeyValue]| attribute(attributes, "operation") == Some(operation);
+        match metric.data {
+            Some(metric::Data::Sum(sum)) => sum
+                .data_points
+                .iter()
+                .filter(|p| of_operation(&p.attributes))
+                .map(|p| match p.value {
+                    Some(NumberValue::AsInt(v)) => v as u64,
+                    Some(NumberValue::AsDouble(v)) => v as u64,
+                    None => 0,
+                })
+                .sum(),
+            Some(metric::Data::Histogram(histogram)) => histogram
+                .data_points
+                .iter()
+                .filter(|p| of_operation(&p.attributes))
+                .map(|p| p.count)
+                .sum(),
+            _ => 0,
+        }
+    }
+
+    /// Like [`latest`](Self::latest), for the metric named exactly `name`.
+    fn latest_exact(&self, name: &str) -> Option<(Metric, Vec<KeyValue>)> {
+        let requests = self.0.lock();
+        requests.iter().rev().find_map(|request| {
+            request.resource_metrics.iter().find_map(|resource| {
+                resource
+                    .scope_metrics
+                    .iter()
+                    .flat_map(|scope| &scope.metrics)
+                    .find(|metric| metric.name == name)
+                    .map(|metric| (metric.clone(), Vec::new()))
             })
         })
     }
@@ -191,6 +239,26 @@ async fn otlp_export_reaches_a_real_receiver() {
         })
         .sum();
     assert_eq!(total, 6, "{sum:?}");
+
+    // The connection's RPC metrics: the 3 completions sent, and the polls as long requests.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let completions = receiver.count("temporal_request", "RespondActivityTaskCompleted");
+        let latencies = receiver.count("temporal_request_latency", "RespondActivityTaskCompleted");
+        let polls = receiver.count("temporal_long_request", "PollActivityTaskQueue");
+        let poll_latencies =
+            receiver.count("temporal_long_request_latency", "PollActivityTaskQueue");
+        if completions >= 3 && latencies >= 3 && polls >= 1 && poll_latencies >= 1 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no export with the RPC metrics within 20 s: temporal_request {completions}, \
+             temporal_request_latency {latencies}, temporal_long_request {polls}, \
+             temporal_long_request_latency {poll_latencies}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     worker.stop().await;
 }
 

@@ -290,6 +290,48 @@ async fn a_worker_rate_limit_of_10_per_second_spreads_40_activities_over_3_5_s()
     );
 }
 
+/// `max_activities_per_second(5)` alone, on a worker that polls before its 30 quick activities
+/// arrive: at most 5 + 2 start in any one-second window (core's 5 waiting polls used to take 5
+/// tasks at once, on top of the rate: 11 or 12 in the first second; the worker now spaces the
+/// starts, so 5, and 2 for timer jitter on a busy machine), and the rate holds over the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_of_5_per_second_starts_at_most_7_in_any_second() {
+    let task_queue = common::unique_task_queue("rate-burst");
+    let worker = serve(&task_queue, activities![stamp], |b| {
+        b.max_activities_per_second(5.0)
+    })
+    .await;
+    // The worker's polls wait on the empty queue, as those of a worker that starts before its
+    // work does.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let client = common::client().await;
+    wait_all(start_all(&client, &task_queue, "stamp", (), 30).await).await;
+    stop(worker).await;
+    let starts = starts(&task_queue);
+    assert_eq!(starts.len(), 30);
+    let busiest = starts
+        .iter()
+        .map(|&from| {
+            starts
+                .iter()
+                .filter(|&&at| at >= from && at < from + Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap();
+    let span = starts[29] - starts[0];
+    eprintln!("30 activities at 5/s: at most {busiest} in one second, all over {span:?}");
+    assert!(
+        busiest <= 7,
+        "{busiest} activities started within one second"
+    );
+    // 30 starts, at most 7 in the first second and 5 a second after it: over 4.4 s at least.
+    assert!(
+        span >= Duration::from_millis(4400),
+        "all 30 started over {span:?}"
+    );
+}
+
 mod second {
     use activity_runtime::{ActivityContext, activity};
 
@@ -870,6 +912,7 @@ async fn the_default_build_id_is_a_checksum_of_the_executable() {
 #[tokio::test]
 async fn bad_settings_are_refused_at_build_naming_the_setting() {
     let cases: Vec<(&str, Configure)> = vec![
+        ("task_queue", |b| b.task_queue(" ")),
         ("max_concurrent_activities", |b| {
             b.max_concurrent_activities(0)
         }),
@@ -894,8 +937,11 @@ async fn bad_settings_are_refused_at_build_naming_the_setting() {
                 initial: 20,
             })
         }),
-        ("activity_task_poller_behavior", |b| {
+        ("max_concurrent_activity_task_polls", |b| {
             b.max_concurrent_activity_task_polls(0)
+        }),
+        ("activity_task_poller_behavior", |b| {
+            b.activity_task_poller_behavior(PollerBehavior::SimpleMaximum(0))
         }),
         ("max_activities_per_second", |b| {
             b.max_activities_per_second(0.0)
@@ -911,7 +957,7 @@ async fn bad_settings_are_refused_at_build_naming_the_setting() {
         }),
         ("blocking_threads", |b| b.blocking_threads(0)),
         ("process_pool_size", |b| b.process_pool_size(0)),
-        ("deployment_name", |b| b.use_worker_versioning(true)),
+        ("use_worker_versioning", |b| b.use_worker_versioning(true)),
         ("build_id", |b| b.build_id("")),
         ("default_versioning_behavior", |b| {
             b.deployment_name("d")
@@ -939,6 +985,11 @@ async fn bad_settings_are_refused_at_build_naming_the_setting() {
                 .starts_with(&format!("invalid worker setting `{setting}`: ")),
             "{err}"
         );
+        // In this crate's words, not core's (`SimpleMaximum poller behavior must be at least
+        // 1`, `heartbeat_interval (…) must be between 1s and 60s`).
+        for core_wording in ["poller behavior", "must be", "heartbeat_interval ("] {
+            assert!(!err.to_string().contains(core_wording), "{err}");
+        }
     }
 }
 

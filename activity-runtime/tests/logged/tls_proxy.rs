@@ -2,20 +2,27 @@
 //! `make tools` installs) proxies gRPC to the dev server on three loopback ports:
 //!
 //! - TLS with a test CA;
-//! - TLS with required client certificates (mTLS);
+//! - TLS with required client certificates (mTLS), refused with gRPC `UNAUTHENTICATED`;
+//! - the same, refused as nginx does by default: HTTP 400 ("No required SSL certificate was
+//!   sent");
 //! - TLS with an API key checked by nginx (`authorization: Bearer <key>`, else gRPC
 //!   UNAUTHENTICATED).
 //!
 //! The CA and every certificate are made here with `rcgen`. In each case a worker connects and
 //! serves an activity executed through the proxy, and a wrong CA, client certificate, key file or
-//! API key fails with its own [`ConnectionError`] variant. Everything the tests log is captured,
-//! and neither the API key nor any private key appears in it, nor in errors or `Debug` output.
+//! API key fails with its own [`ConnectionError`] variant. Beside nginx, a TLS server made here
+//! with `rustls` refuses the handshake of a client without a certificate (TLS 1.3
+//! `certificate_required`). Each error is one readable sentence that names the address and what
+//! to set, with no `Debug` output of tonic, hyper or rustls, and the same cause gives the same
+//! variant every time. Everything the tests log is captured, and neither the API key nor any
+//! private key appears in it, nor in errors or `Debug` output.
 
 use crate::common;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityOptions, Client};
@@ -110,6 +117,8 @@ struct Proxy {
     child: Child,
     tls_port: u16,
     mtls_port: u16,
+    /// mTLS answered as nginx does by default: HTTP 400 for a missing or refused certificate.
+    mtls_400_port: u16,
     api_key_port: u16,
 }
 
@@ -144,7 +153,8 @@ fn nginx() -> PathBuf {
 
 impl Proxy {
     fn start(pki: &Pki, upstream: &str) -> Self {
-        let (tls_port, mtls_port, api_key_port) = (free_port(), free_port(), free_port());
+        let (tls_port, mtls_port, mtls_400_port, api_key_port) =
+            (free_port(), free_port(), free_port(), free_port());
         let d = |name: &str| pki.path(name).display().to_string();
         let grpc_error = |code: u8, message: &str| {
             format!(
@@ -185,6 +195,12 @@ http {{
         {common}
     }}
     server {{
+        listen 127.0.0.1:{mtls_400_port} ssl http2;
+        ssl_client_certificate {client_ca};
+        ssl_verify_client on;
+        {common}
+    }}
+    server {{
         listen 127.0.0.1:{api_key_port} ssl http2;
         error_page 418 = @api_key;
         location @api_key {{ {key_error} }}
@@ -213,10 +229,11 @@ http {{
             child,
             tls_port,
             mtls_port,
+            mtls_400_port,
             api_key_port,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
-        for port in [tls_port, mtls_port, api_key_port] {
+        for port in [tls_port, mtls_port, mtls_400_port, api_key_port] {
             while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
                 assert!(Instant::now() < deadline, "nginx did not listen on {port}");
                 std::thread::sleep(Duration::from_millis(50));
@@ -224,6 +241,71 @@ http {{
         }
         proxy
     }
+}
+
+/// A TLS server that requires a client certificate of the client CA in the handshake (TLS 1.3:
+/// a client without one gets the `certificate_required` alert), made with `rustls`, and nothing
+/// behind it. Returns its port; it serves until the test ends.
+async fn refuse_handshakes_without_client_certificate(pki: &Pki) -> u16 {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(pki.path("client-ca.pem")).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(pki.path("server.pem"))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(pki.path("server.key")).unwrap();
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs, key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // Refused without a certificate; a client that has one gets nothing behind.
+                let _ = acceptor.accept(tcp).await;
+            });
+        }
+    });
+    port
+}
+
+/// Checks that `err` is one readable sentence naming `target` and `fix`, with no `Debug` output
+/// of the libraries underneath; returns its text.
+fn readable(err: &impl std::fmt::Display, target: &str, fix: &str) -> String {
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("`{target}`")),
+        "names the address: {text}"
+    );
+    assert!(text.contains(fix), "says to set `{fix}`: {text}");
+    for debug in [
+        "tonic", "hyper", "rustls", "Custom {", "kind:", "Error(", "Status {", "Metadata", "Some(",
+        "\"", "\n",
+    ] {
+        assert!(!text.contains(debug), "`{debug}` in: {text}");
+    }
+    let sentences = text.matches(". ").count() + text.matches(".\n").count();
+    assert_eq!(sentences, 0, "one sentence: {text}");
+    text
 }
 
 fn builder(port: u16, queue: &str) -> WorkerBuilder {
@@ -310,7 +392,12 @@ async fn tls_mtls_and_api_keys_through_nginx() {
         matches!(err, ConnectionError::UntrustedServer { .. }),
         "{err}"
     );
-    errors.push(err.to_string());
+    let text = readable(&err, &target, "TlsConfig::ca_cert_file");
+    assert!(
+        text.contains("it is signed by a CA this worker does not trust"),
+        "{text}"
+    );
+    errors.push(text);
     // A certificate file that does not exist.
     let err = connection_error(
         builder(proxy.tls_port, &queue)
@@ -353,8 +440,47 @@ async fn tls_mtls_and_api_keys_through_nginx() {
             matches!(err, ConnectionError::ClientCertificateRejected { .. }),
             "{case}: {err}"
         );
-        errors.push(err.to_string());
+        errors.push(readable(&err, &target, "TlsConfig::client_cert_files"));
     }
+    // The same, from a proxy that answers HTTP 400 (nginx's default for `ssl_verify_client
+    // on`), and from a TLS server that refuses the handshake: several times each, the same
+    // variant and message every time.
+    let handshake_port = refuse_handshakes_without_client_certificate(&pki).await;
+    for port in [proxy.mtls_400_port, handshake_port] {
+        let target = format!("127.0.0.1:{port}");
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let err = connection_error(builder(port, &queue).tls(tls(&pki)).build().await);
+            assert!(
+                matches!(err, ConnectionError::ClientCertificateRejected { .. }),
+                "{target}: {err}"
+            );
+            let text = readable(&err, &target, "TlsConfig::client_cert_files");
+            assert!(
+                text.contains("the server requires one, and none was given"),
+                "{text}"
+            );
+            seen.push(text);
+        }
+        seen.dedup();
+        assert_eq!(seen.len(), 1, "{seen:#?}");
+        errors.extend(seen);
+    }
+    let err = connection_error(
+        builder(proxy.mtls_400_port, &queue)
+            .tls(tls(&pki).client_cert_files(pki.path("stranger.pem"), pki.path("stranger.key")))
+            .build()
+            .await,
+    );
+    assert!(
+        matches!(err, ConnectionError::ClientCertificateRejected { .. }),
+        "{err}"
+    );
+    errors.push(readable(
+        &err,
+        &format!("127.0.0.1:{}", proxy.mtls_400_port),
+        "TlsConfig::client_cert_files",
+    ));
     let err = connection_error(
         builder(proxy.mtls_port, &queue)
             .tls(tls(&pki).client_cert_files(pki.path("client.pem"), pki.path("nope.key")))

@@ -11,9 +11,9 @@
 //! ```
 //!
 //! The bucket's credentials, region and endpoint come from the `AWS_*` variables, as boto3 reads
-//! them (`AWS_ENDPOINT_URL` and `AWS_ALLOW_HTTP=true` for an S3-compatible server such as MinIO
-//! or moto). `STORAGE_THRESHOLD_KIB` changes the threshold. Callers need the same storage: a
-//! Rust client with `ConnectOptions::external_storage`, a Python client with
+//! them (`AWS_ENDPOINT_URL` for an S3-compatible server such as MinIO or moto; an `http://` one
+//! needs no `AWS_ALLOW_HTTP`). `STORAGE_THRESHOLD_KIB` changes the threshold. Callers need the
+//! same storage: a Rust client with `ConnectOptions::external_storage`, a Python client with
 //! `DataConverter(external_storage=ExternalStorage(drivers=[S3StorageDriver(...)]))`.
 
 use activity_runtime::limits::KIB;

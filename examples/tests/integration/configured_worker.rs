@@ -132,3 +132,29 @@ async fn the_worker_connects_from_a_config_profile_only() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(stdout.contains("\"Hello, Config!\""), "{stdout}");
 }
+
+/// A bad setting ends the example with the error's message, as a person reads it: `Error:
+/// invalid worker setting ...`, not the `Debug` form of the error (`Error: InvalidSetting {
+/// setting: ..., reason: ... }`).
+#[test]
+fn a_bad_setting_prints_the_readable_message() {
+    let output = worker_command(" ")
+        // As a user runs it: no backtrace after the message.
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the configured worker runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "Error: invalid worker setting `task_queue`: it is empty; give the name of the task \
+             queue to poll"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("InvalidSetting"), "{stderr}");
+    assert!(!stderr.contains('{'), "{stderr}");
+}

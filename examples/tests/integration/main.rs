@@ -9,6 +9,7 @@ mod cli;
 mod codec_server;
 mod configured_worker;
 mod container;
+mod contract;
 mod database;
 mod encrypted;
 mod encryption_interop;

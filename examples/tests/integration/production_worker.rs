@@ -73,6 +73,13 @@ async fn sigterm_fails_running_attempts_for_another_worker_to_finish_at_once() {
 
     let signalled = Instant::now();
     first.signal("-TERM");
+    // Its logs go to a pipe here, as to a file or a log collector: no terminal colour codes.
+    let logged = first.wait_for_line("SIGTERM received", 1);
+    assert!(logged.contains("INFO"), "{logged}");
+    assert!(
+        !logged.contains('\u{1b}'),
+        "escape codes in the log: {logged:?}"
+    );
     // The graceful period is 5 s; the batches return their cancellation at once after it.
     let stopped_in = first.wait_exit(Duration::from_secs(15));
     assert!(

@@ -20,12 +20,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use temporalio_client::errors::ClientConnectError;
 use temporalio_client::{ClientTlsOptions, ConnectionOptions, GrpcCompression, TlsOptions};
 use temporalio_common::envconfig::{
     ClientConfigProfile, ClientConfigTLS, DataSource, LoadClientConfigProfileOptions,
     load_client_config_profile,
 };
+
+mod diagnosis;
 
 use crate::codec::{PayloadCodec, SharedCodec};
 use crate::storage::ExternalStorage;
@@ -477,31 +478,34 @@ pub enum ConnectionError {
     },
     /// The server's certificate is not trusted: wrong CA, or a name that does not match.
     #[error(
-        "the TLS certificate of the Temporal server at `{target}` is not trusted: {message}. Set \
+        "the TLS certificate of the Temporal server at `{target}` is not trusted: {message}; set \
          the CA that signed it (`TlsConfig::ca_cert_file`, TEMPORAL_TLS_SERVER_CA_CERT_PATH) and \
          the name it was issued for (`TlsConfig::server_name`, TEMPORAL_TLS_SERVER_NAME)"
     )]
     UntrustedServer {
         /// The address.
         target: String,
-        /// The TLS error.
+        /// What is wrong with the certificate (`it is signed by a CA this worker does not
+        /// trust`).
         message: String,
     },
-    /// The server refused the client certificate, or wants one and none was given.
+    /// The server (or a TLS proxy in front of it) refused the client certificate, or wants one
+    /// and none was given, however it says so: a TLS alert, a refused handshake, an HTTP 400, a
+    /// gRPC `UNAUTHENTICATED`.
     #[error(
-        "the Temporal server at `{target}` rejected the client certificate: {message}. Check the \
-         certificate and key (`TlsConfig::client_cert_files`, TEMPORAL_TLS_CLIENT_CERT_PATH and \
-         TEMPORAL_TLS_CLIENT_KEY_PATH)"
+        "the Temporal server at `{target}` rejected the client certificate: {message}; set a \
+         certificate and key it accepts (`TlsConfig::client_cert_files`, \
+         TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)"
     )]
     ClientCertificateRejected {
         /// The address.
         target: String,
-        /// What the server said.
+        /// Why (`the server requires one, and none was given`), or what the server said.
         message: String,
     },
     /// The server refused the API key, or wants one and none was given.
     #[error(
-        "the Temporal server at `{target}` rejected the API key: {message}. Check the key \
+        "the Temporal server at `{target}` rejected the API key: {message}; check the key \
          (`.api_key(..)`, TEMPORAL_API_KEY)"
     )]
     ApiKeyRejected {
@@ -520,117 +524,15 @@ pub enum ConnectionError {
     },
 }
 
-/// Says which credential a failed connection points at, from the error text (which never holds
-/// secrets: tonic and rustls do not print keys).
-pub(crate) fn classify(
-    err: &ClientConnectError,
-    target: &str,
-    credentials: Credentials,
-) -> ConnectionError {
-    let (status, text) = match err {
-        ClientConnectError::SystemInfoCallError(status) => (
-            Some(status.code()),
-            format!("{}: {}", status.message(), error_chain(status)),
-        ),
-        other => (None, error_chain(other)),
-    };
-    let lower = text.to_lowercase();
-    let target = target.to_owned();
-    let message = short_message(&text);
-    let mentions = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    if mentions(&[
-        "unknownissuer",
-        "unknown issuer",
-        "notvalidforname",
-        "not valid for name",
-        "invalid peer certificate",
-        "badsignature",
-        "certificate verify failed",
-    ]) {
-        return ConnectionError::UntrustedServer { target, message };
-    }
-    if mentions(&[
-        "client certificate",
-        "certificaterequired",
-        "certificate required",
-        "badcertificate",
-        "unknownca",
-    ]) {
-        return ConnectionError::ClientCertificateRejected { target, message };
-    }
-    if mentions(&[
-        "private key",
-        "no private key",
-        "pem",
-        "invalid certificate",
-        "tls config",
-    ]) && !matches!(status, Some(tonic::Code::Unauthenticated))
-    {
-        return ConnectionError::InvalidTls { target, message };
-    }
-    if matches!(
-        status,
-        Some(tonic::Code::Unauthenticated | tonic::Code::PermissionDenied)
-    ) {
-        return if credentials.client_cert && !credentials.api_key {
-            ConnectionError::ClientCertificateRejected { target, message }
-        } else {
-            ConnectionError::ApiKeyRejected { target, message }
-        };
-    }
-    ConnectionError::Unreachable {
-        target,
-        message: short_message(&plain_cause(err)),
-    }
-}
-
-/// What went wrong, in the words of the innermost errors: `temporalio-client` formats its
-/// transport errors with `Debug`, which no person should have to read.
-fn plain_cause(err: &ClientConnectError) -> String {
-    match err {
-        ClientConnectError::TonicTransportError(transport) => error_chain(transport),
-        ClientConnectError::SystemInfoCallError(status) => match status.message() {
-            "" => error_chain(status),
-            message => message.to_owned(),
-        },
-        other => error_chain(other),
-    }
-}
-
-/// The error and all its sources, `: `-separated.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
-    }
-    text
-}
-
-fn short_message(text: &str) -> String {
-    const MAX: usize = 400;
-    if text.len() <= MAX {
-        return text.to_owned();
-    }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
-}
-
-/// Connects with resolved settings.
+/// Connects with resolved settings; a failure says which setting or credential to fix (see
+/// [`diagnosis`]).
 pub(crate) async fn connect(
     resolved: &Resolved,
 ) -> Result<temporalio_client::Connection, ConnectionError> {
-    temporalio_client::Connection::connect(resolved.options.clone())
-        .await
-        .map_err(|err| classify(&err, &resolved.target, resolved.credentials))
+    match temporalio_client::Connection::connect(resolved.options.clone()).await {
+        Ok(connection) => Ok(connection),
+        Err(err) => Err(diagnosis::diagnose(&err, resolved).await),
+    }
 }
 
 #[cfg(test)]
