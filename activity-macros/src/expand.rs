@@ -336,9 +336,14 @@ fn run(
                 let param_name = &param.name;
                 let label = type_label(ty);
                 // Spanned on the parameter's type: a type that is not `DeserializeOwned` is
-                // reported there.
+                // reported there. `Wire` picks the protobuf codec for a prost message.
                 let decode = quote_spanned! {ty.span()=>
-                    #input.decode::<#ty>(#position, #param_name, #label)
+                    #input.decode_value(
+                        (&#krate::__private::Wire::<#ty>::NEW).codec(),
+                        #position,
+                        #param_name,
+                        #label,
+                    )
                 };
                 let stmt = quote!(#(#cfg)* let #var = #decode?;);
                 (quote!(#(#cfg)* #var), stmt)
@@ -368,12 +373,22 @@ fn run(
         ReturnType::Type(_, ty) => ty.span(),
     };
     let output = locals.name_at("output", output_span);
+    let converter = locals.name("converter");
+    // Whether the result is a protobuf message, for `binary/protobuf` (type-erased: the syntactic
+    // output type may be a `Result` behind an alias).
+    let result_codec = match model.output() {
+        Output::Value(ty) => quote_spanned! {ty.span()=>
+            (&#krate::__private::Wire::<#ty>::NEW).codec().erase()
+        },
+        Output::Unit | Output::Opaque => quote!(#krate::__private::ResultCodec::SERDE),
+    };
     let finish = quote_spanned! {output_span=>
-        (&#output).output_kind().finish(#output)
+        (&#output).output_kind().finish(#output, #result_codec, &#converter)
     };
     let body = quote! {
+        use #krate::__private::{MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _};
+        let #converter = #input.payload_converter().clone();
         #(#decode_stmts)*
-        use #krate::__private::{ResultKind as _, ValueKind as _};
         match #call {
             #output => #finish,
         }

@@ -10,6 +10,7 @@ use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::context::{ActivityContext, Executors, ProcessEntry, run_blocking};
 use crate::error::ActivityError;
 use crate::limits::PayloadLimits;
+use crate::payload::{PayloadConverter, ResultCodec};
 
 /// An activity a [`Worker`](crate::Worker) can run.
 ///
@@ -287,13 +288,18 @@ impl<T: ?Sized> ValueKind for &T {}
 pub struct FallibleOutput;
 
 impl FallibleOutput {
-    pub fn finish<T, E>(self, result: Result<T, E>) -> Result<ActivityOutput, ActivityError>
+    pub fn finish<T, E>(
+        self,
+        result: Result<T, E>,
+        codec: ResultCodec,
+        converter: &PayloadConverter,
+    ) -> Result<ActivityOutput, ActivityError>
     where
-        T: ActivityResultValue,
+        T: ActivityResultValue + 'static,
         E: IntoActivityError,
     {
         match result {
-            Ok(value) => ActivityOutput::encode(&value),
+            Ok(value) => ActivityOutput::encode_with(&value, codec, converter),
             Err(err) => Err(err.into_activity_error()),
         }
     }
@@ -304,20 +310,37 @@ impl FallibleOutput {
 pub struct PlainOutput;
 
 impl PlainOutput {
-    pub fn finish<T: ActivityResultValue>(self, value: T) -> Result<ActivityOutput, ActivityError> {
-        ActivityOutput::encode(&value)
+    pub fn finish<T: ActivityResultValue + 'static>(
+        self,
+        value: T,
+        codec: ResultCodec,
+        converter: &PayloadConverter,
+    ) -> Result<ActivityOutput, ActivityError> {
+        ActivityOutput::encode_with(&value, codec, converter)
     }
 }
 
-/// A value an activity can return: anything `Serialize`.
+/// A value an activity can return: anything `Serialize`, protobuf messages included (their
+/// serde implementation from `pbjson-build`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an activity result: it does not implement `serde::Serialize`",
     label = "not `Serialize`",
-    note = "derive it with `#[derive(serde::Serialize)]`, or return a type that implements it"
+    note = "derive it with `#[derive(serde::Serialize)]`, or return a type that implements it (a protobuf message generated with `prost-build` and `pbjson-build`)"
 )]
 pub trait ActivityResultValue: Serialize {}
 
 impl<T: Serialize + ?Sized> ActivityResultValue for T {}
+
+/// A type an activity takes as a parameter: anything `Deserialize`, protobuf messages included
+/// (generated with `prost-build` and `pbjson-build`, which also read `binary/protobuf`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an activity parameter: it is neither `serde::Deserialize` nor a protobuf message",
+    label = "not `Deserialize`",
+    note = "derive it with `#[derive(serde::Deserialize)]`, or for a protobuf message generate it with `prost-build` (`enable_type_names()`) and `pbjson-build`"
+)]
+pub trait ActivityParameter: DeserializeOwned + 'static {}
+
+impl<T: DeserializeOwned + 'static> ActivityParameter for T {}
 
 /// A parameter or result type that typed callers can both send and receive: what the official
 /// `ActivityDefinition` that `#[activity]` implements needs of every input and output type.

@@ -28,6 +28,7 @@ use temporalio_common::envconfig::{
 };
 
 use crate::codec::{PayloadCodec, SharedCodec};
+use crate::payload::PayloadConverter;
 use crate::storage::ExternalStorage;
 
 /// The server address used when neither `.target(...)`, `TEMPORAL_ADDRESS` nor a config profile
@@ -244,6 +245,7 @@ pub struct ConnectOptions {
     pub(crate) identity: Option<String>,
     pub(crate) codec: Option<SharedCodec>,
     pub(crate) storage: Option<ExternalStorage>,
+    pub(crate) converter: PayloadConverter,
     /// Gzip every gRPC message (off unless asked for; see [`ConnectOptions::gzip_compression`]).
     pub(crate) gzip: bool,
     /// Read neither `TEMPORAL_*` variables nor config files (tests, embedded use).
@@ -296,6 +298,14 @@ impl ConnectOptions {
     /// The identity reported to the server.
     pub fn identity(mut self, identity: impl Into<String>) -> Self {
         self.identity = Some(identity.into());
+        self
+    }
+
+    /// The client's payload converter (see [`PayloadConverter`]): how its arguments become
+    /// payloads and its results decode. Give it the worker's when the worker has encodings of
+    /// its own.
+    pub fn payload_converter(mut self, converter: PayloadConverter) -> Self {
+        self.converter = converter;
         self
     }
 

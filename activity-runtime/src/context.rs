@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::error::ActivityError;
 use crate::meter::MetricMeter;
-use crate::payload::{PayloadConverter, PayloadError, from_payload, to_payload};
+use crate::payload::{PayloadConverter, PayloadError};
 
 /// The handle an activity gets when its first parameter is `ActivityContext`.
 ///
@@ -37,6 +37,7 @@ struct Inner {
     cancellation: Cancellation,
     executors: Arc<dyn Executors>,
     extensions: http::Extensions,
+    converter: PayloadConverter,
 }
 
 /// Where heartbeat details go: the worker core, or a test environment. It may refuse them (details
@@ -110,6 +111,8 @@ pub(crate) struct ContextParts {
     pub(crate) executors: Arc<dyn Executors>,
     /// What layers above this one hand to activities (the worker's client, for one), by type.
     pub(crate) extensions: http::Extensions,
+    /// The worker's payload converter (heartbeat details go through it).
+    pub(crate) converter: PayloadConverter,
 }
 
 impl ActivityContext {
@@ -124,6 +127,7 @@ impl ActivityContext {
                 cancellation: Cancellation::default(),
                 executors: parts.executors,
                 extensions: parts.extensions,
+                converter: parts.converter,
             }),
         }
     }
@@ -140,7 +144,7 @@ impl ActivityContext {
     /// When `details` cannot be encoded, or are over the size limit ([`PayloadError::TooLarge`]:
     /// this attempt then fails, see [`crate::limits`]); nothing is sent then.
     pub fn heartbeat<T: Serialize + ?Sized>(&self, details: &T) -> Result<(), PayloadError> {
-        let payload = to_payload(details)?;
+        let payload = self.inner.converter.to_payload(details)?;
         (self.inner.heartbeat_sink)(vec![payload])
     }
 
@@ -153,7 +157,7 @@ impl ActivityContext {
         self.inner
             .heartbeat_details
             .first()
-            .map(from_payload)
+            .map(|details| self.inner.converter.from_payload(details))
             .transpose()
     }
 
@@ -165,7 +169,7 @@ impl ActivityContext {
     /// The payload converter the worker uses for arguments and results, for decoding raw values
     /// the same way.
     pub fn payload_converter(&self) -> PayloadConverter {
-        PayloadConverter
+        self.inner.converter.clone()
     }
 
     /// Whether the worker has begun a graceful shutdown. The activity may go on until the grace
@@ -513,12 +517,13 @@ mod tests {
         });
         let parts = ContextParts {
             info: ActivityInfo::default(),
-            heartbeat_details: vec![to_payload(&7u32).unwrap()],
+            heartbeat_details: vec![crate::payload::to_payload(&7u32).unwrap()],
             headers: HashMap::new(),
             heartbeat_sink: sink,
             worker_shutdown: CancellationToken::new(),
             executors: Arc::new(pool.handle()),
             extensions: http::Extensions::new(),
+            converter: PayloadConverter::default(),
         };
         (ActivityContext::new(parts), beats)
     }

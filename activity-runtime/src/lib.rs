@@ -113,8 +113,8 @@ pub mod testing;
 mod worker;
 
 pub use activity::{
-    Activity, ActivityResultValue, ContextParameter, Execution, IntoActivityError, Registration,
-    TypedValue,
+    Activity, ActivityParameter, ActivityResultValue, ContextParameter, Execution,
+    IntoActivityError, Registration, TypedValue,
 };
 pub use attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 #[cfg(feature = "worker")]
@@ -141,6 +141,7 @@ pub mod __private {
     pub use crate::activity::{
         ContextParameter, Executor, MethodActivity, ResultKind, TypedValue, ValueKind,
     };
+    pub use crate::payload::{Codec, MessageWire, ResultCodec, SerdeWire, Wire};
     pub use ::core::concat;
     pub use ::core::module_path;
     pub use ::core::result::Result;
