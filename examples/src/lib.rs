@@ -2,6 +2,8 @@
 
 pub mod encryption;
 pub mod inventory;
+pub mod msgpack;
+pub mod protobuf;
 
 use std::path::PathBuf;
 

@@ -7,4 +7,6 @@ mod configured_worker;
 mod encryption_interop;
 mod inventory;
 mod production_worker;
+mod protobuf_interop;
+mod python;
 mod typed_client;
