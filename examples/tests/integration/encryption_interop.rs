@@ -43,6 +43,26 @@ async fn secret_failure(secret: String) -> Result<(), ActivityError> {
         .with_details(&FailureDetails { secret }))
 }
 
+/// The error of `secret_message_failure`, and its cause: both messages quote the data.
+#[derive(Debug, thiserror::Error)]
+#[error("refused to ship {0}")]
+struct Refused(String, #[source] Rejected);
+
+#[derive(Debug, thiserror::Error)]
+#[error("the warehouse rejected {0}")]
+struct Rejected(String);
+
+/// Fails with a message that quotes its argument, as failure messages often do, above a cause
+/// that quotes it too.
+#[activity]
+async fn secret_message_failure(secret: String) -> Result<(), ActivityError> {
+    Err(
+        ActivityError::from(Refused(secret.clone(), Rejected(secret)))
+            .with_type("SecretError")
+            .non_retryable(),
+    )
+}
+
 /// Fails its first attempt after a heartbeat; the second attempt returns the details it sees.
 #[activity]
 async fn resumes_from_heartbeat(
@@ -59,13 +79,23 @@ async fn resumes_from_heartbeat(
 }
 
 async fn start_worker(server: &DevServer, task_queue: &str) -> activity_runtime::ShutdownHandle {
+    start_worker_with(server, task_queue, false).await
+}
+
+async fn start_worker_with(
+    server: &DevServer,
+    task_queue: &str,
+    encode_failure_attributes: bool,
+) -> activity_runtime::ShutdownHandle {
     let worker = Worker::builder()
         .target(server.address())
         .task_queue(task_queue)
         .codec(EncryptionCodec::sample())
+        .encode_failure_attributes(encode_failure_attributes)
         .register(activities![
             secret_greeting,
             secret_failure,
+            secret_message_failure,
             resumes_from_heartbeat
         ])
         .build()
@@ -115,6 +145,79 @@ async fn python_workflow_and_rust_activities_share_encrypted_payloads() {
         report["history"]["secret_in_any_event"], false,
         "{report:#}"
     );
+}
+
+/// With encoded failure attributes, a failure's message (and its cause's) reach the history only
+/// encrypted; the Python workflow and this crate's client read them back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encoded_failure_attributes_keep_failure_messages_out_of_the_history() {
+    let server = DevServer::start()
+        .await
+        .expect("a dev server (run `make tools`)");
+    let task_queue = format!("encoded-failures-{}", std::process::id());
+    let shutdown = start_worker_with(&server, &task_queue, true).await;
+    let secret = format!("SECRET-{}", std::process::id());
+    let workflow_task_queue = format!("{task_queue}-workflows");
+    let report = crate::python::run_script(
+        "encryption.py",
+        &[
+            ("--address", server.address()),
+            ("--namespace", server.namespace()),
+            ("--activity-task-queue", &task_queue),
+            ("--workflow-task-queue", &workflow_task_queue),
+            ("--secret", &secret),
+            ("--encoded-failure-task-queue", &task_queue),
+        ],
+    )
+    .await;
+    assert_eq!(report["type"], "SecretError", "{report:#}");
+    assert_eq!(
+        report["message"],
+        json!(format!("refused to ship {secret}")),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["cause_of_cause"],
+        json!(format!("the warehouse rejected {secret}")),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["history"]["secret_in_raw_history"], false,
+        "{report:#}"
+    );
+    let failures = report["history"]["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 2, "{report:#}");
+    for failure in failures {
+        assert_eq!(failure["message"], "Encoded failure", "{report:#}");
+        assert_eq!(
+            failure["encoded_attributes_encoding"], "binary/encrypted",
+            "{report:#}"
+        );
+    }
+
+    // This crate's client, with the codec, reads the message back.
+    let client = Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(server.address())
+            .codec(EncryptionCodec::sample()),
+    )
+    .await
+    .unwrap();
+    let err = client
+        .execute_activity::<Value>(
+            "secret_message_failure",
+            ("SHH",),
+            ActivityOptions::new(&task_queue).maximum_attempts(1),
+        )
+        .await
+        .unwrap_err();
+    let activity_runtime::client::ClientError::Failed(failure) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(failure.message, "refused to ship SHH", "{err}");
+    assert_eq!(failure.error_type, "SecretError", "{err}");
+    shutdown.shutdown();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
