@@ -229,14 +229,15 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) ->
     }
 }
 
-/// The variables the body of `invoke` binds, in order: its parameters, the decoded arguments, and
-/// the result.
+/// The variables the body of `invoke` binds, in order: its parameters, the payload converter, the
+/// decoded arguments, and the result.
 fn bindings(model: &ActivityFn<'_>) -> Vec<String> {
     let mut names = Vec::new();
     if binds_context(model) {
         names.push("ctx".to_owned());
     }
     names.push("input".to_owned());
+    names.push("converter".to_owned());
     if model.dynamic.is_some() {
         names.push("args".to_owned());
     } else {

@@ -4,8 +4,8 @@
 //! and shapes the generated code uses: they check name resolution and lints, not behaviour (the
 //! `ui-tests` crate does that with the real runtime).
 //!
-//! A constant is named like each variable the expansion binds (`ctx`, `input`, `argN`, `args`,
-//! `output`, `this`, `activities`), in scope through a glob import or declared right beside the
+//! A constant is named like each variable the expansion binds (`ctx`, `input`, `converter`,
+//! `argN`, `args`, `output`, `this`, `activities`), in scope through a glob import or declared right beside the
 //! activity. rustc resolves items at the call site even for mixed-site identifiers, so without
 //! the expansion's shadowing `fn`s each of those patterns would resolve to the constant. An
 //! activity's own types name a constant `output`, and an activity is called `entry`, so the
@@ -20,6 +20,7 @@
 //! mod names {
 //!     pub const ctx: u8 = 0;
 //!     pub const input: u8 = 0;
+//!     pub const converter: u8 = 0;
 //!     pub const arg0: u8 = 0;
 //!     pub const arg1: u8 = 0;
 //!     pub const args: u8 = 0;
@@ -142,9 +143,15 @@
 //!         const EXECUTION: Execution = Execution::Async;
 //!         fn invoke(ctx: ActivityContext, input: ActivityInput) -> ActivityFuture;
 //!     }
+//!     #[derive(Clone)]
+//!     pub struct PayloadConverter;
 //!     impl ActivityInput {
-//!         pub fn decode<T: Default>(
+//!         pub fn payload_converter(&self) -> &PayloadConverter {
+//!             &PayloadConverter
+//!         }
+//!         pub fn decode_value<T: Default>(
 //!             &self,
+//!             _: __private::Codec<T>,
 //!             _: usize,
 //!             _: &str,
 //!             _: &str,
@@ -228,13 +235,48 @@
 //!         }
 //!         impl<T> ValueKind for &T {}
 //!         impl FallibleOutput {
-//!             pub fn finish<T, E>(self, _: Result<T, E>) -> Result<ActivityOutput, Error> {
+//!             pub fn finish<T, E>(
+//!                 self,
+//!                 _: Result<T, E>,
+//!                 _: ResultCodec,
+//!                 _: &super::PayloadConverter,
+//!             ) -> Result<ActivityOutput, Error> {
 //!                 Ok(ActivityOutput)
 //!             }
 //!         }
 //!         impl PlainOutput {
-//!             pub fn finish<T>(self, _: T) -> Result<ActivityOutput, Error> {
+//!             pub fn finish<T>(
+//!                 self,
+//!                 _: T,
+//!                 _: ResultCodec,
+//!                 _: &super::PayloadConverter,
+//!             ) -> Result<ActivityOutput, Error> {
 //!                 Ok(ActivityOutput)
+//!             }
+//!         }
+//!         pub struct Codec<T>(::core::marker::PhantomData<T>);
+//!         impl<T> Codec<T> {
+//!             pub fn erase(self) -> ResultCodec {
+//!                 ResultCodec
+//!             }
+//!         }
+//!         pub struct ResultCodec;
+//!         impl ResultCodec {
+//!             pub const SERDE: Self = ResultCodec;
+//!         }
+//!         pub struct Wire<T>(::core::marker::PhantomData<T>);
+//!         impl<T> Wire<T> {
+//!             pub const NEW: Self = Wire(::core::marker::PhantomData);
+//!         }
+//!         pub trait MessageWire<T> {
+//!             fn codec(&self) -> Codec<T>;
+//!         }
+//!         pub trait SerdeWire<T> {
+//!             fn codec(&self) -> Codec<T>;
+//!         }
+//!         impl<T> SerdeWire<T> for &Wire<T> {
+//!             fn codec(&self) -> Codec<T> {
+//!                 Codec(::core::marker::PhantomData)
 //!             }
 //!         }
 //!         pub trait TypedValue {}

@@ -19,6 +19,7 @@ pub struct compose_greeting {}
 const _: () = {
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn arg1() {}
     fn output() {}
@@ -34,11 +35,27 @@ const _: () = {
             input: ::activity_runtime::ActivityInput,
         ) -> ::activity_runtime::ActivityFuture {
             ::activity_runtime::__private::Box::pin(async move {
-                let arg0 = input.decode::<YourParams>(0, "params", "YourParams")?;
+                use ::activity_runtime::__private::{
+                    MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                };
+                let converter = input.payload_converter().clone();
+                let arg0 = input
+                    .decode_value(
+                        (&::activity_runtime::__private::Wire::<YourParams>::NEW)
+                            .codec(),
+                        0,
+                        "params",
+                        "YourParams",
+                    )?;
                 let arg1 = input
-                    .decode::<Option<String>>(1, "punctuation", "Option<String>")?;
+                    .decode_value(
+                        (&::activity_runtime::__private::Wire::<Option<String>>::NEW)
+                            .codec(),
+                        1,
+                        "punctuation",
+                        "Option<String>",
+                    )?;
                 input.finish(2);
-                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match compose_greeting(
                         <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
                             ctx,
@@ -48,7 +65,17 @@ const _: () = {
                     )
                     .await
                 {
-                    output => (&output).output_kind().finish(output),
+                    output => {
+                        (&output)
+                            .output_kind()
+                            .finish(
+                                output,
+                                (&::activity_runtime::__private::Wire::<String>::NEW)
+                                    .codec()
+                                    .erase(),
+                                &converter,
+                            )
+                    }
                 }
             })
         }

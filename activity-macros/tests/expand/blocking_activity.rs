@@ -10,6 +10,7 @@ struct count_words {}
 const _: () = {
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn output() {}
     #[automatically_derived]
@@ -26,11 +27,31 @@ const _: () = {
         ) -> ::activity_runtime::ActivityFuture {
             ::activity_runtime::__private::Executor::of(&ctx)
                 .run_blocking(move || {
-                    let arg0 = input.decode::<String>(0, "text", "String")?;
+                    use ::activity_runtime::__private::{
+                        MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                    };
+                    let converter = input.payload_converter().clone();
+                    let arg0 = input
+                        .decode_value(
+                            (&::activity_runtime::__private::Wire::<String>::NEW)
+                                .codec(),
+                            0,
+                            "text",
+                            "String",
+                        )?;
                     input.finish(1);
-                    use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                     match count_words(arg0) {
-                        output => (&output).output_kind().finish(output),
+                        output => {
+                            (&output)
+                                .output_kind()
+                                .finish(
+                                    output,
+                                    (&::activity_runtime::__private::Wire::<usize>::NEW)
+                                        .codec()
+                                        .erase(),
+                                    &converter,
+                                )
+                        }
                     }
                 })
         }

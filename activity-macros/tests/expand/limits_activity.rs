@@ -11,6 +11,7 @@ struct export {}
 const _: () = {
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn output() {}
     #[automatically_derived]
@@ -29,9 +30,18 @@ const _: () = {
             input: ::activity_runtime::ActivityInput,
         ) -> ::activity_runtime::ActivityFuture {
             ::activity_runtime::__private::Box::pin(async move {
-                let arg0 = input.decode::<String>(0, "table", "String")?;
+                use ::activity_runtime::__private::{
+                    MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                };
+                let converter = input.payload_converter().clone();
+                let arg0 = input
+                    .decode_value(
+                        (&::activity_runtime::__private::Wire::<String>::NEW).codec(),
+                        0,
+                        "table",
+                        "String",
+                    )?;
                 input.finish(1);
-                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match export(
                         <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
                             ctx,
@@ -40,7 +50,17 @@ const _: () = {
                     )
                     .await
                 {
-                    output => (&output).output_kind().finish(output),
+                    output => {
+                        (&output)
+                            .output_kind()
+                            .finish(
+                                output,
+                                (&::activity_runtime::__private::Wire::<Vec<u8>>::NEW)
+                                    .codec()
+                                    .erase(),
+                                &converter,
+                            )
+                    }
                 }
             })
         }

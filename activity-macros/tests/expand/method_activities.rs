@@ -21,6 +21,7 @@ const _: () = {
     fn activities() {}
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn arg1() {}
     fn output() {}
@@ -45,12 +46,27 @@ const _: () = {
                             dynamic: false,
                             execution: ::activity_runtime::Execution::Async,
                             invoke: |this, ctx, input| ::activity_runtime::__private::Box::pin(async move {
-                                let arg0 = input.decode::<String>(0, "sku", "String")?;
-                                let arg1 = input.decode::<u32>(1, "n", "u32")?;
-                                input.finish(2);
                                 use ::activity_runtime::__private::{
-                                    ResultKind as _, ValueKind as _,
+                                    MessageWire as _, ResultKind as _, SerdeWire as _,
+                                    ValueKind as _,
                                 };
+                                let converter = input.payload_converter().clone();
+                                let arg0 = input
+                                    .decode_value(
+                                        (&::activity_runtime::__private::Wire::<String>::NEW)
+                                            .codec(),
+                                        0,
+                                        "sku",
+                                        "String",
+                                    )?;
+                                let arg1 = input
+                                    .decode_value(
+                                        (&::activity_runtime::__private::Wire::<u32>::NEW).codec(),
+                                        1,
+                                        "n",
+                                        "u32",
+                                    )?;
+                                input.finish(2);
                                 match this
                                     .reserve(
                                         <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
@@ -61,7 +77,17 @@ const _: () = {
                                     )
                                     .await
                                 {
-                                    output => (&output).output_kind().finish(output),
+                                    output => {
+                                        (&output)
+                                            .output_kind()
+                                            .finish(
+                                                output,
+                                                (&::activity_runtime::__private::Wire::<u64>::NEW)
+                                                    .codec()
+                                                    .erase(),
+                                                &converter,
+                                            )
+                                    }
                                 }
                             }),
                         },
@@ -84,13 +110,32 @@ const _: () = {
                             invoke: |this, ctx, input| {
                                 ::activity_runtime::__private::Executor::of(&ctx)
                                     .run_blocking(move || {
-                                        let arg0 = input.decode::<String>(0, "sku", "String")?;
-                                        input.finish(1);
                                         use ::activity_runtime::__private::{
-                                            ResultKind as _, ValueKind as _,
+                                            MessageWire as _, ResultKind as _, SerdeWire as _,
+                                            ValueKind as _,
                                         };
+                                        let converter = input.payload_converter().clone();
+                                        let arg0 = input
+                                            .decode_value(
+                                                (&::activity_runtime::__private::Wire::<String>::NEW)
+                                                    .codec(),
+                                                0,
+                                                "sku",
+                                                "String",
+                                            )?;
+                                        input.finish(1);
                                         match this.price(arg0) {
-                                            output => (&output).output_kind().finish(output),
+                                            output => {
+                                                (&output)
+                                                    .output_kind()
+                                                    .finish(
+                                                        output,
+                                                        (&::activity_runtime::__private::Wire::<u64>::NEW)
+                                                            .codec()
+                                                            .erase(),
+                                                        &converter,
+                                                    )
+                                            }
                                         }
                                     })
                             },

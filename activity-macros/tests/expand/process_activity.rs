@@ -10,6 +10,7 @@ struct checksum {}
 const _: () = {
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn output() {}
     #[automatically_derived]
@@ -36,16 +37,35 @@ const _: () = {
                 ::activity_runtime::ActivityOutput,
                 ::activity_runtime::ActivityError,
             > {
-                let arg0 = input.decode::<Vec<u8>>(0, "data", "Vec<u8>")?;
+                use ::activity_runtime::__private::{
+                    MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                };
+                let converter = input.payload_converter().clone();
+                let arg0 = input
+                    .decode_value(
+                        (&::activity_runtime::__private::Wire::<Vec<u8>>::NEW).codec(),
+                        0,
+                        "data",
+                        "Vec<u8>",
+                    )?;
                 input.finish(1);
-                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match checksum(
                     <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
                         ctx,
                     ),
                     arg0,
                 ) {
-                    output => (&output).output_kind().finish(output),
+                    output => {
+                        (&output)
+                            .output_kind()
+                            .finish(
+                                output,
+                                (&::activity_runtime::__private::Wire::<u32>::NEW)
+                                    .codec()
+                                    .erase(),
+                                &converter,
+                            )
+                    }
                 }
             }
             ::activity_runtime::__private::Executor::of(&ctx)

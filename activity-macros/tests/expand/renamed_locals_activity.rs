@@ -10,6 +10,7 @@ struct entry {}
 const _: () = {
     fn ctx() {}
     fn input_() {}
+    fn converter() {}
     fn arg0() {}
     fn output() {}
     #[automatically_derived]
@@ -36,11 +37,31 @@ const _: () = {
                 ::activity_runtime::ActivityOutput,
                 ::activity_runtime::ActivityError,
             > {
-                let arg0 = input_.decode::<[u8; input]>(0, "block", "[u8;input]")?;
+                use ::activity_runtime::__private::{
+                    MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                };
+                let converter = input_.payload_converter().clone();
+                let arg0 = input_
+                    .decode_value(
+                        (&::activity_runtime::__private::Wire::<[u8; input]>::NEW)
+                            .codec(),
+                        0,
+                        "block",
+                        "[u8;input]",
+                    )?;
                 input_.finish(1);
-                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match entry(arg0) {
-                    output => (&output).output_kind().finish(output),
+                    output => {
+                        (&output)
+                            .output_kind()
+                            .finish(
+                                output,
+                                (&::activity_runtime::__private::Wire::<u8>::NEW)
+                                    .codec()
+                                    .erase(),
+                                &converter,
+                            )
+                    }
                 }
             }
             ::activity_runtime::__private::Executor::of(&ctx)
