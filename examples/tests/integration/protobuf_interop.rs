@@ -187,6 +187,70 @@ async fn python_workflows_and_this_client_exchange_protobuf_and_msgpack_payloads
         assert_eq!(calls, expected, "{sender}: {report:#}");
     }
 
+    // The same from TypeScript, with @temporalio/common's protobuf converters (protobufjs).
+    let proto = concat!(env!("CARGO_MANIFEST_DIR"), "/proto/interop/v1/orders.proto");
+    let typescript = crate::python::run_node_script(
+        "protobuf.js",
+        &[
+            ("--address", server.address()),
+            ("--namespace", server.namespace()),
+            ("--json-queue", &json_queue),
+            ("--binary-queue", &binary_queue),
+            ("--proto", proto),
+        ],
+    )
+    .await;
+    for (sender, input) in [
+        ("typescript_json", "json/protobuf"),
+        ("typescript_binary", "binary/protobuf"),
+    ] {
+        let result = &typescript[sender]["result"];
+        for worker in ["json_worker", "binary_worker"] {
+            assert_eq!(
+                result[worker]["receipt"],
+                json!({
+                    "type": ".interop.v1.Receipt",
+                    "value": {
+                        "orderId": "o-ts",
+                        "totalItems": "6",
+                        "shipBy": {"seconds": "1800000090", "nanos": 750000000},
+                        "priority": "PRIORITY_EXPRESS",
+                    },
+                }),
+                "{sender} via {worker}: {typescript:#}"
+            );
+            assert_eq!(
+                result[worker]["execution"],
+                json!({
+                    "type": ".temporal.api.common.v1.WorkflowExecution",
+                    "value": {"workflowId": "wf-ts", "runId": "seen:run-ts"},
+                }),
+                "{sender} via {worker}: {typescript:#}"
+            );
+        }
+        let calls = encodings(&typescript[sender]["payloads"]);
+        let mut expected = Vec::new();
+        for (queue, output) in [("json", "json/protobuf"), ("binary", "binary/protobuf")] {
+            expected.push((
+                "accept_order".into(),
+                queue.into(),
+                input.into(),
+                order_type.clone(),
+                output.into(),
+                receipt.clone(),
+            ));
+            expected.push((
+                "locate_run".into(),
+                queue.into(),
+                input.into(),
+                execution.clone(),
+                output.into(),
+                execution.clone(),
+            ));
+        }
+        assert_eq!(calls, expected, "{sender}: {typescript:#}");
+    }
+
     // MessagePack both ways, between a Python dict and a Rust struct.
     assert_eq!(
         report["msgpack"]["result"]["summary"],

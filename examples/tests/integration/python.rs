@@ -1,4 +1,5 @@
-//! Running the Python scripts of `tests/python/`: each prints one JSON report as its last line.
+//! Running the Python scripts of `tests/python/` and the Node.js scripts of `tests/typescript/`:
+//! each prints one JSON report as its last line.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -38,12 +39,56 @@ pub(crate) async fn run_script(script: &str, args: &[(&str, &str)]) -> Value {
     for (flag, value) in args {
         command.args([flag, value]);
     }
+    run(command, &script.display().to_string()).await
+}
+
+/// The pinned TypeScript packages (`TEMPORAL_NODE_MODULES`, else `.tools/ts/node_modules`), or a
+/// failure that says how to get them.
+fn node_modules() -> PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = std::env::var_os("TEMPORAL_NODE_MODULES")
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| workspace.join(".tools/ts/node_modules"), PathBuf::from);
+    assert!(
+        path.join("@temporalio/worker/package.json").exists(),
+        "the TypeScript interop tests need @temporalio/* 1.24 in {} (TEMPORAL_NODE_MODULES): run \
+         `make tools` in {}",
+        path.display(),
+        workspace.display()
+    );
+    path
+}
+
+/// Runs `tests/typescript/<script>` with Node.js (`TEMPORAL_NODE`, else `node`) and `args`, as
+/// [`run_script`] does.
+pub(crate) async fn run_node_script(script: &str, args: &[(&str, &str)]) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/typescript")
+        .join(script);
+    let node = std::env::var_os("TEMPORAL_NODE")
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| PathBuf::from("node"), PathBuf::from);
+    let modules = node_modules();
+    let mut command = Command::new(node);
+    // `NODE_PATH` too: modules the script writes elsewhere (a payload converter the SDK loads by
+    // path) find the packages there.
+    command
+        .env("TEMPORAL_NODE_MODULES", &modules)
+        .env("NODE_PATH", &modules)
+        .arg(&script);
+    for (flag, value) in args {
+        command.args([flag, value]);
+    }
+    run(command, &script.display().to_string()).await
+}
+
+async fn run(mut command: Command, script: &str) -> Value {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|err| panic!("could not start {}: {err}", script.display()));
+        .unwrap_or_else(|err| panic!("could not start {script}: {err}"));
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
             let mut text = String::new();
@@ -69,11 +114,10 @@ pub(crate) async fn run_script(script: &str, args: &[(&str, &str)]) -> Value {
     };
     let stdout = stdout.join().unwrap();
     let stderr = stderr.join().unwrap();
-    let status =
-        status.unwrap_or_else(|| panic!("the Python script timed out\n{stdout}\n{stderr}"));
+    let status = status.unwrap_or_else(|| panic!("{script} timed out\n{stdout}\n{stderr}"));
     assert!(
         status.success(),
-        "the Python script failed ({status})\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+        "{script} failed ({status})\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
     );
     let line = stdout
         .lines()
