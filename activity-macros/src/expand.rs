@@ -15,7 +15,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Error, ItemFn, ItemImpl, ReturnType};
+use syn::{ItemFn, ItemImpl, ReturnType};
 
 use crate::ast::{self, ActivityFn, ActivityImpl, Output, ValueParam, type_label};
 use crate::attr::{self, ActivityArgs, ImplArgs};
@@ -32,11 +32,7 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     match syn::parse2::<ItemFn>(item.clone()) {
         Ok(func) => activity_fn(args, func),
         Err(err) => {
-            let message = Error::new(
-                err.span(),
-                "`#[activity]` goes on a function (`fn` or `async fn`) or on an `impl` block",
-            );
-            let error = message.to_compile_error();
+            let error = valid::not_a_function(&item, err.span()).to_compile_error();
             quote!(#error #item)
         }
     }
@@ -196,7 +192,8 @@ fn expand_impl(model: &ActivityImpl<'_>) -> TokenStream {
     }
 }
 
-/// `Registration::method(Arc::clone(&self), MethodActivity { .. })` for one method.
+/// `<Type as SharedInstance>::register_method(Arc::clone(&self), MethodActivity { .. })` for one
+/// method.
 fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) -> TokenStream {
     let krate = &model.krate;
     let name = syn::LitStr::new(&model.name, model.name_span);
@@ -210,9 +207,9 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) ->
     let ctx_param = invoke_context_param(model, locals);
     let execution = execution(model);
     let input = locals.name("input");
-    // Spanned on the block's type, like the bodies: an instance that is not `Send + Sync` (the
-    // bound of `Registration::method`) is reported once, there.
-    let register = respan(quote!(#krate::Registration::method), self_ty.span());
+    // The block's own type in the trait call, where the bodies are spanned too: an instance that
+    // is not `Send + Sync` is reported once, there.
+    let register = quote!(<#self_ty as #krate::SharedInstance>::register_method);
     quote! {
         #register(
             #krate::__private::Arc::clone(&self),
@@ -229,8 +226,8 @@ fn registration(model: &ActivityFn<'_>, self_ty: &syn::Type, locals: &Locals) ->
     }
 }
 
-/// The variables the body of `invoke` binds, in order: its parameters, the payload converter, the
-/// decoded arguments, and the result.
+/// The variables the body of `invoke` binds, in order: its parameters, the decoded arguments, and
+/// the result.
 fn bindings(model: &ActivityFn<'_>) -> Vec<String> {
     let mut names = Vec::new();
     if binds_context(model) {
@@ -243,7 +240,7 @@ fn bindings(model: &ActivityFn<'_>) -> Vec<String> {
     } else {
         names.extend((0..model.value_params().count()).map(|position| format!("arg{position}")));
     }
-    names.push("output".to_owned());
+    names.extend(["output", "value", "error"].map(str::to_owned));
     names
 }
 
@@ -336,14 +333,13 @@ fn run(
                 let (ty, cfg) = (param.ty, &param.cfg);
                 let param_name = &param.name;
                 let label = type_label(ty);
-                // Spanned on the parameter's type: a type that is not `DeserializeOwned` is
-                // reported there. `Wire` picks the protobuf codec for a prost message.
+                // The parameter's own type in the trait call: a type that is not
+                // `DeserializeOwned` is reported on it, and nowhere in the runtime.
+                // `Wire` picks the protobuf codec for a prost message, serde's for the rest.
                 let decode = quote_spanned! {ty.span()=>
-                    #input.decode_value(
+                    <#ty as #krate::ActivityParameter>::decode_as(
                         (&#krate::__private::Wire::<#ty>::NEW).codec(),
-                        #position,
-                        #param_name,
-                        #label,
+                        &#input, #position, #param_name, #label
                     )
                 };
                 let stmt = quote!(#(#cfg)* let #var = #decode?;);
@@ -364,8 +360,16 @@ fn run(
             }
         });
     let call_args = ctx.iter().chain(&vars);
-    let await_ = model.is_async().then(|| quote!(.await));
-    let call = quote!(#callee(#(#call_args),*) #await_);
+    let call = quote!(#callee(#(#call_args),*));
+    // The function's own future is checked for `Send` (at `send_span`), rather than the generated
+    // block around it: rustc then says "future returned by `f` is not `Send`" and points at the
+    // variable held across an `.await`, with nothing about the generated code.
+    let call = if model.is_async() {
+        let send = respan(quote!(<_ as #krate::SendFuture>::into_send), send_span);
+        quote!(#send(#call).await)
+    } else {
+        call
+    };
 
     // Located at the return type so that a result type error points there; mixed-site, and
     // shadowed like every other variable, so that it is always a new variable.
@@ -374,17 +378,26 @@ fn run(
         ReturnType::Type(_, ty) => ty.span(),
     };
     let output = locals.name_at("output", output_span);
-    let converter = locals.name("converter");
-    // Whether the result is a protobuf message, for `binary/protobuf` (type-erased: the syntactic
-    // output type may be a `Result` behind an alias).
-    let result_codec = match model.output() {
-        Output::Value(ty) => quote_spanned! {ty.span()=>
-            (&#krate::__private::Wire::<#ty>::NEW).codec().erase()
-        },
-        Output::Unit | Output::Opaque => quote!(#krate::__private::ResultCodec::SERDE),
+    let (value, error) = (locals.name("value"), locals.name("error"));
+    // The success and error types where the signature names them (`Result<T, E>`, or the plain
+    // type), else inferred: a type that cannot be encoded or converted is reported on itself.
+    let (ok_ty, err_ty) = result_types(model, output_span);
+    // Whether the result is a protobuf message (for `binary/protobuf`), where its type is named.
+    let codec = match model.output() {
+        Output::Value(ty) => quote!((&#krate::__private::Wire::<#ty>::NEW).codec()),
+        Output::Unit | Output::Opaque => quote!(#krate::__private::Codec::SERDE),
     };
+    let converter = locals.name("converter");
     let finish = quote_spanned! {output_span=>
-        (&#output).output_kind().finish(#output, #result_codec, &#converter)
+        match (&#output).output_kind().into_result(#output) {
+            #krate::__private::Result::Ok(#value) =>
+                <#ok_ty as #krate::ActivityResultValue>::encode_result_as(
+                    &#value, #codec, &#converter
+                ),
+            #krate::__private::Result::Err(#error) => #krate::__private::Result::Err(
+                <#err_ty as #krate::IntoActivityError>::into_activity_error(#error)
+            ),
+        }
     };
     let body = quote! {
         use #krate::__private::{MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _};
@@ -401,6 +414,7 @@ fn run(
     } else if model.in_process() {
         // A plain function the child process finds again at the same offset in this binary.
         let entry = locals.name("entry");
+        let limits = process_limits(model).map(|limits| quote!(.with_process_limits(#limits)));
         let entry_ctx = context_ident(model, locals).map_or_else(|| quote!(_), |ctx| quote!(#ctx));
         // Child processes are a Unix facility: elsewhere the user's `isolation` option says so.
         let span = model
@@ -421,13 +435,32 @@ fn run(
             ) -> #krate::__private::Result<#krate::ActivityOutput, #krate::ActivityError> {
                 #body
             }
-            #krate::__private::Executor::of(&#ctx).run_in_process(#entry, #ctx, #input)
+            #krate::__private::Executor::of(&#ctx)#limits.run_in_process(#entry, #ctx, #input)
         }
     } else {
         // On the worker's blocking pool, which the context knows.
         let krate = respan(krate, send_span);
         quote_spanned!(send_span=> #krate::__private::Executor::of(&#ctx).run_blocking(move || { #body }))
     }
+}
+
+/// The types `run` finishes the output with: `T` and `E` of a `Result<T, E>` return type, or the
+/// whole type of a plain one, as the user wrote them; `_` (at `span`) where the signature does not
+/// name one that an expression could (`impl Trait`, `!`, an alias such as `io::Result<T>` for
+/// its error type).
+fn result_types(model: &ActivityFn<'_>, span: Span) -> (TokenStream, TokenStream) {
+    let inferred = || quote_spanned!(span=> _);
+    let ok = match model.output() {
+        Output::Value(ty) => ty.into_token_stream(),
+        Output::Unit | Output::Opaque => inferred(),
+    };
+    let err = match &model.sig.output {
+        ReturnType::Type(_, ty) => ast::err_type(ty)
+            .filter(|ty| !ast::mentions_impl(ty))
+            .map_or_else(inferred, ToTokens::into_token_stream),
+        ReturnType::Default => inferred(),
+    };
+    (ok, err)
 }
 
 /// `tokens`, every one of them at `span` (a path whose errors belong to one of the user's tokens).
@@ -447,6 +480,36 @@ fn respan(tokens: impl ToTokens, span: Span) -> TokenStream {
             token
         })
         .collect()
+}
+
+/// The `ProcessLimits` expression when a limit of the child process is given.
+fn process_limits(model: &ActivityFn<'_>) -> Option<TokenStream> {
+    let limits = &model.process_limits;
+    if limits.given().is_empty() {
+        return None;
+    }
+    let krate = &model.krate;
+    let number = proc_macro2::Literal::u64_unsuffixed;
+    let memory = limits.memory_limit.map(|(bytes, _)| {
+        let bytes = number(bytes);
+        quote!(.memory_limit(#bytes))
+    });
+    let cpu = limits.cpu_time.map(|(millis, _)| {
+        let millis = number(millis);
+        quote!(.cpu_time(#krate::__private::Duration::from_millis(#millis)))
+    });
+    let files = limits.open_files.map(|(count, _)| {
+        let count = number(count);
+        quote!(.open_files(#count))
+    });
+    let env = limits.inherit_env.as_ref().map(|(names, _)| {
+        let names = names.iter().map(|(name, _)| name);
+        quote!(.inherit_env(&[#(#names),*]))
+    });
+    let non_retryable = limits.non_retryable.map(|_| quote!(.non_retryable()));
+    Some(quote!(
+        #krate::limits::ProcessLimits::NONE #memory #cpu #files #env #non_retryable
+    ))
 }
 
 /// The `PayloadLimits` expression when a size option is given: the defaults with those set.
@@ -574,6 +637,26 @@ mod snapshots {
             },
         );
         expect_test::expect_file!["../tests/expand/process_activity.rs"].assert_eq(&out);
+    }
+
+    #[test]
+    fn process_activity_with_limits() {
+        let out = expanded(
+            quote!(
+                isolation = "process",
+                memory_limit = "512 MiB",
+                cpu_time = "30 s",
+                open_files = 256,
+                inherit_env = ["GDAL_DATA"],
+                non_retryable_limits
+            ),
+            quote! {
+                fn render(page: u32) -> Vec<u8> {
+                    Vec::new()
+                }
+            },
+        );
+        expect_test::expect_file!["../tests/expand/process_limits_activity.rs"].assert_eq(&out);
     }
 
     #[test]
@@ -726,6 +809,76 @@ mod tests {
         );
         assert!(out.contains("impl rt :: ActivityMethods for S"), "{out}");
         assert!(!out.contains("activity_runtime"), "{out}");
+    }
+
+    #[test]
+    fn a_free_function_with_self_loses_the_receiver_and_keeps_its_body() {
+        // rustc would report the receiver a second time ("`self` parameter is only allowed in
+        // associated functions").
+        let out = expanded(
+            quote!(),
+            quote!(
+                async fn f(&self, name: String) -> String {
+                    name
+                }
+            ),
+        );
+        assert_eq!(errors(&out).len(), 1, "{out}");
+        assert!(out.contains("async fn f (name : String)"), "{out}");
+        assert!(out.contains("{ name }"), "{out}");
+        // A body that uses `self` would be an error too: it is replaced.
+        let out = expanded(
+            quote!(),
+            quote!(
+                fn g(&self) -> u8 {
+                    self.0
+                }
+            ),
+        );
+        assert!(out.contains("fn g () -> u8"), "{out}");
+        assert!(!out.contains("self . 0"), "{out}");
+        assert!(out.contains("unreachable"), "{out}");
+    }
+
+    #[test]
+    fn a_trait_implementation_gets_a_stand_in_for_its_type() {
+        let out = expanded(
+            quote!(),
+            quote! {
+                impl Greet for Greeter {
+                    #[activity]
+                    fn greet(&self) {}
+                }
+            },
+        );
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(errors[0].contains("not a trait implementation"), "{out}");
+        assert!(
+            out.contains("impl :: activity_runtime :: ActivityMethods for Greeter"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn an_item_that_is_not_a_function_is_reported_on_its_keyword() {
+        let out = expanded(
+            quote!(),
+            quote!(
+                const GREETING: &str = "Hello";
+            ),
+        );
+        assert_eq!(
+            errors(&out),
+            ["`#[activity]` goes on a function (`fn` or `async fn`) or on an `impl` block"]
+        );
+        let out = expanded(quote!(), quote!(safe fn answer() -> u32;));
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(
+            errors[0].starts_with("`#[activity]` goes on a function with a body"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -149,9 +149,8 @@
 //!         pub fn payload_converter(&self) -> &PayloadConverter {
 //!             &PayloadConverter
 //!         }
-//!         pub fn decode_value<T: Default>(
+//!         pub fn decode<T: Default>(
 //!             &self,
-//!             _: __private::Codec<T>,
 //!             _: usize,
 //!             _: &str,
 //!             _: &str,
@@ -185,8 +184,97 @@
 //!     pub trait ActivityMethods {
 //!         fn activities(self: __private::Arc<Self>) -> Activities;
 //!     }
+//!     pub trait ActivityParameter: Sized {
+//!         fn decode_as(
+//!             _: __private::Codec<Self>,
+//!             _: &ActivityInput,
+//!             _: usize,
+//!             _: &str,
+//!             _: &str,
+//!         ) -> Result<Self, ActivityError>;
+//!     }
+//!     impl<T: Default> ActivityParameter for T {
+//!         fn decode_as(
+//!             _: __private::Codec<Self>,
+//!             _: &ActivityInput,
+//!             _: usize,
+//!             _: &str,
+//!             _: &str,
+//!         ) -> Result<Self, ActivityError> {
+//!             Ok(T::default())
+//!         }
+//!     }
+//!     pub trait SharedInstance {
+//!         fn register_method(
+//!             self: __private::Arc<Self>,
+//!             _: __private::MethodActivity<Self>,
+//!         ) -> Registration
+//!         where
+//!             Self: Sized;
+//!     }
+//!     impl<T> SharedInstance for T {
+//!         fn register_method(
+//!             self: __private::Arc<Self>,
+//!             _: __private::MethodActivity<Self>,
+//!         ) -> Registration {
+//!             Registration
+//!         }
+//!     }
+//!     pub trait SendFuture: Sized {
+//!         fn into_send(self) -> Self;
+//!     }
+//!     impl<F: ::core::future::Future + Send> SendFuture for F {
+//!         fn into_send(self) -> Self {
+//!             self
+//!         }
+//!     }
+//!     pub trait ActivityResultValue {
+//!         fn encode_result_as(
+//!             &self,
+//!             _: __private::Codec<Self>,
+//!             _: &PayloadConverter,
+//!         ) -> Result<ActivityOutput, ActivityError>
+//!         where
+//!             Self: Sized;
+//!     }
+//!     impl<T> ActivityResultValue for T {
+//!         fn encode_result_as(
+//!             &self,
+//!             _: __private::Codec<Self>,
+//!             _: &PayloadConverter,
+//!         ) -> Result<ActivityOutput, ActivityError> {
+//!             Ok(ActivityOutput)
+//!         }
+//!     }
+//!     pub trait IntoActivityError {
+//!         fn into_activity_error(self) -> ActivityError;
+//!     }
+//!     impl<E> IntoActivityError for E {
+//!         fn into_activity_error(self) -> ActivityError {
+//!             ActivityError
+//!         }
+//!     }
 //!     pub mod __private {
 //!         use super::{ActivityContext, ActivityFuture, ActivityInput, ActivityOutput};
+//!         pub struct Codec<T>(::core::marker::PhantomData<T>);
+//!         impl<T> Codec<T> {
+//!             pub const SERDE: Self = Codec(::core::marker::PhantomData);
+//!         }
+//!         pub struct Wire<T>(::core::marker::PhantomData<T>);
+//!         impl<T> Wire<T> {
+//!             pub const NEW: Self = Wire(::core::marker::PhantomData);
+//!         }
+//!         pub trait MessageWire<T> {
+//!             fn codec(&self) -> Codec<T>;
+//!         }
+//!         pub trait SerdeWire<T> {
+//!             fn codec(&self) -> Codec<T>;
+//!         }
+//!         impl<T> SerdeWire<T> for &Wire<T> {
+//!             fn codec(&self) -> Codec<T> {
+//!                 Codec::SERDE
+//!             }
+//!         }
 //!         use super::ActivityError as Error;
 //!         pub use ::core::{concat, module_path, result::Result};
 //!         pub use ::std::{boxed::Box, sync::Arc};
@@ -235,48 +323,13 @@
 //!         }
 //!         impl<T> ValueKind for &T {}
 //!         impl FallibleOutput {
-//!             pub fn finish<T, E>(
-//!                 self,
-//!                 _: Result<T, E>,
-//!                 _: ResultCodec,
-//!                 _: &super::PayloadConverter,
-//!             ) -> Result<ActivityOutput, Error> {
-//!                 Ok(ActivityOutput)
+//!             pub fn into_result<T, E>(self, result: Result<T, E>) -> Result<T, E> {
+//!                 result
 //!             }
 //!         }
 //!         impl PlainOutput {
-//!             pub fn finish<T>(
-//!                 self,
-//!                 _: T,
-//!                 _: ResultCodec,
-//!                 _: &super::PayloadConverter,
-//!             ) -> Result<ActivityOutput, Error> {
-//!                 Ok(ActivityOutput)
-//!             }
-//!         }
-//!         pub struct Codec<T>(::core::marker::PhantomData<T>);
-//!         impl<T> Codec<T> {
-//!             pub fn erase(self) -> ResultCodec {
-//!                 ResultCodec
-//!             }
-//!         }
-//!         pub struct ResultCodec;
-//!         impl ResultCodec {
-//!             pub const SERDE: Self = ResultCodec;
-//!         }
-//!         pub struct Wire<T>(::core::marker::PhantomData<T>);
-//!         impl<T> Wire<T> {
-//!             pub const NEW: Self = Wire(::core::marker::PhantomData);
-//!         }
-//!         pub trait MessageWire<T> {
-//!             fn codec(&self) -> Codec<T>;
-//!         }
-//!         pub trait SerdeWire<T> {
-//!             fn codec(&self) -> Codec<T>;
-//!         }
-//!         impl<T> SerdeWire<T> for &Wire<T> {
-//!             fn codec(&self) -> Codec<T> {
-//!                 Codec(::core::marker::PhantomData)
+//!             pub fn into_result<T>(self, value: T) -> Result<T, ::core::convert::Infallible> {
+//!                 Ok(value)
 //!             }
 //!         }
 //!         pub trait TypedValue {}

@@ -14,13 +14,23 @@ mod fallback;
 mod hygiene;
 #[cfg(doctest)]
 mod hygiene_tests;
+mod listed;
 mod valid;
 
 use proc_macro::TokenStream;
 
-/// Turns a plain function, or the `&self` methods of an `impl` block, into Temporal activities.
-/// See `activity_runtime::activity`.
+/// The `#[activity]` attribute, defined in `activity-macros`. Depend on `activity-runtime`
+/// instead: it re-exports the attribute, documents every option, and provides everything the
+/// generated code uses.
 #[proc_macro_attribute]
 pub fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::activity(args.into(), item.into()).into()
+}
+
+/// One entry of `activities![...]` that is a path of two segments or more, preceded by the
+/// runtime's path. Used by `activities!`; not part of the API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn listed_activity(input: TokenStream) -> TokenStream {
+    listed::listed_activity(input.into()).into()
 }

@@ -3,7 +3,7 @@
 //! Type checks (that parameters are `DeserializeOwned`, that the return type is `Serialize`) are
 //! left to the compiler: the expansion places them on the user's own types.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::{Error, ReturnType, Type};
 
 use crate::ast::{ActivityFn, ActivityImpl, Param};
@@ -35,6 +35,48 @@ pub(crate) fn check_impl(model: &ActivityImpl<'_>, errors: &mut Errors) {
     for method in &model.methods {
         check(method, errors);
     }
+}
+
+/// The error for an item that is neither a function with a body nor an `impl` block, on the
+/// token that says what it is: the keyword (`const`, `struct`, ...), or for a function declared
+/// without a body (in an `extern` block or a trait) its declaration. `fallback` is where syn
+/// stopped reading it as a function.
+pub(crate) fn not_a_function(item: &TokenStream, fallback: Span) -> Error {
+    /// The keywords that start an item other than a function or an `impl` block.
+    const ITEM_KEYWORDS: [&str; 11] = [
+        "const",
+        "static",
+        "struct",
+        "enum",
+        "union",
+        "type",
+        "trait",
+        "mod",
+        "use",
+        "extern",
+        "macro_rules",
+    ];
+    let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    let declaration = tokens
+        .iter()
+        .position(|token| matches!(token, TokenTree::Ident(ident) if ident == "fn"))
+        .filter(|_| matches!(tokens.last(), Some(TokenTree::Punct(p)) if p.as_char() == ';'));
+    if let Some(start) = declaration {
+        let declaration: TokenStream = tokens[start..].iter().cloned().collect();
+        return Error::new_spanned(
+            declaration,
+            "`#[activity]` goes on a function with a body: this declares one that is defined \
+             elsewhere (in an `extern` block or a trait). Write an activity that calls it",
+        );
+    }
+    let keyword = tokens.iter().find_map(|token| match token {
+        TokenTree::Ident(ident) if ITEM_KEYWORDS.iter().any(|k| ident == k) => Some(ident.span()),
+        _ => None,
+    });
+    Error::new(
+        keyword.unwrap_or(fallback),
+        "`#[activity]` goes on a function (`fn` or `async fn`) or on an `impl` block",
+    )
 }
 
 /// The problems of one function or method, added to `errors`.
@@ -102,6 +144,85 @@ pub(crate) fn check(model: &ActivityFn<'_>, errors: &mut Errors) {
     }
     check_sizes(model, errors);
     check_isolation(model, errors);
+    check_process_limits(model, errors);
+}
+
+/// `activity_runtime::limits::MIN_MEMORY_LIMIT`: 16 MiB.
+const MIN_MEMORY_LIMIT: u64 = 16 << 20;
+/// `activity_runtime::limits::MIN_OPEN_FILES`.
+const MIN_OPEN_FILES: u64 = 16;
+
+/// The limits of a child process go only on a process-isolated activity, within what a child
+/// needs to run at all.
+fn check_process_limits(model: &ActivityFn<'_>, errors: &mut Errors) {
+    let limits = &model.process_limits;
+    if !model.in_process() {
+        for (option, span) in limits.given() {
+            let message = if model.is_async() {
+                format!(
+                    "`{option}` limits the child process of a process-isolated activity, and an \
+                     `async fn` runs in the worker's process: make it a plain `fn` with \
+                     `isolation = \"process\"`, or remove `{option}`"
+                )
+            } else {
+                format!(
+                    "`{option}` limits the child process of a process-isolated activity: add \
+                     `isolation = \"process\"`, or remove `{option}`"
+                )
+            };
+            errors.push(Error::new(span, message));
+        }
+        return;
+    }
+    if let Some((bytes, span)) = limits.memory_limit
+        && bytes < MIN_MEMORY_LIMIT
+    {
+        errors.push(Error::new(
+            span,
+            format!(
+                "`memory_limit` of {} is below 16 MiB, less than a child process needs to \
+                 start: write at least `\"16 MiB\"`",
+                describe_size(bytes)
+            ),
+        ));
+    }
+    if let Some((0, span)) = limits.cpu_time {
+        errors.push(Error::new(
+            span,
+            "`cpu_time` must be above zero: no attempt could run; write e.g. `\"30 s\"`",
+        ));
+    }
+    if let Some((files, span)) = limits.open_files
+        && files < MIN_OPEN_FILES
+    {
+        errors.push(Error::new(
+            span,
+            format!(
+                "`open_files` of {files} is below 16, fewer than a child process needs for \
+                 itself (its standard streams and its socket to the worker): write at least \
+                 `open_files = 16`"
+            ),
+        ));
+    }
+    for (name, span) in limits.inherit_env.iter().flat_map(|(names, _)| names) {
+        let bare = name.strip_suffix('*').unwrap_or(name);
+        if name.is_empty() || name == "*" {
+            errors.push(Error::new(
+                *span,
+                "an empty name inherits nothing, and `*` would inherit every variable of the \
+                 worker, its secrets included: name the variables, or prefixes such as \
+                 `\"PROJ_*\"`",
+            ));
+        } else if bare.contains(['=', '\0', '*']) {
+            errors.push(Error::new(
+                *span,
+                format!(
+                    "`{name}` is not a variable name: no `=` or NUL, and `*` only at the end, \
+                     for a prefix (`\"PROJ_*\"`)"
+                ),
+            ));
+        }
+    }
 }
 
 /// The receiver (methods only, first), the context (first after the receiver, by value), and
@@ -307,12 +428,16 @@ fn check_dynamic(model: &ActivityFn<'_>, errors: &mut Errors) {
                 .find(|p| !crate::ast::is_raw_values(p.ty))
                 .or(rest.first())
                 .unwrap_or(first);
-            errors.push(Error::new_spanned(
-                offending.ty,
-                "a dynamic activity takes exactly one parameter for its arguments, \
-                 `args: Vec<RawValue>` (after an optional `ctx: ActivityContext`); decode each \
-                 `RawValue` with `.decode::<T>()`",
-            ))
+            // A borrowed or `impl Trait` parameter is already reported (`&[RawValue]`: "use
+            // `Vec<RawValue>`"): one mistake, one error.
+            if value_type_problem(offending.ty).is_none() {
+                errors.push(Error::new_spanned(
+                    offending.ty,
+                    "a dynamic activity takes exactly one parameter for its arguments, \
+                     `args: Vec<RawValue>` (after an optional `ctx: ActivityContext`); decode \
+                     each `RawValue` with `.decode::<T>()`",
+                ))
+            }
         }
     }
 }
@@ -406,6 +531,13 @@ fn describe_size(bytes: u64) -> String {
 
 /// Parameter types must be owned, concrete types that can be decoded from a payload.
 fn check_value_type(ty: &Type, errors: &mut Errors) {
+    if let Some(error) = value_type_problem(ty) {
+        errors.push(error);
+    }
+}
+
+/// What is wrong with the type of a parameter decoded from a payload, if anything.
+fn value_type_problem(ty: &Type) -> Option<Error> {
     match ty {
         Type::Reference(reference) => {
             let owned = match &*reference.elem {
@@ -416,22 +548,22 @@ fn check_value_type(ty: &Type, errors: &mut Errors) {
                 }
                 other => crate::ast::type_label(other),
             };
-            errors.push(Error::new_spanned(
+            Some(Error::new_spanned(
                 ty,
                 format!(
                     "activity parameters are decoded into owned values and cannot borrow: use `{owned}` \
                      instead of `{}`",
                     crate::ast::type_label(ty)
                 ),
-            ));
+            ))
         }
-        Type::ImplTrait(_) => errors.push(Error::new_spanned(
+        Type::ImplTrait(_) => Some(Error::new_spanned(
             ty,
             "activity parameters need a concrete type to decode into, not `impl Trait`",
         )),
-        Type::Paren(inner) => check_value_type(&inner.elem, errors),
-        Type::Group(inner) => check_value_type(&inner.elem, errors),
-        _ => {}
+        Type::Paren(inner) => value_type_problem(&inner.elem),
+        Type::Group(inner) => value_type_problem(&inner.elem),
+        _ => None,
     }
 }
 
@@ -484,6 +616,31 @@ mod tests {
         assert!(all[2].contains("impl Trait"));
         assert!(all[3].contains("first parameter"));
         assert!(all[4].contains("use `Vec<u8>` instead of `&[u8]`"));
+    }
+
+    #[test]
+    fn a_borrowed_dynamic_parameter_is_one_error() {
+        let dynamic = || ActivityArgs::parse(quote::quote!(dynamic)).unwrap();
+        let all = errors_with(
+            syn::parse_quote!(
+                async fn f(args: &[RawValue]) {}
+            ),
+            dynamic(),
+        );
+        assert_eq!(all.len(), 1, "{all:#?}");
+        assert!(
+            all[0].ends_with("use `Vec<RawValue>` instead of `&[RawValue]`"),
+            "{all:#?}"
+        );
+        // An owned parameter of another type is still the dynamic activity's mistake.
+        let all = errors_with(
+            syn::parse_quote!(
+                async fn f(args: Vec<String>) {}
+            ),
+            dynamic(),
+        );
+        assert_eq!(all.len(), 1, "{all:#?}");
+        assert!(all[0].starts_with("a dynamic activity takes exactly one parameter"));
     }
 
     #[test]
@@ -583,6 +740,64 @@ mod tests {
             ))[0]
                 .contains("generic")
         );
+    }
+
+    #[test]
+    fn process_limits_need_a_process_and_room_to_run() {
+        let args = |tokens| ActivityArgs::parse(tokens).unwrap();
+        let plain: ItemFn = syn::parse_quote!(
+            fn f() {}
+        );
+        assert!(
+            errors_with(
+                plain.clone(),
+                args(quote::quote!(
+                    isolation = "process",
+                    memory_limit = "16 MiB",
+                    cpu_time = "1 ms",
+                    open_files = 16,
+                    inherit_env = ["A", "B_*"],
+                    non_retryable_limits
+                ))
+            )
+            .is_empty()
+        );
+        let all = errors_with(
+            plain.clone(),
+            args(quote::quote!(memory_limit = "512 MiB", open_files = 64)),
+        );
+        assert_eq!(all.len(), 2, "{all:#?}");
+        assert!(
+            all[0].starts_with("`memory_limit` limits the child process")
+                && all[0].contains("add `isolation = \"process\"`"),
+            "{all:#?}"
+        );
+        let async_fn: ItemFn = syn::parse_quote!(
+            async fn f() {}
+        );
+        let all = errors_with(async_fn, args(quote::quote!(cpu_time = "1 s")));
+        assert_eq!(all.len(), 1, "{all:#?}");
+        assert!(
+            all[0].contains("an `async fn` runs in the worker's process"),
+            "{all:#?}"
+        );
+        let all = errors_with(
+            plain,
+            args(quote::quote!(
+                isolation = "process",
+                memory_limit = "1 MiB",
+                cpu_time = "0 s",
+                open_files = 3,
+                inherit_env = ["*", "A=B", "A*B"]
+            )),
+        );
+        assert_eq!(all.len(), 6, "{all:#?}");
+        assert!(all[0].contains("below 16 MiB"), "{all:#?}");
+        assert!(all[1].contains("must be above zero"), "{all:#?}");
+        assert!(all[2].contains("below 16"), "{all:#?}");
+        assert!(all[3].contains("would inherit every variable"), "{all:#?}");
+        assert!(all[4].contains("`A=B` is not a variable name"), "{all:#?}");
+        assert!(all[5].contains("`A*B` is not a variable name"), "{all:#?}");
     }
 
     #[test]

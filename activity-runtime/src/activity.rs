@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::context::{ActivityContext, Executors, ProcessEntry, run_blocking};
 use crate::error::ActivityError;
-use crate::limits::PayloadLimits;
-use crate::payload::{PayloadConverter, ResultCodec};
+use crate::limits::{PayloadLimits, ProcessLimits};
+use crate::payload::{Codec, PayloadConverter};
 
 /// An activity a [`Worker`](crate::Worker) can run.
 ///
@@ -218,6 +218,7 @@ impl std::fmt::Debug for Registration {
 #[doc(hidden)]
 pub struct Executor {
     executors: Arc<dyn Executors>,
+    limits: ProcessLimits,
 }
 
 impl Executor {
@@ -225,7 +226,16 @@ impl Executor {
     pub fn of(ctx: &ActivityContext) -> Self {
         Self {
             executors: ctx.executors().clone(),
+            limits: ProcessLimits::NONE,
         }
+    }
+
+    /// The limits of the child process [`run_in_process`](Self::run_in_process) runs in
+    /// (`#[activity(memory_limit = "...", ...)]`); the worker's defaults fill what they leave
+    /// unset.
+    pub fn with_process_limits(mut self, limits: ProcessLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Runs a blocking activity body on the worker's blocking pool.
@@ -240,15 +250,18 @@ impl Executor {
         run_blocking(&*self.executors, body)
     }
 
-    /// Runs a process-isolated activity: `entry` in a child process from the worker's pool. In
-    /// an `ActivityEnvironment` (no process pool) it runs on the environment's blocking pool.
+    /// Runs a process-isolated activity: `entry` in a child process from the worker's pool, under
+    /// the limits given with [`with_process_limits`](Self::with_process_limits). In an
+    /// `ActivityEnvironment` (no process pool) it runs on the environment's blocking pool, and the
+    /// limits do not apply.
     pub fn run_in_process(
         self,
         entry: ProcessEntry,
         ctx: ActivityContext,
         input: ActivityInput,
     ) -> ActivityFuture {
-        self.executors.run_in_process(entry, ctx, input)
+        self.executors
+            .run_in_process(entry, &self.limits, ctx, input)
     }
 }
 
@@ -260,11 +273,14 @@ impl std::fmt::Debug for Executor {
 
 /// How generated code turns what an activity function returned into its encoded result.
 ///
-/// `(&value).output_kind().finish(value)` picks [`FallibleOutput`] for any `Result<T, E>` and
-/// [`PlainOutput`] for every other type (autoref dispatch on the concrete return type). The
-/// dispatch itself has no bounds, so a `Result` is never mistaken for a plain value; the bounds sit
-/// on `finish`, where a wrong type is reported with the messages of [`ActivityResultValue`] and
-/// [`IntoActivityError`].
+/// `(&value).output_kind().into_result(value)` picks [`FallibleOutput`] for any `Result<T, E>` and
+/// [`PlainOutput`] for every other type (autoref dispatch on the concrete return type), and gives
+/// a `Result` either way. Neither step has bounds, so a `Result` is never mistaken for a plain
+/// value; the generated code then finishes the value with
+/// `<T as ActivityResultValue>::encode_result` and the error with
+/// `<E as IntoActivityError>::into_activity_error`, naming the user's own types where it can, so
+/// that a wrong type is reported on that type with the messages of those traits (and no note
+/// points into this crate, as a bound on a function here would).
 #[doc(hidden)]
 pub trait ResultKind {
     fn output_kind(&self) -> FallibleOutput {
@@ -288,20 +304,8 @@ impl<T: ?Sized> ValueKind for &T {}
 pub struct FallibleOutput;
 
 impl FallibleOutput {
-    pub fn finish<T, E>(
-        self,
-        result: Result<T, E>,
-        codec: ResultCodec,
-        converter: &PayloadConverter,
-    ) -> Result<ActivityOutput, ActivityError>
-    where
-        T: ActivityResultValue + 'static,
-        E: IntoActivityError,
-    {
-        match result {
-            Ok(value) => ActivityOutput::encode_with(&value, codec, converter),
-            Err(err) => Err(err.into_activity_error()),
-        }
+    pub fn into_result<T, E>(self, result: Result<T, E>) -> Result<T, E> {
+        result
     }
 }
 
@@ -310,37 +314,143 @@ impl FallibleOutput {
 pub struct PlainOutput;
 
 impl PlainOutput {
-    pub fn finish<T: ActivityResultValue + 'static>(
-        self,
-        value: T,
-        codec: ResultCodec,
-        converter: &PayloadConverter,
-    ) -> Result<ActivityOutput, ActivityError> {
-        ActivityOutput::encode_with(&value, codec, converter)
+    pub fn into_result<T>(self, value: T) -> Result<T, std::convert::Infallible> {
+        Ok(value)
     }
 }
 
-/// A value an activity can return: anything `Serialize`, protobuf messages included (their
-/// serde implementation from `pbjson-build`).
+/// A value an activity can return: anything `Serialize`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an activity result: it does not implement `serde::Serialize`",
     label = "not `Serialize`",
     note = "derive it with `#[derive(serde::Serialize)]`, or return a type that implements it (a protobuf message generated with `prost-build` and `pbjson-build`)"
 )]
-pub trait ActivityResultValue: Serialize {}
+pub trait ActivityResultValue {
+    /// Encodes the value as the activity's result.
+    fn encode_result(&self) -> Result<ActivityOutput, ActivityError>;
 
-impl<T: Serialize + ?Sized> ActivityResultValue for T {}
+    /// Encodes the value with the worker's `converter`; `codec` says whether it is a protobuf
+    /// message (generated code picks it from the result type).
+    #[doc(hidden)]
+    fn encode_result_as(
+        &self,
+        codec: Codec<Self>,
+        converter: &PayloadConverter,
+    ) -> Result<ActivityOutput, ActivityError>
+    where
+        Self: Sized;
+}
 
-/// A type an activity takes as a parameter: anything `Deserialize`, protobuf messages included
-/// (generated with `prost-build` and `pbjson-build`, which also read `binary/protobuf`).
+impl<T: Serialize + ?Sized> ActivityResultValue for T {
+    fn encode_result(&self) -> Result<ActivityOutput, ActivityError> {
+        ActivityOutput::encode(self)
+    }
+
+    fn encode_result_as(
+        &self,
+        codec: Codec<Self>,
+        converter: &PayloadConverter,
+    ) -> Result<ActivityOutput, ActivityError>
+    where
+        Self: Sized,
+    {
+        ActivityOutput::encode_with(self, codec, converter)
+    }
+}
+
+/// A parameter `#[activity]` decodes from its payload: anything `DeserializeOwned`, protobuf
+/// messages included (generated with `prost-build` and `pbjson-build`, which also read
+/// `binary/protobuf`).
+///
+/// Generated code decodes each parameter with `<T as ActivityParameter>::decode(&input, ..)`, so
+/// that a type that is not `DeserializeOwned` is reported on the parameter's own type, in this
+/// trait's words.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an activity parameter: it is neither `serde::Deserialize` nor a protobuf message",
     label = "not `Deserialize`",
     note = "derive it with `#[derive(serde::Deserialize)]`, or for a protobuf message generate it with `prost-build` (`enable_type_names()`) and `pbjson-build`"
 )]
-pub trait ActivityParameter: DeserializeOwned + 'static {}
+pub trait ActivityParameter: Sized {
+    /// [`ActivityInput::decode`] for this type: the argument at `position` for parameter `name`
+    /// of Rust type `type_label`.
+    fn decode(
+        input: &ActivityInput,
+        position: usize,
+        name: &str,
+        type_label: &str,
+    ) -> Result<Self, ActivityError>;
 
-impl<T: DeserializeOwned + 'static> ActivityParameter for T {}
+    /// [`decode`](Self::decode) with this type's codec: a protobuf message's reads
+    /// `binary/protobuf` too (generated code picks it from the parameter's type).
+    #[doc(hidden)]
+    fn decode_as(
+        codec: Codec<Self>,
+        input: &ActivityInput,
+        position: usize,
+        name: &str,
+        type_label: &str,
+    ) -> Result<Self, ActivityError>;
+}
+
+impl<T: DeserializeOwned + 'static> ActivityParameter for T {
+    fn decode(
+        input: &ActivityInput,
+        position: usize,
+        name: &str,
+        type_label: &str,
+    ) -> Result<Self, ActivityError> {
+        input.decode(position, name, type_label)
+    }
+
+    fn decode_as(
+        codec: Codec<Self>,
+        input: &ActivityInput,
+        position: usize,
+        name: &str,
+        type_label: &str,
+    ) -> Result<Self, ActivityError> {
+        input.decode_value(codec, position, name, type_label)
+    }
+}
+
+/// What the future of an `async fn` activity must be: `Send`, because the worker runs activities
+/// on several threads. A value that is not `Send` (an `Rc`, a `RefCell` guard) must not be held
+/// across an `.await`.
+///
+/// Generated code awaits the function's future through `<_ as SendFuture>::into_send(..)`, so that
+/// rustc reports a future that is not `Send` as the function's ("future returned by `f` is not
+/// `Send`"), with a note on the variable at fault.
+pub trait SendFuture: Sized {
+    /// The future itself.
+    #[doc(hidden)]
+    fn into_send(self) -> Self;
+}
+
+impl<F: std::future::Future + Send> SendFuture for F {
+    fn into_send(self) -> Self {
+        self
+    }
+}
+
+/// What the instance of an `#[activity] impl` block must be: every running activity shares it,
+/// so it is `Send + Sync + 'static`.
+///
+/// Generated code registers each method with `<Type as SharedInstance>::register_method(..)`, so
+/// that a type that is not is reported once, on the block's type, in rustc's words for `Send` and
+/// `Sync` (which name the field at fault).
+pub trait SharedInstance {
+    /// The registration of a method activity bound to this instance.
+    #[doc(hidden)]
+    fn register_method(self: Arc<Self>, method: MethodActivity<Self>) -> Registration
+    where
+        Self: Sized;
+}
+
+impl<T: Send + Sync + 'static> SharedInstance for T {
+    fn register_method(self: Arc<Self>, method: MethodActivity<Self>) -> Registration {
+        Registration::method(self, method)
+    }
+}
 
 /// A parameter or result type that typed callers can both send and receive: what the official
 /// `ActivityDefinition` that `#[activity]` implements needs of every input and output type.
@@ -384,6 +494,9 @@ pub trait ContextParameter {
     fn from_context(ctx: ActivityContext) -> Self;
 }
 
+// Not recommended: rustc would otherwise add a "the trait is implemented for `ActivityContext`"
+// help that points into this crate's sources, and the message already names the type.
+#[diagnostic::do_not_recommend]
 impl ContextParameter for ActivityContext {
     fn from_context(ctx: ActivityContext) -> Self {
         ctx

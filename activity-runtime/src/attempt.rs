@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 use crate::error::{ActivityError, argument_error};
-use crate::payload::{Codec, PayloadConverter, PayloadError, ResultCodec, from_absent};
+use crate::payload::{Codec, PayloadConverter, PayloadError, from_absent};
 use crate::raw::RawValue;
 
 /// The future one activity attempt runs as.
@@ -110,7 +110,7 @@ impl ActivityInput {
 
     /// [`decode`](Self::decode) with the codec of `T` (a protobuf message's, in generated code).
     #[doc(hidden)]
-    pub fn decode_value<T: crate::activity::ActivityParameter>(
+    pub fn decode_value<T: DeserializeOwned + 'static>(
         &self,
         codec: Codec<T>,
         position: usize,
@@ -175,9 +175,9 @@ impl ActivityOutput {
     /// Encodes a result with `converter`; `codec` says whether it is a protobuf message (from
     /// generated code).
     #[doc(hidden)]
-    pub fn encode_with<T: Serialize + 'static>(
+    pub fn encode_with<T: Serialize>(
         value: &T,
-        codec: ResultCodec,
+        codec: Codec<T>,
         converter: &PayloadConverter,
     ) -> Result<Self, ActivityError> {
         Self::encoded(converter.encode_result(value, codec))

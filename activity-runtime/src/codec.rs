@@ -15,6 +15,48 @@
 //! Codecs must leave payloads they do not recognise as they are when decoding, so that a worker
 //! with a codec still reads plain payloads (from callers without it).
 //!
+//! A codec of your own implements [`PayloadCodec`]. This one only reverses the bytes, under an
+//! encoding of its own; a real one encrypts or compresses in the same place:
+//!
+//! ```
+//! use activity_runtime::Payload;
+//! use activity_runtime::codec::{PayloadCodec, PayloadConversionError, SerializationContextData};
+//! use std::future::{Future, ready};
+//! use std::pin::Pin;
+//!
+//! type Encoded = Pin<Box<dyn Future<Output = Result<Vec<Payload>, PayloadConversionError>> + Send>>;
+//!
+//! #[derive(Debug)]
+//! struct Reversing;
+//!
+//! impl PayloadCodec for Reversing {
+//!     fn encode(&self, _: &SerializationContextData, payloads: Vec<Payload>) -> Encoded {
+//!         let encoded = payloads.into_iter().map(|mut p| {
+//!             let inner = p.metadata.insert("encoding".into(), b"binary/reversed".to_vec());
+//!             p.metadata.insert("inner-encoding".into(), inner.unwrap_or_default());
+//!             p.data.reverse();
+//!             p
+//!         });
+//!         Box::pin(ready(Ok(encoded.collect())))
+//!     }
+//!
+//!     fn decode(&self, _: &SerializationContextData, payloads: Vec<Payload>) -> Encoded {
+//!         let decoded = payloads.into_iter().map(|mut p| {
+//!             // Leave payloads of other encodings as they are.
+//!             if p.metadata.get("encoding").map(Vec::as_slice) == Some(b"binary/reversed") {
+//!                 let inner = p.metadata.remove("inner-encoding").unwrap_or_default();
+//!                 p.metadata.insert("encoding".into(), inner);
+//!                 p.data.reverse();
+//!             }
+//!             p
+//!         });
+//!         Box::pin(ready(Ok(decoded.collect())))
+//!     }
+//! }
+//!
+//! let _worker = activity_runtime::Worker::builder().codec(Reversing);
+//! ```
+//!
 //! [External storage](crate::storage) composes with a codec as in the other SDKs: outbound, the
 //! codec encodes and then large payloads are stored; inbound, references are resolved and then
 //! the codec decodes.
@@ -208,8 +250,9 @@ fn storage_error(err: &PayloadConversionError) -> Option<&StorageError> {
     }
 }
 
-/// An error and its sources, `: `-separated (a failure's message is all a caller sees).
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+/// An error and its sources, `: `-separated (a failure's message is all a caller sees; a codec
+/// server's answer too).
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut message = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

@@ -16,13 +16,32 @@ use tokio_util::sync::CancellationToken;
 
 use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::error::ActivityError;
+use crate::limits::ProcessLimits;
 use crate::meter::MetricMeter;
 use crate::payload::{PayloadConverter, PayloadError};
 
 /// The handle an activity gets when its first parameter is `ActivityContext`.
 ///
 /// Cheap to clone (one `Arc`), `Send + Sync`, and usable from async code and from blocking threads
-/// alike.
+/// alike. It is not an argument: callers do not pass it, the worker does.
+///
+/// ```
+/// use activity_runtime::{ActivityContext, ActivityError, activity};
+///
+/// #[activity]
+/// async fn import_rows(ctx: ActivityContext, rows: Vec<String>) -> Result<usize, ActivityError> {
+///     // Resume after the rows the previous attempt recorded in its last heartbeat.
+///     let done: usize = ctx.heartbeat_details()?.unwrap_or(0);
+///     for i in done..rows.len() {
+///         tracing::info!(attempt = ctx.info().attempt, row = i, "importing");
+///         ctx.heartbeat(&(i + 1))?; // never blocks; core sends the latest details when due
+///         if ctx.is_cancelled() {
+///             return Err(ActivityError::cancelled());
+///         }
+///     }
+///     Ok(rows.len())
+/// }
+/// ```
 #[derive(Clone)]
 pub struct ActivityContext {
     inner: Arc<Inner>,
@@ -60,11 +79,12 @@ pub(crate) trait Executors: Send + Sync + 'static {
     /// When the pool has shut down.
     fn submit_blocking(&self, job: BlockingJob) -> Result<(), ActivityError>;
 
-    /// Runs `entry` in a child process. Without a process pool (test environments, a child
-    /// itself) it runs on the blocking pool, in this process.
+    /// Runs `entry` in a child process under `limits`. Without a process pool (test
+    /// environments, a child itself) it runs on the blocking pool, in this process, without them.
     fn run_in_process(
         &self,
         entry: ProcessEntry,
+        _limits: &ProcessLimits,
         ctx: ActivityContext,
         input: ActivityInput,
     ) -> ActivityFuture {

@@ -1,10 +1,24 @@
-//! Write Temporal activities as plain Rust functions.
+//! Write Temporal activities as plain Rust functions, and serve them to workflows in any language
+//! on the official Temporal worker core.
+//!
+//! - [Writing activities](#writing-activities): the [`activity`] attribute
+//! - [Serving them](#serving-them): [`Worker`]
+//! - [Calling them](#calling-them): [`client`]
+//! - [Required dependencies](#required-dependencies)
+//! - [Feature flags](#feature-flags)
+//! - [Examples and the guide](#examples-and-the-guide)
+//!
+//! # Writing activities
+//!
+//! An activity is a function with [`#[activity]`](activity): an `async fn`, or a plain `fn` for
+//! blocking work, taking any serde types and returning one, optionally with an
+//! [`ActivityContext`] first for heartbeats and cancellation.
 //!
 //! ```no_run
-//! use activity_runtime::{Worker, activities, activity};
+//! use activity_runtime::{ActivityContext, Worker, activities, activity};
 //! use serde::Deserialize;
 //!
-//! /// Called as `say_hello` from any Temporal SDK.
+//! /// Called as `say_hello` from any Temporal SDK, or the CLI.
 //! #[activity]
 //! async fn say_hello(name: String) -> String {
 //!     format!("Hello, {name}!")
@@ -16,58 +30,85 @@
 //!     name: String,
 //! }
 //!
-//! /// A blocking activity: runs off the async threads.
+//! /// Renamed, takes the context, and may fail with any error type.
 //! #[activity(name = "your_activity")]
-//! fn compose_greeting(params: YourParams) -> String {
-//!     format!("{}, {}!", params.greeting, params.name)
+//! async fn compose_greeting(ctx: ActivityContext, params: YourParams) -> anyhow::Result<String> {
+//!     tracing::info!(attempt = ctx.info().attempt, "composing a greeting");
+//!     Ok(format!("{}, {}!", params.greeting, params.name))
+//! }
+//!
+//! /// A plain `fn` is a blocking activity: it runs on the worker's own threads.
+//! #[activity]
+//! fn count_words(text: String) -> usize {
+//!     text.split_whitespace().count()
 //! }
 //!
 //! #[tokio::main]
-//! async fn main() -> Result<(), activity_runtime::WorkerError> {
+//! async fn main() -> anyhow::Result<()> {
+//!     // Without a subscriber, the worker's warnings and errors print nothing.
+//!     tracing_subscriber::fmt().with_env_filter("info").init();
 //!     Worker::builder()
-//!         .task_queue("greetings")
-//!         .register(activities![say_hello, compose_greeting])
+//!         .task_queue("hello-activities") // the server: TEMPORAL_ADDRESS, else localhost:7233
+//!         .register(activities![say_hello, compose_greeting, count_words])
 //!         .build()
 //!         .await?
-//!         .run()
-//!         .await
+//!         .run() // until SIGTERM or Ctrl-C, then a bounded graceful shutdown
+//!         .await?;
+//!     Ok(())
 //! }
 //! ```
 //!
-//! This crate is the only dependency a user adds: it re-exports the `#[activity]` attribute,
-//! and the code that attribute generates reaches everything through this crate.
+//! A Python workflow calls `your_activity` by name on the worker's task queue:
+//! `workflow.execute_activity("your_activity", YourParams("Hello", "World"),
+//! task_queue="hello-activities", start_to_close_timeout=timedelta(seconds=30))`.
 //!
-//! # Layers
+//! Failures are [`ActivityError`]s (any `?` error converts into a retryable one); arguments that
+//! do not decode fail with the non-retryable `ArgumentError`. [`RawValue`] carries the arguments
+//! of a dynamic activity, [`Bytes`] binary ones. [`testing::ActivityEnvironment`] runs an
+//! activity in a unit test, without a server.
 //!
-//! Modules import only from the layers below their own (a test, `tests/integration/layers.rs`, keeps it so):
+//! # Serving them
 //!
-//! ```text
-//!  facade     lib.rs: re-exports, `__private` for generated code
-//!  worker     worker/ (builder, tuning, versioning, telemetry, trace context, interceptors, pools,
-//!             limits, report, errors) testing
-//!  client     client
-//!  transport  connection → codec → storage/ (external payloads), process/ (child processes), blocking
-//!  contract   registry → activity → context → meter → attempt → raw → error → payload → limits
+//! [`Worker::builder`] takes the connection (from `temporal.toml` and the `TEMPORAL_*` variables
+//! as the CLI does, or [`connection`] settings), the task queue, the activities, and the tuning,
+//! shutdown, [`codec`], [`storage`], metrics ([`Metrics`]) and [`interceptors`] settings.
+//! [`Worker::run`] serves until SIGTERM or Ctrl-C, then shuts down within bounds
+//! ([`ShutdownHandle`] stops it from code). Process-isolated activities need
+//! [`process::init`] first thing in `main`.
+//!
+//! # Calling them
+//!
+//! [`client::Client`] starts activities without a workflow (standalone activities) and completes
+//! asynchronous ones; the companion type `#[activity]` generates also implements the official
+//! client's `ActivityDefinition`, so `temporalio-client` calls them with typed input and output.
+//!
+//! # Required dependencies
+//!
+//! This crate is the only one the code `#[activity]` generates needs. A worker's `main` wants an
+//! async runtime and, to see the worker's warnings, a `tracing` subscriber:
+//!
+//! ```toml
+//! [dependencies]
+//! activity-runtime = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! serde = { version = "1", features = ["derive"] }
+//! tracing-subscriber = { version = "0.3", features = ["env-filter"] }
 //! ```
 //!
-//! The contract is what an activity sees and what `#[activity]` implements: the [`Activity`]
-//! trait, its input and output, payload conversion, [`RawValue`], [`ActivityError`], size limits
-//! and the registry. It names neither the worker core nor the gRPC client; the worker hands
-//! activities its pools through [`ActivityContext`] without the contract knowing them.
+//! # Feature flags
 //!
-//! # Features
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `worker` | yes | the [`Worker`], the [`client`], [`connection`]s, [`codec`]s and [`storage`], on `temporalio-sdk-core` and `temporalio-client`. Without it the crate is the activity contract alone (plus [`testing`]): all the code `#[activity]` generates needs |
+//! | `otel` | no | OpenTelemetry: `Metrics::otlp` exports the metrics over OTLP, and each attempt's `activity` span continues the trace its caller sent (the `_tracer-data` header), for a `tracing-opentelemetry` layer to export |
+//! | `object-store` | no | `storage::ObjectStoreDriver`: large payloads in S3 and S3-compatible servers, or any store of the `object_store` crate, wire-compatible with the other SDKs' S3 driver |
+//! | `codec-server` | no | `codec_server`: the HTTP codec server the `temporal` CLI (`--codec-endpoint`) and the Web UI call to decode and encode payloads with a codec, as an axum `Router` or on its own |
 //!
-//! - `worker` (default): the [`Worker`], the [`client`], connections and codecs, on
-//!   `temporalio-sdk-core` and `temporalio-client`. Without it the crate is the contract alone
-//!   (plus [`testing`]), which is all the code `#[activity]` generates needs.
-//! - `otel`: OpenTelemetry. [`Metrics::otlp`] exports the metrics over OTLP, and each attempt's
-//!   `activity` span continues the trace its caller sent in the `_tracer-data` header (Python's
-//!   `temporalio.contrib.opentelemetry`, the TypeScript, Go and .NET tracing interceptors), for a
-//!   `tracing-opentelemetry` layer to export.
-//! - `object-store` (off by default): `storage::ObjectStoreDriver`, external payload storage
-//!   in S3 and S3-compatible servers (or any store of the `object_store` crate), wire-compatible
-//!   with the other SDKs' S3 driver. The [`storage`] module itself (its driver trait, the
-//!   reference format) comes with `worker`.
+//! # Examples and the guide
+//!
+//! The repository's `examples/` folder holds programs that run (its `README.md` says what each
+//! shows), and `docs/` a guide that starts from a first activity called from Python and goes on to
+//! production. How the crate is built inside is in its `ARCHITECTURE.md`.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(unreachable_pub)]
 // The one exception, `process::entry`, says what it relies on.
@@ -90,15 +131,22 @@ mod registry;
 // transport
 mod blocking;
 #[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub mod codec;
+#[cfg(feature = "codec-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "codec-server")))]
+pub mod codec_server;
 #[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub mod connection;
 pub mod process;
 #[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub mod storage;
 
 // client, worker, test support
 #[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub mod client;
 /// What typed callers need of an activity's definition (the `worker` feature adds the client).
 #[cfg(not(feature = "worker"))]
@@ -114,10 +162,11 @@ mod worker;
 
 pub use activity::{
     Activity, ActivityParameter, ActivityResultValue, ContextParameter, Execution,
-    IntoActivityError, Registration, TypedValue,
+    IntoActivityError, Registration, SendFuture, SharedInstance, TypedValue,
 };
 pub use attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 #[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub use connection::DEFAULT_TARGET;
 pub use context::{
     ActivityContext, ActivityInfo, CancellationDetails, CancellationReason, RetryPolicy,
@@ -127,11 +176,13 @@ pub use payload::{ActivityArgs, Bytes, Payload, PayloadConverter};
 pub use raw::RawValue;
 pub use registry::{Activities, ActivityMethods, ListedByName, Register};
 #[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub use worker::{
-    Metrics, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder, WorkerError, interceptors,
-    tuning,
+    Metrics, MetricsExporter, ShutdownHandle, VersioningBehavior, Worker, WorkerBuilder,
+    WorkerError, interceptors, tuning,
 };
 
+#[doc = include_str!("docs/activity.md")]
 #[doc(inline)]
 pub use activity_macros::activity;
 
@@ -141,10 +192,12 @@ pub mod __private {
     pub use crate::activity::{
         ContextParameter, Executor, MethodActivity, ResultKind, TypedValue, ValueKind,
     };
-    pub use crate::payload::{Codec, MessageWire, ResultCodec, SerdeWire, Wire};
+    pub use crate::payload::{Codec, MessageWire, SerdeWire, Wire};
+    pub use ::activity_macros::listed_activity;
     pub use ::core::concat;
     pub use ::core::module_path;
     pub use ::core::result::Result;
+    pub use ::core::time::Duration;
     pub use ::core::unreachable;
     pub use ::std::boxed::Box;
     pub use ::std::sync::Arc;

@@ -1,4 +1,5 @@
-//! Payload size limits, checked before anything is sent.
+//! Payload size limits, checked before anything is sent; and the limits of the child process of a
+//! process-isolated activity ([`ProcessLimits`]).
 //!
 //! Temporal refuses an encoded argument list, result or set of heartbeat details larger than the
 //! namespace's blob size limit (the server's `limit.blobSize.error`, 2 MiB by default, with a
@@ -28,6 +29,15 @@
 use std::fmt;
 
 use prost::Message;
+
+mod process;
+
+pub use process::{
+    DEFAULT_INHERITED_ENV, MIN_MEMORY_LIMIT, MIN_OPEN_FILES, ProcessLimits, RESOURCE_LIMIT,
+};
+// The worker's process pool applies them.
+#[cfg_attr(not(feature = "worker"), allow(unused_imports))]
+pub(crate) use process::{ResolvedLimits, env_matches, human_bytes, human_duration};
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 /// 1 KiB: 1024 bytes.

@@ -28,7 +28,7 @@ mod message;
 
 pub use converter::{BoxError, EncodingConverter, PayloadConverter, Target, Value};
 #[doc(hidden)]
-pub use message::{Codec, MessageWire, ResultCodec, SerdeWire, Wire};
+pub use message::{Codec, MessageWire, SerdeWire, Wire};
 pub use message::{ProtoMessage, from_message_payload, to_message_payload};
 
 /// Metadata key that names a payload's encoding.
@@ -53,6 +53,16 @@ pub const MESSAGE_TYPE_KEY: &str = "messageType";
 /// `Bytes` when the other side must see bytes rather than a JSON array of numbers. Either is one
 /// copy of the payload as a parameter; inside another type (`Option<Bytes>`), prefer `Bytes`,
 /// which serde decodes in one piece where it fills a `Vec<u8>` byte by byte.
+///
+/// ```
+/// use activity_runtime::{Bytes, activity};
+///
+/// /// Python calls it with `bytes` and gets `bytes` back.
+/// #[activity]
+/// async fn first_block(data: Vec<u8>) -> Bytes {
+///     Bytes::from(data[..data.len().min(512)].to_vec())
+/// }
+/// ```
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Bytes(pub Vec<u8>);
 

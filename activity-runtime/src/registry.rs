@@ -31,10 +31,11 @@ pub trait ActivityMethods: 'static {
 }
 
 /// What [`WorkerBuilder::register`](crate::WorkerBuilder::register) accepts, as
-/// `Activities: Register<T>`: `activities![...]` (an [`Activities`]), an array of
-/// [`Registration`]s, or `Arc::new(instance)` of an `#[activity] impl` block. Anything else is a
-/// compile error that says what to write. (`Activities` is the implementing type so that the
-/// error names the value the user passed, not this trait.)
+/// `Activities: Register<T>`: `activities![...]` (an [`Activities`]), a [`Registration`] or an
+/// array, `Vec` or slice of them, or `Arc::new(instance)` of an `#[activity] impl` block. Anything
+/// else is a compile error that says what to write. (`Activities` is the implementing type so
+/// that the error names the value the user passed, not this trait. With five forms or more,
+/// rustc lists them in that error by name, rather than quoting this crate's sources.)
 #[diagnostic::on_unimplemented(
     message = "`{T}` cannot be registered as activities",
     label = "not a list of activities",
@@ -102,6 +103,28 @@ impl<const N: usize> Register<[Registration; N]> for Activities {
     }
 }
 
+impl Register<Vec<Registration>> for Activities {
+    fn register(registrations: Vec<Registration>) -> Activities {
+        Activities { registrations }
+    }
+}
+
+impl Register<&[Registration]> for Activities {
+    fn register(registrations: &[Registration]) -> Activities {
+        Activities {
+            registrations: registrations.to_vec(),
+        }
+    }
+}
+
+impl Register<Registration> for Activities {
+    fn register(registration: Registration) -> Activities {
+        Activities {
+            registrations: vec![registration],
+        }
+    }
+}
+
 impl Extend<Registration> for Activities {
     fn extend<I: IntoIterator<Item = Registration>>(&mut self, iter: I) {
         self.registrations.extend(iter)
@@ -142,7 +165,11 @@ impl IntoIterator for Activities {
 /// assert_eq!(names, ["say_hello", "other_activity"]);
 /// ```
 ///
-/// An entry written as a call, `activities![say_hello()]`, is a compile error that says so.
+/// An entry written as a call, `activities![say_hello()]`, is a compile error that says so, and
+/// so is a method, `activities![Greeter::say_hello]`: the methods of an `#[activity] impl` block
+/// are registered with their instance, `Arc::new(instance)`. (An entry is taken as a method when
+/// the segment before its last starts with an upper-case letter, as type names do and module
+/// names do not.)
 #[macro_export]
 macro_rules! activities {
     // Entry by entry, so that a call is caught before it is read as a path (`f()` is one, with
@@ -156,7 +183,17 @@ macro_rules! activities {
         $crate::activities!(@entries [$($done)* (
             <$($segment)::+ as $crate::ListedByName>::registration())] $($($rest)*)?)
     };
-    // A path (read as a type) stays one token, so that an error about it points at it.
+    // A path of two segments or more: a method (`Greeter::say_hello`) is reported in these
+    // words, not as rustc's "ambiguous associated type" (see `activity_macros::listed_activity`).
+    (@entries [$($done:tt)*] $first:ident $(:: $segment:ident)+ $(, $($rest:tt)*)?) => {
+        $crate::activities!(@entries [$($done)* (
+            $crate::__private::listed_activity!($crate $first $(:: $segment)+))] $($($rest)*)?)
+    };
+    (@entries [$($done:tt)*] :: $first:ident $(:: $segment:ident)+ $(, $($rest:tt)*)?) => {
+        $crate::activities!(@entries [$($done)* (
+            $crate::__private::listed_activity!($crate :: $first $(:: $segment)+))] $($($rest)*)?)
+    };
+    // Any other path (read as a type) stays one token, so that an error about it points at it.
     (@entries [$($done:tt)*] $activity:ty $(, $($rest:tt)*)?) => {
         $crate::activities!(@entries [$($done)* (
             <$activity as $crate::Activity>::registration())] $($($rest)*)?)

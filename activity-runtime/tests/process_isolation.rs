@@ -3,6 +3,8 @@
 //! `activity_runtime::process::init()` as a user's `main` would.
 
 mod common;
+#[path = "process_isolation/limits.rs"]
+mod limits;
 
 use std::time::{Duration, Instant};
 
@@ -107,6 +109,20 @@ fn main() {
     activity_runtime::process::init();
     if let Ok(task_queue) = std::env::var(ROLE_ENV) {
         return serve_as_separate_worker(&task_queue);
+    }
+    // The worker's spans as they close, with the fields recorded in them (what each attempt's
+    // child used).
+    let logs = common::CapturedLogs::default();
+    {
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        let logs = logs.clone();
+        tracing_subscriber::fmt()
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+            .with_ansi(false)
+            .with_writer(move || logs.clone())
+            .finish()
+            .init();
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -320,7 +336,7 @@ fn main() {
         // starts, from the file the worker runs.
         let copy = std::env::temp_dir().join(format!("process-isolation-{}", std::process::id()));
         std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
-        let mut separate = separate_worker(&copy, &[]).await;
+        let mut separate = separate_worker(&copy, &[], &[]).await;
         std::fs::remove_file(&copy).unwrap();
         std::fs::write(&copy, b"#!/bin/sh\nexit 97\n").unwrap();
         let pid: u32 = client
@@ -342,6 +358,7 @@ fn main() {
         let mut refusing = separate_worker(
             &std::env::current_exe().unwrap(),
             &["sh", "-c", &wrapper, "sh"],
+            &[],
         )
         .await;
         let result = client
@@ -450,8 +467,25 @@ fn main() {
         intercepted.stop().await;
         println!("interceptors around a child: refused before it ran, its heartbeat seen, one child counted, its metrics exported");
 
+        // Limits of the child process: memory, CPU time, open files; what it inherits of a
+        // worker whose environment holds secrets.
+        limits::scenarios(&client, &logs).await;
+        let mut secretive = separate_worker(
+            &std::env::current_exe().unwrap(),
+            &[],
+            &[
+                ("TEMPORAL_API_KEY", "secret-api-key"),
+                ("AWS_SECRET_ACCESS_KEY", "secret-aws-key"),
+                ("LIMITS_TEST_ALLOWED", "yes"),
+            ],
+        )
+        .await;
+        limits::environment(&client, &secretive).await;
+        let _ = secretive.0.kill();
+        let _ = secretive.0.wait();
+
         println!(
-            "process_isolation: 10 scenarios passed in {:.1} s",
+            "process_isolation: 16 scenarios passed in {:.1} s",
             started.elapsed().as_secs_f64()
         );
     });
@@ -459,7 +493,11 @@ fn main() {
 
 /// Starts `exe` (this test binary or a copy of it) as a worker of its own on a fresh task queue,
 /// its children started through `wrapper`; returns it once it serves, with its task queue.
-async fn separate_worker(exe: &std::path::Path, wrapper: &[&str]) -> (std::process::Child, String) {
+async fn separate_worker(
+    exe: &std::path::Path,
+    wrapper: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
     use std::io::BufRead as _;
     let task_queue = common::unique_task_queue("process-separate");
     let mut child = std::process::Command::new(exe)
@@ -469,6 +507,7 @@ async fn separate_worker(exe: &std::path::Path, wrapper: &[&str]) -> (std::proce
             common::server().await.address(),
         )
         .env("PROCESS_ISOLATION_TEST_WRAPPER", wrapper.join("\u{1f}"))
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -492,9 +531,15 @@ async fn separate_worker(exe: &std::path::Path, wrapper: &[&str]) -> (std::proce
     (child, task_queue)
 }
 
-/// The separate worker's `main`: serves `crash_or_pid` until killed.
+/// The separate worker's `main`: serves `crash_or_pid` and the environment's activities until
+/// killed.
 fn serve_as_separate_worker(task_queue: &str) {
-    let address = std::env::var("PROCESS_ISOLATION_TEST_ADDRESS").unwrap();
+    let mut address = std::env::var("PROCESS_ISOLATION_TEST_ADDRESS").unwrap();
+    if std::env::var_os("TEMPORAL_API_KEY").is_some() {
+        // An API key turns TLS on, which the dev server does not speak, unless the URL says
+        // `http://`.
+        address = format!("http://{address}");
+    }
     let wrapper: Vec<String> = std::env::var("PROCESS_ISOLATION_TEST_WRAPPER")
         .unwrap_or_default()
         .split('\u{1f}')
@@ -506,7 +551,11 @@ fn serve_as_separate_worker(task_queue: &str) {
         let worker = activity_runtime::Worker::builder()
             .target(&address)
             .task_queue(task_queue)
-            .register(activities![crash_or_pid])
+            .register(activities![
+                crash_or_pid,
+                limits::child_pid,
+                limits::child_pid_allowed
+            ])
             .process_wrapper(wrapper)
             .build()
             .await

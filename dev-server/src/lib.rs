@@ -191,6 +191,12 @@ pub struct DevServerOptions {
     /// A SQLite file that keeps the server's state across restarts (`--db-filename`; in memory
     /// when `None`).
     pub db_filename: Option<PathBuf>,
+    /// Serve the Web UI (on a free loopback port, [`DevServer::ui_address`]); the server is
+    /// headless when `false`. Its newsfeed stays off: nothing is fetched from the internet.
+    pub ui: bool,
+    /// The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`), when
+    /// [`ui`](Self::ui) is on: its base URL, without `/decode`.
+    pub ui_codec_endpoint: Option<String>,
 }
 
 /// A `temporal server start-dev` process on free loopback ports, stopped when dropped.
@@ -207,6 +213,8 @@ pub struct DevServer {
     /// The server's (and supervisor's) stdout and stderr, already unlinked.
     output: File,
     address: String,
+    /// `127.0.0.1:PORT` of the Web UI, when it is served.
+    ui_address: Option<String>,
     namespace: String,
     cli: PathBuf,
 }
@@ -254,6 +262,11 @@ impl DevServer {
         &self.address
     }
 
+    /// `127.0.0.1:PORT` of the Web UI, when [`DevServerOptions::ui`] asked for it.
+    pub fn ui_address(&self) -> Option<&str> {
+        self.ui_address.as_deref()
+    }
+
     /// `http://127.0.0.1:PORT`, for clients that want a URL.
     pub fn target_url(&self) -> String {
         format!("http://{}", self.address)
@@ -297,7 +310,6 @@ impl DevServer {
             cli.as_os_str().to_owned(),
             "server".into(),
             "start-dev".into(),
-            "--headless".into(),
             "--ip".into(),
             "127.0.0.1".into(),
             "--port".into(),
@@ -307,6 +319,15 @@ impl DevServer {
             "--log-level".into(),
             "error".into(),
         ];
+        if options.ui {
+            args.push("--ui-disable-news-fetch".into());
+            if let Some(endpoint) = &options.ui_codec_endpoint {
+                args.push("--ui-codec-endpoint".into());
+                args.push(endpoint.into());
+            }
+        } else {
+            args.push("--headless".into());
+        }
         if let Some(db) = &options.db_filename {
             args.push("--db-filename".into());
             args.push(db.as_os_str().to_owned());
@@ -356,6 +377,7 @@ impl DevServer {
             lifeline,
             output,
             address,
+            ui_address: options.ui.then(|| format!("127.0.0.1:{ui_port}")),
             namespace: namespace.to_owned(),
             cli: cli.to_owned(),
         })
@@ -384,7 +406,10 @@ impl DevServer {
             }
             if TcpStream::connect_timeout(&socket, Duration::from_secs(1)).is_ok() {
                 match self.describe_namespaces(&namespaces).await {
-                    Ok(()) => return Ok(()),
+                    Ok(()) if self.ui_is_up() => return Ok(()),
+                    Ok(()) => {
+                        last_failure = String::from("the Web UI's port never accepted a connection")
+                    }
                     Err(why) => last_failure = why,
                 }
             }
@@ -397,6 +422,14 @@ impl DevServer {
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
+    }
+
+    /// Whether the Web UI accepts connections, or is not served.
+    fn ui_is_up(&self) -> bool {
+        self.ui_address.as_deref().is_none_or(|ui| {
+            ui.parse::<SocketAddr>()
+                .is_ok_and(|ui| TcpStream::connect_timeout(&ui, Duration::from_secs(1)).is_ok())
+        })
     }
 
     /// Runs `temporal operator namespace describe` for each namespace.

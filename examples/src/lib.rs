@@ -1,9 +1,13 @@
-//! Activities served by the example worker.
+//! Activities served by the example worker (`cargo run -p examples --bin worker`), and what the
+//! other examples share. `examples/README.md` lists every example and how to run it.
 
 pub mod encryption;
+#[cfg(doctest)]
+mod guide;
 pub mod inventory;
 pub mod msgpack;
 pub mod protobuf;
+pub mod resumable;
 
 use std::path::PathBuf;
 
@@ -72,7 +76,13 @@ pub fn approvals_dir() -> PathBuf {
 
 /// The task queue the example worker polls (override with `EXAMPLE_TASK_QUEUE`).
 pub fn task_queue() -> String {
-    std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| "hello-activities".to_owned())
+    task_queue_or("hello-activities")
+}
+
+/// `EXAMPLE_TASK_QUEUE`, else `default`: the task queue of an example (its tests run each
+/// example on a queue of their own).
+pub fn task_queue_or(default: &str) -> String {
+    std::env::var("EXAMPLE_TASK_QUEUE").unwrap_or_else(|_| default.to_owned())
 }
 
 /// A worker serving the example activities on `target`.
@@ -87,7 +97,8 @@ pub async fn worker(
             say_hello,
             compose_greeting,
             count_words,
-            request_approval
+            request_approval,
+            resumable::import_rows
         ])
         .build()
         .await
@@ -127,4 +138,28 @@ pub async fn run_client(
         .await?;
     println!("count_words(\"the quick brown fox ...\") -> {words}");
     Ok(())
+}
+
+/// Prints the runtime's log events (and the activities' own) to stderr, from level `INFO`, or as
+/// `RUST_LOG` says (e.g. `RUST_LOG=activity_runtime=debug`). Every example calls it first thing:
+/// without a subscriber the worker's warnings and errors (a result the server never received, a
+/// blocking pool smaller than the slots) print nothing.
+///
+/// (With an explicit default: `tracing_subscriber::fmt::init()` defaults to `ERROR` when the
+/// `env-filter` feature is on anywhere in the build, which hides the warnings.)
+pub fn init_tracing() {
+    init_tracing_from(tracing_subscriber::filter::LevelFilter::INFO);
+}
+
+/// [`init_tracing`] from another level when `RUST_LOG` is not set (the demo prints warnings and
+/// errors only, so that its output stays the results).
+pub fn init_tracing_from(default: tracing_subscriber::filter::LevelFilter) {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(default.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        // Colours on a terminal only, not in files and log collectors.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
 }

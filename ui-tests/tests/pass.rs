@@ -33,6 +33,7 @@ pass_cases! {
     executor_thread_isolation => "ui/executor/pass/thread_isolation.rs",
     hygiene_module_path => "ui/hygiene/pass/module_path.rs",
     hygiene_shadowed_prelude => "ui/hygiene/pass/shadowed_prelude.rs",
+    limits_process_limits => "ui/limits/pass/process_limits.rs",
     limits_sizes => "ui/limits/pass/sizes.rs",
     methods_borrowed_result => "ui/methods/pass/borrowed_result.rs",
     methods_methods => "ui/methods/pass/methods.rs",

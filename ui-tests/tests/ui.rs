@@ -3,18 +3,19 @@
 //! Cases live in `tests/ui/<category>/{pass,fail}/*.rs` (the pass cases run from `tests/pass.rs`);
 //! each fail case has exactly one mistake
 //! and its expected compiler output in the `.stderr` beside it: one error, on the user's own
-//! token, naming nothing under `__private` (checked below). The categories: `options` (attribute
+//! token, naming nothing under `__private` and pointing nowhere into `activity-runtime/src` or
+//! `activity-macros/src` (checked below). The categories: `options` (attribute
 //! syntax), `names`, `signature`, `types`, `context`, `definition` (typed calls), `dynamic`,
-//! `methods` (and shared state), `executor` (isolation), `limits` (size options),
-//! `registration` (`activities![...]`, `register`), `platform`, `hygiene`. After a deliberate change to a
+//! `methods` (and shared state), `executor` (isolation), `limits` (size options, limits of a
+//! child process), `registration` (`activities![...]`, `register`), `platform`, `hygiene`. After a deliberate change to a
 //! message, regenerate with `TRYBUILD=overwrite cargo test -p ui-tests` and review the diff.
 //!
 //! The cases see only this crate's dev-dependencies, and use nothing but `activity-runtime`,
 //! `serde` and `tokio`: what a user's crate would have.
 //!
-//! A test binary without the libtest harness (`harness = false`): `main` runs the three checks
-//! in turn, on one thread, which is what lets it set trybuild's compiler flags in its own
-//! environment (see [`one_set_of_flags`]).
+//! A test binary without the libtest harness (`harness = false`): `main` runs the checks in turn,
+//! on one thread, which is what lets it set trybuild's compiler flags in its own environment (see
+//! [`one_set_of_flags`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -30,10 +31,11 @@ fn main() {
         return;
     }
     the_catalogue_check_catches_cascades_and_private_paths();
-    each_mistake_is_one_error_in_the_users_terms();
     one_set_of_flags();
     the_build_scripts_and_proc_macros_already_built();
     compile_fail_cases();
+    // After the cases, so that it reads what `TRYBUILD=overwrite` has just written.
+    each_mistake_is_one_error_in_the_users_terms();
 }
 
 /// The compile-fail cases. (The pass cases are compiled and run by `tests/pass.rs`: with only
@@ -106,7 +108,8 @@ fn the_build_scripts_and_proc_macros_already_built() {
 }
 
 /// The catalogue's promise: each mistake is one error, and no message names the runtime's hidden
-/// module, which users cannot read the docs of.
+/// module, which users cannot read the docs of, or points into this project's sources, which are
+/// not the user's code.
 fn each_mistake_is_one_error_in_the_users_terms() {
     let files = expected_outputs();
     assert!(
@@ -125,7 +128,7 @@ fn each_mistake_is_one_error_in_the_users_terms() {
         .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     println!(
-        "{} expected outputs: each one error, in the user's terms",
+        "{} expected outputs: each one error, in the user's terms and on the user's code",
         files.len()
     );
 }
@@ -149,7 +152,12 @@ fn expected_outputs() -> Vec<PathBuf> {
     files
 }
 
-/// What is wrong with one expected output: not exactly one error, or a `__private` path.
+/// The sources of this project's crates: a note or span that points into them sends the user to
+/// code they did not write (`--> $WORKSPACE/activity-runtime/src/registry.rs`).
+const OWN_SOURCES: [&str; 2] = ["activity-runtime/src", "activity-macros/src"];
+
+/// What is wrong with one expected output: not exactly one error, a `__private` path, or a note
+/// or span in this project's own sources.
 fn problems(stderr: &str) -> Vec<String> {
     let errors = stderr
         .lines()
@@ -166,6 +174,11 @@ fn problems(stderr: &str) -> Vec<String> {
     if stderr.contains("__private") {
         problems.push("names `__private`".to_owned());
     }
+    for sources in OWN_SOURCES {
+        if stderr.contains(sources) {
+            problems.push(format!("points into `{sources}`"));
+        }
+    }
     problems
 }
 
@@ -177,6 +190,13 @@ fn the_catalogue_check_catches_cascades_and_private_paths() {
     assert_eq!(problems(&cascade), ["2 errors instead of exactly one"]);
     let private = "error[E0277]: x\n  = note: required for `A` to implement `activity_runtime::__private::TypedValue`\n";
     assert_eq!(problems(private), ["names `__private`"]);
+    let runtime_note = "error[E0277]: x\nnote: required by a bound in `Registration::method`\n  --> $WORKSPACE/activity-runtime/src/activity.rs\n";
+    assert_eq!(
+        problems(runtime_note),
+        ["points into `activity-runtime/src`"]
+    );
+    let macro_span = "error: x\n --> $WORKSPACE/activity-macros/src/expand.rs:3:1\n";
+    assert_eq!(problems(macro_span), ["points into `activity-macros/src`"]);
     assert_eq!(
         problems("warning: unused\n"),
         ["0 errors instead of exactly one"]

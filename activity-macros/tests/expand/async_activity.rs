@@ -23,6 +23,8 @@ const _: () = {
     fn arg0() {}
     fn arg1() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for compose_greeting {
         const NAME: &'static str = "your_activity";
@@ -39,42 +41,53 @@ const _: () = {
                     MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                 };
                 let converter = input.payload_converter().clone();
-                let arg0 = input
-                    .decode_value(
-                        (&::activity_runtime::__private::Wire::<YourParams>::NEW)
-                            .codec(),
-                        0,
-                        "params",
-                        "YourParams",
-                    )?;
-                let arg1 = input
-                    .decode_value(
-                        (&::activity_runtime::__private::Wire::<Option<String>>::NEW)
-                            .codec(),
-                        1,
-                        "punctuation",
-                        "Option<String>",
-                    )?;
+                let arg0 = <YourParams as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<YourParams>::NEW).codec(),
+                    &input,
+                    0,
+                    "params",
+                    "YourParams",
+                )?;
+                let arg1 = <Option<
+                    String,
+                > as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<Option<String>>::NEW)
+                        .codec(),
+                    &input,
+                    1,
+                    "punctuation",
+                    "Option<String>",
+                )?;
                 input.finish(2);
-                match compose_greeting(
-                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
-                            ctx,
+                match <_ as ::activity_runtime::SendFuture>::into_send(
+                        compose_greeting(
+                            <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                                ctx,
+                            ),
+                            arg0,
+                            arg1,
                         ),
-                        arg0,
-                        arg1,
                     )
                     .await
                 {
                     output => {
-                        (&output)
-                            .output_kind()
-                            .finish(
-                                output,
-                                (&::activity_runtime::__private::Wire::<String>::NEW)
-                                    .codec()
-                                    .erase(),
-                                &converter,
-                            )
+                        match (&output).output_kind().into_result(output) {
+                            ::activity_runtime::__private::Result::Ok(value) => {
+                                <String as ::activity_runtime::ActivityResultValue>::encode_result_as(
+                                    &value,
+                                    (&::activity_runtime::__private::Wire::<String>::NEW)
+                                        .codec(),
+                                    &converter,
+                                )
+                            }
+                            ::activity_runtime::__private::Result::Err(error) => {
+                                ::activity_runtime::__private::Result::Err(
+                                    <MyError as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                        error,
+                                    ),
+                                )
+                            }
+                        }
                     }
                 }
             })

@@ -13,6 +13,8 @@ const _: () = {
     fn converter() {}
     fn arg0() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for count_words {
         const NAME: &'static str = "count_words";
@@ -31,26 +33,33 @@ const _: () = {
                         MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                     };
                     let converter = input.payload_converter().clone();
-                    let arg0 = input
-                        .decode_value(
-                            (&::activity_runtime::__private::Wire::<String>::NEW)
-                                .codec(),
-                            0,
-                            "text",
-                            "String",
-                        )?;
+                    let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
+                        (&::activity_runtime::__private::Wire::<String>::NEW).codec(),
+                        &input,
+                        0,
+                        "text",
+                        "String",
+                    )?;
                     input.finish(1);
                     match count_words(arg0) {
                         output => {
-                            (&output)
-                                .output_kind()
-                                .finish(
-                                    output,
-                                    (&::activity_runtime::__private::Wire::<usize>::NEW)
-                                        .codec()
-                                        .erase(),
-                                    &converter,
-                                )
+                            match (&output).output_kind().into_result(output) {
+                                ::activity_runtime::__private::Result::Ok(value) => {
+                                    <usize as ::activity_runtime::ActivityResultValue>::encode_result_as(
+                                        &value,
+                                        (&::activity_runtime::__private::Wire::<usize>::NEW)
+                                            .codec(),
+                                        &converter,
+                                    )
+                                }
+                                ::activity_runtime::__private::Result::Err(error) => {
+                                    ::activity_runtime::__private::Result::Err(
+                                        <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                            error,
+                                        ),
+                                    )
+                                }
+                            }
                         }
                     }
                 })

@@ -14,6 +14,8 @@ const _: () = {
     fn converter() {}
     fn arg0() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for export {
         const NAME: &'static str = "export";
@@ -34,32 +36,44 @@ const _: () = {
                     MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                 };
                 let converter = input.payload_converter().clone();
-                let arg0 = input
-                    .decode_value(
-                        (&::activity_runtime::__private::Wire::<String>::NEW).codec(),
-                        0,
-                        "table",
-                        "String",
-                    )?;
+                let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<String>::NEW).codec(),
+                    &input,
+                    0,
+                    "table",
+                    "String",
+                )?;
                 input.finish(1);
-                match export(
-                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
-                            ctx,
+                match <_ as ::activity_runtime::SendFuture>::into_send(
+                        export(
+                            <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                                ctx,
+                            ),
+                            arg0,
                         ),
-                        arg0,
                     )
                     .await
                 {
                     output => {
-                        (&output)
-                            .output_kind()
-                            .finish(
-                                output,
-                                (&::activity_runtime::__private::Wire::<Vec<u8>>::NEW)
-                                    .codec()
-                                    .erase(),
-                                &converter,
-                            )
+                        match (&output).output_kind().into_result(output) {
+                            ::activity_runtime::__private::Result::Ok(value) => {
+                                <Vec<
+                                    u8,
+                                > as ::activity_runtime::ActivityResultValue>::encode_result_as(
+                                    &value,
+                                    (&::activity_runtime::__private::Wire::<Vec<u8>>::NEW)
+                                        .codec(),
+                                    &converter,
+                                )
+                            }
+                            ::activity_runtime::__private::Result::Err(error) => {
+                                ::activity_runtime::__private::Result::Err(
+                                    <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                        error,
+                                    ),
+                                )
+                            }
+                        }
                     }
                 }
             })

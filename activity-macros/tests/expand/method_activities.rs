@@ -25,6 +25,8 @@ const _: () = {
     fn arg0() {}
     fn arg1() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::ActivityMethods for Inventory {
         fn activities(
@@ -33,7 +35,7 @@ const _: () = {
             let mut activities = ::activity_runtime::Activities::new();
             activities
                 .push(
-                    ::activity_runtime::Registration::method(
+                    <Inventory as ::activity_runtime::SharedInstance>::register_method(
                         ::activity_runtime::__private::Arc::clone(&self),
                         ::activity_runtime::__private::MethodActivity {
                             name: "reserve",
@@ -51,42 +53,51 @@ const _: () = {
                                     ValueKind as _,
                                 };
                                 let converter = input.payload_converter().clone();
-                                let arg0 = input
-                                    .decode_value(
-                                        (&::activity_runtime::__private::Wire::<String>::NEW)
-                                            .codec(),
-                                        0,
-                                        "sku",
-                                        "String",
-                                    )?;
-                                let arg1 = input
-                                    .decode_value(
-                                        (&::activity_runtime::__private::Wire::<u32>::NEW).codec(),
-                                        1,
-                                        "n",
-                                        "u32",
-                                    )?;
+                                let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
+                                    (&::activity_runtime::__private::Wire::<String>::NEW)
+                                        .codec(),
+                                    &input,
+                                    0,
+                                    "sku",
+                                    "String",
+                                )?;
+                                let arg1 = <u32 as ::activity_runtime::ActivityParameter>::decode_as(
+                                    (&::activity_runtime::__private::Wire::<u32>::NEW).codec(),
+                                    &input,
+                                    1,
+                                    "n",
+                                    "u32",
+                                )?;
                                 input.finish(2);
-                                match this
-                                    .reserve(
-                                        <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
-                                            ctx,
-                                        ),
-                                        arg0,
-                                        arg1,
+                                match <_ as ::activity_runtime::SendFuture>::into_send(
+                                        this
+                                            .reserve(
+                                                <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
+                                                    ctx,
+                                                ),
+                                                arg0,
+                                                arg1,
+                                            ),
                                     )
                                     .await
                                 {
                                     output => {
-                                        (&output)
-                                            .output_kind()
-                                            .finish(
-                                                output,
-                                                (&::activity_runtime::__private::Wire::<u64>::NEW)
-                                                    .codec()
-                                                    .erase(),
-                                                &converter,
-                                            )
+                                        match (&output).output_kind().into_result(output) {
+                                            ::activity_runtime::__private::Result::Ok(value) => {
+                                                <u64 as ::activity_runtime::ActivityResultValue>::encode_result_as(
+                                                    &value,
+                                                    (&::activity_runtime::__private::Wire::<u64>::NEW).codec(),
+                                                    &converter,
+                                                )
+                                            }
+                                            ::activity_runtime::__private::Result::Err(error) => {
+                                                ::activity_runtime::__private::Result::Err(
+                                                    <E as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                                        error,
+                                                    ),
+                                                )
+                                            }
+                                        }
                                     }
                                 }
                             }),
@@ -95,7 +106,7 @@ const _: () = {
                 );
             activities
                 .push(
-                    ::activity_runtime::Registration::method(
+                    <Inventory as ::activity_runtime::SharedInstance>::register_method(
                         ::activity_runtime::__private::Arc::clone(&self),
                         ::activity_runtime::__private::MethodActivity {
                             name: "price",
@@ -115,26 +126,33 @@ const _: () = {
                                             ValueKind as _,
                                         };
                                         let converter = input.payload_converter().clone();
-                                        let arg0 = input
-                                            .decode_value(
-                                                (&::activity_runtime::__private::Wire::<String>::NEW)
-                                                    .codec(),
-                                                0,
-                                                "sku",
-                                                "String",
-                                            )?;
+                                        let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
+                                            (&::activity_runtime::__private::Wire::<String>::NEW)
+                                                .codec(),
+                                            &input,
+                                            0,
+                                            "sku",
+                                            "String",
+                                        )?;
                                         input.finish(1);
                                         match this.price(arg0) {
                                             output => {
-                                                (&output)
-                                                    .output_kind()
-                                                    .finish(
-                                                        output,
-                                                        (&::activity_runtime::__private::Wire::<u64>::NEW)
-                                                            .codec()
-                                                            .erase(),
-                                                        &converter,
-                                                    )
+                                                match (&output).output_kind().into_result(output) {
+                                                    ::activity_runtime::__private::Result::Ok(value) => {
+                                                        <u64 as ::activity_runtime::ActivityResultValue>::encode_result_as(
+                                                            &value,
+                                                            (&::activity_runtime::__private::Wire::<u64>::NEW).codec(),
+                                                            &converter,
+                                                        )
+                                                    }
+                                                    ::activity_runtime::__private::Result::Err(error) => {
+                                                        ::activity_runtime::__private::Result::Err(
+                                                            <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                                                error,
+                                                            ),
+                                                        )
+                                                    }
+                                                }
                                             }
                                         }
                                     })

@@ -13,6 +13,8 @@ const _: () = {
     fn converter() {}
     fn arg0() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for checksum {
         const NAME: &'static str = "checksum";
@@ -41,13 +43,15 @@ const _: () = {
                     MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                 };
                 let converter = input.payload_converter().clone();
-                let arg0 = input
-                    .decode_value(
-                        (&::activity_runtime::__private::Wire::<Vec<u8>>::NEW).codec(),
-                        0,
-                        "data",
-                        "Vec<u8>",
-                    )?;
+                let arg0 = <Vec<
+                    u8,
+                > as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<Vec<u8>>::NEW).codec(),
+                    &input,
+                    0,
+                    "data",
+                    "Vec<u8>",
+                )?;
                 input.finish(1);
                 match checksum(
                     <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
@@ -56,15 +60,22 @@ const _: () = {
                     arg0,
                 ) {
                     output => {
-                        (&output)
-                            .output_kind()
-                            .finish(
-                                output,
-                                (&::activity_runtime::__private::Wire::<u32>::NEW)
-                                    .codec()
-                                    .erase(),
-                                &converter,
-                            )
+                        match (&output).output_kind().into_result(output) {
+                            ::activity_runtime::__private::Result::Ok(value) => {
+                                <u32 as ::activity_runtime::ActivityResultValue>::encode_result_as(
+                                    &value,
+                                    (&::activity_runtime::__private::Wire::<u32>::NEW).codec(),
+                                    &converter,
+                                )
+                            }
+                            ::activity_runtime::__private::Result::Err(error) => {
+                                ::activity_runtime::__private::Result::Err(
+                                    <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                        error,
+                                    ),
+                                )
+                            }
+                        }
                     }
                 }
             }

@@ -13,6 +13,8 @@ const _: () = {
     fn converter() {}
     fn arg0() {}
     fn output() {}
+    fn value() {}
+    fn error() {}
     #[automatically_derived]
     impl ::activity_runtime::Activity for entry {
         const NAME: &'static str = "entry";
@@ -41,26 +43,32 @@ const _: () = {
                     MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                 };
                 let converter = input_.payload_converter().clone();
-                let arg0 = input_
-                    .decode_value(
-                        (&::activity_runtime::__private::Wire::<[u8; input]>::NEW)
-                            .codec(),
-                        0,
-                        "block",
-                        "[u8;input]",
-                    )?;
+                let arg0 = <[u8; input] as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<[u8; input]>::NEW).codec(),
+                    &input_,
+                    0,
+                    "block",
+                    "[u8;input]",
+                )?;
                 input_.finish(1);
                 match entry(arg0) {
                     output => {
-                        (&output)
-                            .output_kind()
-                            .finish(
-                                output,
-                                (&::activity_runtime::__private::Wire::<u8>::NEW)
-                                    .codec()
-                                    .erase(),
-                                &converter,
-                            )
+                        match (&output).output_kind().into_result(output) {
+                            ::activity_runtime::__private::Result::Ok(value) => {
+                                <u8 as ::activity_runtime::ActivityResultValue>::encode_result_as(
+                                    &value,
+                                    (&::activity_runtime::__private::Wire::<u8>::NEW).codec(),
+                                    &converter,
+                                )
+                            }
+                            ::activity_runtime::__private::Result::Err(error) => {
+                                ::activity_runtime::__private::Result::Err(
+                                    <_ as ::activity_runtime::IntoActivityError>::into_activity_error(
+                                        error,
+                                    ),
+                                )
+                            }
+                        }
                     }
                 }
             }

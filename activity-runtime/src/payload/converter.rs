@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::message::{Codec, ProtoMessage, ResultCodec};
+use super::message::{Codec, ProtoMessage};
 use super::{
     BINARY_NULL, BINARY_PLAIN, BINARY_PROTOBUF, JSON_METADATA, JSON_PLAIN, JSON_PROTOBUF,
     NULL_METADATA, PLAIN_METADATA, Payload, PayloadError, Probed, Special, TopLevelProbe,
@@ -332,10 +332,10 @@ impl PayloadConverter {
     }
 
     /// Encodes an activity's result (from generated code, which knows whether it is a message).
-    pub(crate) fn encode_result<T: Serialize + 'static>(
+    pub(crate) fn encode_result<T: Serialize>(
         &self,
         value: &T,
-        codec: ResultCodec,
+        codec: Codec<T>,
     ) -> Result<Payload, PayloadError> {
         match &self.chain {
             None => to_payload(value),

@@ -11,7 +11,6 @@
 //!
 //! [`to_payload`]: super::to_payload
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
@@ -162,7 +161,7 @@ pub struct Codec<T> {
 struct MessageFns<T> {
     name: fn() -> String,
     decode: fn(&[u8]) -> Result<T, prost::DecodeError>,
-    encode_any: fn(&dyn Any) -> Option<(String, Vec<u8>)>,
+    encode: fn(&T) -> Vec<u8>,
 }
 
 impl<T> Clone for MessageFns<T> {
@@ -204,7 +203,7 @@ impl<T> Codec<T> {
             message: Some(MessageFns {
                 name: T::full_name,
                 decode: |data| T::decode(data),
-                encode_any: encode_any::<T>,
+                encode: |value| value.encode_to_vec(),
             }),
         }
     }
@@ -244,45 +243,9 @@ impl<T> Codec<T> {
         }
     }
 
-    /// The type-erased codec of a result, whose type generated code cannot always name exactly
-    /// (a `Result` behind an alias).
-    pub fn erase(self) -> ResultCodec {
-        ResultCodec {
-            encode: self.message.map(|m| m.encode_any),
-        }
-    }
-}
-
-fn encode_any<T: prost::Message + prost::Name + 'static>(
-    value: &dyn Any,
-) -> Option<(String, Vec<u8>)> {
-    let value = value.downcast_ref::<T>()?;
-    Some((T::full_name(), value.encode_to_vec()))
-}
-
-/// A result type's codec, type-erased: encodes a value in the protobuf binary format when the
-/// value is the message the codec was made for.
-#[doc(hidden)]
-#[derive(Clone, Copy, Default)]
-pub struct ResultCodec {
-    encode: Option<fn(&dyn Any) -> Option<(String, Vec<u8>)>>,
-}
-
-impl fmt::Debug for ResultCodec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResultCodec")
-            .field("message", &self.encode.is_some())
-            .finish()
-    }
-}
-
-impl ResultCodec {
-    /// The codec of a result that is not a message (or whose type is not known).
-    pub const SERDE: Self = Self { encode: None };
-
-    /// `value`'s full name and binary encoding, when it is this codec's message.
-    pub(crate) fn encode_binary(&self, value: &dyn Any) -> Option<(String, Vec<u8>)> {
-        (self.encode?)(value)
+    /// `value`'s full name and binary encoding, for a message's codec.
+    pub(crate) fn encode_binary(&self, value: &T) -> Option<(String, Vec<u8>)> {
+        self.message.map(|m| ((m.name)(), (m.encode)(value)))
     }
 }
 
@@ -438,12 +401,17 @@ mod tests {
         assert!(!(&Wire::<String>::NEW).codec().is_message());
         assert!(!(&Wire::<Vec<u8>>::NEW).codec().is_message());
         assert!(!(&Wire::<u64>::NEW).codec().is_message());
-        let codec = (&Wire::<WorkflowExecution>::NEW).codec().erase();
+        let codec = (&Wire::<WorkflowExecution>::NEW).codec();
         assert_eq!(
             codec.encode_binary(&execution()),
             Some((WorkflowExecution::full_name(), execution().encode_to_vec()))
         );
-        assert_eq!(codec.encode_binary(&"not a message"), None);
+        assert_eq!(
+            (&Wire::<String>::NEW)
+                .codec()
+                .encode_binary(&"x".to_owned()),
+            None
+        );
 
         let binary = PayloadConverter::default().binary_protobuf();
         let payload = binary.encode_result(&execution(), codec).unwrap();
@@ -452,7 +420,6 @@ mod tests {
             .encode_result(&execution(), codec)
             .unwrap();
         assert_eq!(encoding_of(&default), JSON_PROTOBUF);
-        let codec = (&Wire::<WorkflowExecution>::NEW).codec();
         for payload in [payload, default] {
             assert_eq!(
                 PayloadConverter::default()

@@ -11,9 +11,10 @@ use temporalio_common::protos::temporal::api::common::v1::Header;
 
 use super::Executable;
 use super::entry::entry_at;
+use super::limits::{CpuGuard, Measure, apply, cpu_total};
 use super::protocol::{
-    CANCEL, DONE, Done, HEARTBEAT, METRIC, READY, Ready, START, Start, from_json, json,
-    payloads_bytes, payloads_from, read_frame, write_frame,
+    CANCEL, DONE, Done, Finished, HEARTBEAT, METRIC, READY, Ready, SETUP, START, Start, from_json,
+    json, payloads_bytes, payloads_from, read_frame, write_frame,
 };
 use crate::attempt::ActivityInput;
 use crate::blocking::BlockingPool;
@@ -28,6 +29,7 @@ pub(super) fn serve(socket: &std::path::Path) -> io::Result<()> {
     let ready = Ready {
         pid: std::process::id(),
         executable: Executable::current().ok(),
+        cpu_total: cpu_total(),
     };
     write_frame(&mut *writer.lock(), READY, &json(&ready))?;
     let pool = BlockingPool::new("activity-child-blocking", 1);
@@ -38,8 +40,10 @@ pub(super) fn serve(socket: &std::path::Path) -> io::Result<()> {
             return Ok(());
         };
         match tag {
+            SETUP => apply(&from_json(&body)?)?,
             START => {
                 let start: Start = from_json(&body)?;
+                let cpu_time = start.cpu_time;
                 let (ctx, entry, input) = prepare(start, &writer, &pool)?;
                 *current.lock() = Some(ctx.clone());
                 let writer = writer.clone();
@@ -47,9 +51,23 @@ pub(super) fn serve(socket: &std::path::Path) -> io::Result<()> {
                 std::thread::Builder::new()
                     .name("activity".to_owned())
                     .spawn(move || {
-                        let done = run(entry, ctx, input);
+                        let measure = Measure::start();
+                        let done = match cpu_time.map(CpuGuard::arm).transpose() {
+                            Ok(guard) => {
+                                let done = run(entry, ctx, input);
+                                drop(guard);
+                                done
+                            }
+                            Err(err) => Done::Panicked(format!(
+                                "the child process could not arm the attempt's cpu_time: {err}"
+                            )),
+                        };
+                        let finished = Finished {
+                            done,
+                            usage: measure.finish(),
+                        };
                         *current.lock() = None;
-                        if write_frame(&mut *writer.lock(), DONE, &json(&done)).is_err() {
+                        if write_frame(&mut *writer.lock(), DONE, &json(&finished)).is_err() {
                             std::process::exit(1);
                         }
                     })?;

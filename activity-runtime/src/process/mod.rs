@@ -8,20 +8,23 @@
 //! Parent and child talk over a Unix socket (`protocol`); the child's stdout is the worker's, its
 //! stderr passes through the worker, which keeps the last lines to say why a child died.
 //! `entry` finds the activity's function in the child (the crate's only `unsafe`), `child` is the
-//! child's side, `pool` the worker's.
+//! child's side, `pool` the worker's, `limits` how a child holds itself to its
+//! [`ProcessLimits`](crate::limits::ProcessLimits) and measures each attempt.
 
 #[cfg(unix)]
 mod child;
 #[cfg(unix)]
 #[allow(unsafe_code)]
 mod entry;
+#[cfg(unix)]
+mod limits;
 #[cfg(all(unix, feature = "worker"))]
 mod pool;
 #[cfg(unix)]
 mod protocol;
 
 #[cfg(all(unix, feature = "worker"))]
-pub(crate) use pool::{ProcessHandle, ProcessOptions, ProcessPool};
+pub(crate) use pool::{ChildObserver, ChildUsage, ProcessHandle, ProcessOptions, ProcessPool};
 
 /// Set in a child's environment to the socket path it connects to.
 pub const CHILD_ENV: &str = "ACTIVITY_RUNTIME_CHILD";

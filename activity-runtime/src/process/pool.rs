@@ -1,7 +1,11 @@
 //! The worker's side: a pool of warm children, each attempt driven by a thread that relays the
 //! child's heartbeats and result, while the attempt's future relays cancellation and, after the
-//! grace period, kills a child that goes on. When a child dies, the failure says how: its exit
-//! status or signal, the OOM killer where the cgroup counted a kill, and its last lines on stderr.
+//! grace period, kills a child that goes on. When a child dies, the failure says how: the limit
+//! it went over ([`RESOURCE_LIMIT`]), or its exit status or signal, the OOM killer where the
+//! cgroup counted a kill, and its last lines on stderr.
+//!
+//! Children differ in what they were started with: their lifelong limits and their environment
+//! ([`ChildProfile`]). An attempt takes an idle child of its activity's profile, or starts one.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -21,14 +25,19 @@ use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use super::CHILD_ENV;
 use super::Executable;
 use super::entry::offset_of;
+use super::limits::{CPU_GRACE, cpu_total_of_dead};
 use super::protocol::{
-    CANCEL, DONE, Done, HEARTBEAT, METRIC, READY, Ready, START, Start, from_json, json,
-    payloads_bytes, payloads_from, read_frame, write_frame,
+    CANCEL, DONE, Done, Finished, HEARTBEAT, METRIC, READY, Ready, SETUP, START, Setup, Start,
+    Usage, from_json, json, payloads_bytes, payloads_from, read_frame, write_frame,
 };
 use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::blocking::{BlockingPool, PoolHandle};
 use crate::context::{ActivityContext, ProcessEntry, run_blocking};
 use crate::error::ActivityError;
+use crate::limits::{
+    DEFAULT_INHERITED_ENV, ProcessLimits, RESOURCE_LIMIT, ResolvedLimits, env_matches, human,
+    human_bytes, human_duration,
+};
 
 /// How long a child has to connect after it is started.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,9 +55,30 @@ pub(crate) struct ProcessOptions {
     /// A command the child is started through (`prlimit --as=…`, `nice`, `systemd-run …`), the
     /// executable's path appended; empty to start it directly.
     pub(crate) wrapper: Vec<OsString>,
-    /// Called with the activity type of each attempt that started a child (the worker counts
-    /// them).
-    pub(crate) on_child_started: Arc<dyn Fn(&str) + Send + Sync>,
+    /// The limits of activities that set none of their own (the builder's `process_limits`).
+    pub(crate) defaults: ProcessLimits,
+    /// Told of children started, of what each attempt used and of limits hit (the worker's
+    /// metrics).
+    pub(crate) observer: Arc<dyn ChildObserver>,
+}
+
+/// What the pool tells the worker, which counts and records it.
+pub(crate) trait ChildObserver: Send + Sync {
+    /// A child was started for an attempt of `activity_type`.
+    fn child_started(&self, activity_type: &str);
+    /// An attempt of `activity_type` used `usage`.
+    fn attempt_measured(&self, activity_type: &str, usage: &ChildUsage);
+    /// An attempt of `activity_type` failed for its `limit` (`memory_limit`, `cpu_time`).
+    fn limit_exceeded(&self, activity_type: &str, limit: &'static str);
+}
+
+/// What a child used during one attempt.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ChildUsage {
+    /// CPU time, user and system, all threads.
+    pub(crate) cpu_time: Duration,
+    /// Peak resident memory in bytes, when known (not for a child that died).
+    pub(crate) peak_memory: Option<u64>,
 }
 
 impl std::fmt::Debug for ProcessOptions {
@@ -57,6 +87,7 @@ impl std::fmt::Debug for ProcessOptions {
             .field("size", &self.size)
             .field("grace", &self.grace)
             .field("wrapper", &self.wrapper)
+            .field("defaults", &self.defaults)
             .finish_non_exhaustive()
     }
 }
@@ -83,12 +114,50 @@ struct Shared {
     closed: AtomicBool,
 }
 
+/// What a child is started with, which no attempt can change: its lifelong limits and the
+/// environment variables it inherits (its activity's and the worker's names).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ChildProfile {
+    setup: Setup,
+    inherit_env: Vec<&'static str>,
+}
+
+impl ChildProfile {
+    fn of(limits: &ResolvedLimits) -> Self {
+        Self {
+            setup: Setup {
+                memory_limit: limits.memory_limit.map(|(bytes, _)| bytes),
+                open_files: limits.open_files.map(|(files, _)| files),
+            },
+            inherit_env: limits.inherit_env.clone(),
+        }
+    }
+
+    /// The worker's variables this child inherits: [`DEFAULT_INHERITED_ENV`] and its own names.
+    fn environment(&self) -> Vec<(OsString, OsString)> {
+        std::env::vars_os()
+            .filter(|(name, _)| {
+                name.to_str().is_some_and(|name| {
+                    DEFAULT_INHERITED_ENV
+                        .iter()
+                        .chain(&self.inherit_env)
+                        .any(|pattern| env_matches(pattern, name))
+                })
+            })
+            .collect()
+    }
+}
+
 /// One child process, its socket and the tail of its stderr.
 struct Proc {
     child: Arc<Mutex<Child>>,
     stream: UnixStream,
     pid: u32,
     stderr: StderrTail,
+    profile: ChildProfile,
+    /// The CPU time it had used when its last attempt ended (or when it was ready): what a dead
+    /// child used in its last attempt is its total less this.
+    cpu_total: Duration,
     /// The cgroup's OOM kills when the child started: more at its death by SIGKILL name the OOM
     /// killer (read once per child, not per attempt).
     oom_kills_at_start: Option<u64>,
@@ -133,7 +202,7 @@ fn worker_executable() -> Option<Executable> {
 }
 
 impl Proc {
-    fn spawn(wrapper: &[OsString]) -> io::Result<Self> {
+    fn spawn(wrapper: &[OsString], profile: &ChildProfile) -> io::Result<Self> {
         // The file this process runs, even if its path was replaced since it started.
         let exe = if cfg!(target_os = "linux") {
             format!("/proc/{}/exe", std::process::id()).into()
@@ -157,6 +226,8 @@ impl Proc {
         let listener = UnixListener::bind(&path)?;
         listener.set_nonblocking(true)?;
         let child = command
+            .env_clear()
+            .envs(profile.environment())
             .env(CHILD_ENV, &path)
             .stdin(Stdio::null())
             .stderr(Stdio::piped())
@@ -223,12 +294,17 @@ impl Proc {
                 ),
             ));
         }
+        if profile.setup != Setup::default() {
+            write_frame(&mut stream, SETUP, &json(&profile.setup))?;
+        }
         let pid = child.id();
         Ok(Self {
             child: Arc::new(Mutex::new(child)),
             stream,
             pid,
             stderr,
+            profile: profile.clone(),
+            cpu_total: ready.cpu_total,
             oom_kills_at_start: oom_kills(),
         })
     }
@@ -305,6 +381,17 @@ impl StderrTail {
     fn allocation_failure(&self) -> Option<String> {
         self.allocation_failure.lock().clone()
     }
+
+    /// The size of the allocation that failed, from Rust's message ("memory allocation of 1024
+    /// bytes failed").
+    fn failed_allocation(&self) -> Option<u64> {
+        self.allocation_failure()?
+            .strip_prefix("memory allocation of ")?
+            .split(' ')
+            .next()?
+            .parse()
+            .ok()
+    }
 }
 
 /// `exit status 3`, `killed by signal 6 (SIGABRT)`.
@@ -364,16 +451,18 @@ impl ProcessHandle {
     pub(crate) fn run(
         &self,
         entry: ProcessEntry,
+        limits: &ProcessLimits,
         ctx: ActivityContext,
         input: ActivityInput,
     ) -> ActivityFuture {
         let shared = self.shared.clone();
         let control = Arc::new(AttemptControl::default());
+        let limits = limits.or(&self.shared.options.defaults);
         let mut attempt = {
             let ctx = ctx.clone();
             let control = control.clone();
             run_blocking(&self.threads, move || {
-                shared.attempt(entry, &ctx, input, &control)
+                shared.attempt(entry, &limits, &ctx, input, &control)
             })
         };
         let grace = self.shared.options.grace;
@@ -472,23 +561,29 @@ impl Shared {
     fn attempt(
         &self,
         entry: ProcessEntry,
+        limits: &ResolvedLimits,
         ctx: &ActivityContext,
         input: ActivityInput,
         control: &AttemptControl,
     ) -> Result<ActivityOutput, ActivityError> {
         let info = ctx.info();
         let activity_type = info.activity_type.as_str();
-        let popped = self.idle.lock().pop();
+        let profile = ChildProfile::of(limits);
+        let popped = {
+            let mut idle = self.idle.lock();
+            let found = idle.iter().rposition(|proc| proc.profile == profile);
+            found.map(|index| idle.remove(index))
+        };
         let mut proc = match popped {
             Some(proc) => proc,
             None => {
-                let proc = Proc::spawn(&self.options.wrapper).map_err(|err| {
+                let proc = Proc::spawn(&self.options.wrapper, &profile).map_err(|err| {
                     ActivityError::new(format!(
                         "activity `{activity_type}` could not start its child process: {err}"
                     ))
                     .with_type("ProcessError")
                 })?;
-                (self.options.on_child_started)(activity_type);
+                self.options.observer.child_started(activity_type);
                 proc
             }
         };
@@ -501,6 +596,7 @@ impl Shared {
             .encode_to_vec(),
             input: payloads_bytes(input.into_payloads()),
             heartbeat_details: payloads_bytes(ctx.previous_heartbeat_details().to_vec()),
+            cpu_time: limits.cpu_time.map(|(time, _)| time),
         };
         let sent = write_frame(&mut proc.stream, START, &json(&start));
         control.attach(&proc, ctx);
@@ -514,21 +610,30 @@ impl Shared {
                         }
                     }
                     METRIC => ctx.metric_meter().replay(from_json(&body)?),
-                    DONE => break from_json::<Done>(&body),
+                    DONE => break from_json::<Finished>(&body),
                     _ => {}
                 }
             }
         });
         let killed = control.finish();
 
-        let done = match outcome {
-            Ok(done) if !killed => done,
-            _ => return Err(self.died(proc, ctx, killed)),
+        let Finished { done, usage } = match outcome {
+            Ok(finished) if !killed => finished,
+            _ => return Err(self.died(proc, limits, ctx, killed)),
         };
+        proc.cpu_total = usage.cpu_total;
+        self.measured(activity_type, &usage);
         if self.closed.load(Ordering::SeqCst) {
             proc.kill_and_reap();
         } else {
-            self.idle.lock().push(proc);
+            let mut idle = self.idle.lock();
+            // At most one idle child per attempt that may run at once: the oldest goes first.
+            let evicted = (idle.len() >= self.options.size).then(|| idle.remove(0));
+            idle.push(proc);
+            drop(idle);
+            if let Some(evicted) = evicted {
+                evicted.kill_and_reap();
+            }
         }
         let invalid = |what: &str, err: prost::DecodeError| {
             ActivityError::new(format!(
@@ -551,19 +656,57 @@ impl Shared {
         }
     }
 
-    /// The child is gone (or unusable): reap it and say how it ended.
-    fn died(&self, proc: Proc, ctx: &ActivityContext, killed: bool) -> ActivityError {
+    /// What an attempt used: in its span, and to the observer.
+    fn measured(&self, activity_type: &str, usage: &Usage) {
+        let span = tracing::Span::current();
+        span.record("child_cpu_time_ms", usage.cpu_time.as_millis() as u64);
+        if let Some(bytes) = usage.peak_memory {
+            span.record("child_peak_memory_bytes", bytes);
+        }
+        self.options.observer.attempt_measured(
+            activity_type,
+            &ChildUsage {
+                cpu_time: usage.cpu_time,
+                peak_memory: usage.peak_memory,
+            },
+        );
+    }
+
+    /// The child is gone (or unusable): reap it and say how it ended, naming the limit it went
+    /// over if it did.
+    fn died(
+        &self,
+        proc: Proc,
+        limits: &ResolvedLimits,
+        ctx: &ActivityContext,
+        killed: bool,
+    ) -> ActivityError {
         let pid = proc.pid;
-        let status = {
+        let (status, cpu_total) = {
             let mut child = proc.child.lock();
             let _ = child.kill();
-            child.wait()
+            let cpu_total = cpu_total_of_dead(pid);
+            (child.wait(), cpu_total)
         };
         if killed && ctx.is_cancelled() {
             return ActivityError::cancelled();
         }
         let activity_type = &ctx.info().activity_type;
-        let sigkill = status.as_ref().is_ok_and(|s| s.signal() == Some(9));
+        let cpu_time = cpu_total.map(|total| total.saturating_sub(proc.cpu_total));
+        if let Some(cpu_time) = cpu_time {
+            self.measured(
+                activity_type,
+                &Usage {
+                    cpu_time,
+                    ..Usage::default()
+                },
+            );
+        }
+        let signal = status.as_ref().ok().and_then(|s| s.signal());
+        if let Some(err) = self.over_limit(&proc, limits, activity_type, signal, cpu_time) {
+            return err;
+        }
+        let sigkill = signal == Some(9);
         let oom_killed = sigkill
             && matches!((proc.oom_kills_at_start, oom_kills()), (Some(a), Some(b)) if b > a);
         let how = status.map_or_else(|e| format!("unknown status: {e}"), describe_status);
@@ -581,6 +724,80 @@ impl Shared {
              {how}{cause}{quoted}"
         ))
         .with_type("ProcessExited")
+    }
+
+    /// The failure of a child that died by its limit: memory when an allocation failed under a
+    /// memory limit, CPU time when the CPU timers' signals ended it.
+    fn over_limit(
+        &self,
+        proc: &Proc,
+        limits: &ResolvedLimits,
+        activity_type: &str,
+        signal: Option<i32>,
+        cpu_time: Option<Duration>,
+    ) -> Option<ActivityError> {
+        const SIGKILL: i32 = 9;
+        const SIGXCPU: i32 = 24;
+        let pid = proc.pid;
+        let (limit, message, details) = if let (Some((bytes, origin)), Some(requested)) =
+            (limits.memory_limit, proc.stderr.failed_allocation())
+        {
+            let value = human_bytes(bytes);
+            (
+                "memory_limit",
+                format!(
+                    "activity `{activity_type}` exceeded memory_limit of {value} ({origin}): \
+                     an allocation of {} failed in its child process (pid {pid}), which ended",
+                    human(usize::try_from(requested).unwrap_or(usize::MAX))
+                ),
+                serde_json::json!({
+                    "limit": "memory_limit",
+                    "value": value,
+                    "set_by": origin.name(),
+                    "limit_bytes": bytes,
+                    "requested_bytes": requested,
+                }),
+            )
+        } else if let Some((limit, origin)) = limits.cpu_time
+            && (signal == Some(SIGXCPU)
+                || signal == Some(SIGKILL) && cpu_time.is_some_and(|used| used >= limit))
+        {
+            let value = human_duration(limit);
+            let used = cpu_time.map_or_else(String::new, |used| {
+                format!(" after {:.2} s of CPU", used.as_secs_f64())
+            });
+            let how = if signal == Some(SIGXCPU) {
+                "SIGXCPU"
+            } else {
+                "SIGKILL, having outlived SIGXCPU by its grace"
+            };
+            (
+                "cpu_time",
+                format!(
+                    "activity `{activity_type}` used its cpu_time of {value} ({origin}): its \
+                     child process (pid {pid}) was stopped{used} ({how})"
+                ),
+                serde_json::json!({
+                    "limit": "cpu_time",
+                    "value": value,
+                    "set_by": origin.name(),
+                    "limit_ms": limit.as_millis() as u64,
+                    "used_ms": cpu_time.map(|used| used.as_millis() as u64),
+                    "grace_ms": CPU_GRACE.as_millis() as u64,
+                }),
+            )
+        } else {
+            return None;
+        };
+        self.options.observer.limit_exceeded(activity_type, limit);
+        let err = ActivityError::new(message)
+            .with_type(RESOURCE_LIMIT)
+            .with_details(&details);
+        Some(if limits.retryable {
+            err
+        } else {
+            err.non_retryable()
+        })
     }
 }
 

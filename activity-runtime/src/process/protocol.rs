@@ -2,6 +2,7 @@
 //! little-endian `u32` length and a body; JSON messages, with payloads as protobuf `Payloads`.
 
 use std::io::{self, Read, Write};
+use std::time::Duration;
 
 use prost::Message;
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,8 @@ pub(super) const CANCEL: u8 = 4;
 pub(super) const DONE: u8 = 5;
 /// A metric recording (`meter::Recording`, as JSON), which the worker exports.
 pub(super) const METRIC: u8 = 6;
+/// The limits a child holds itself to for its whole life ([`Setup`]), sent once after `READY`.
+pub(super) const SETUP: u8 = 7;
 
 pub(super) fn write_frame(out: &mut impl Write, tag: u8, body: &[u8]) -> io::Result<()> {
     let len = u32::try_from(body.len())
@@ -62,6 +65,18 @@ pub(super) struct Ready {
     pub(super) pid: u32,
     /// `None` where the child could not tell.
     pub(super) executable: Option<Executable>,
+    /// The CPU time the child has used so far, starting up.
+    pub(super) cpu_total: Duration,
+}
+
+/// The limits of the child's whole life, the same for every attempt it serves: the worker keeps
+/// children apart by them (and by the environment they were started with).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Setup {
+    /// Bytes of data (`RLIMIT_DATA`).
+    pub(super) memory_limit: Option<u64>,
+    /// Open files (`RLIMIT_NOFILE`).
+    pub(super) open_files: Option<u64>,
 }
 
 /// What the child needs to run one attempt: everything a thread-run activity's context has but
@@ -75,6 +90,27 @@ pub(super) struct Start {
     /// `Payloads` of the arguments, then of the previous heartbeat details.
     pub(super) input: Vec<u8>,
     pub(super) heartbeat_details: Vec<u8>,
+    /// The CPU time this attempt may use.
+    pub(super) cpu_time: Option<Duration>,
+}
+
+/// The end of an attempt: how it ended, and what it used.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Finished {
+    pub(super) done: Done,
+    pub(super) usage: Usage,
+}
+
+/// What the child used during one attempt.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default)]
+pub(super) struct Usage {
+    /// CPU time (user and system, every thread) during the attempt.
+    pub(super) cpu_time: Duration,
+    /// The CPU time the child has used in all, at the end of the attempt.
+    pub(super) cpu_total: Duration,
+    /// The child's peak resident memory during the attempt, in bytes (on Linux; elsewhere since
+    /// it started), where it could tell.
+    pub(super) peak_memory: Option<u64>,
 }
 
 /// How the attempt ended in the child.

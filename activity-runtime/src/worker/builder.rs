@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::interceptors::{Attempt, AttemptService, Interceptors};
 use super::limits::WorkerLimits;
-use super::pools::WorkerPools;
+use super::pools::{ProcessSettings, WorkerPools};
 use super::telemetry::{Metrics, RuntimeMetrics, Telemetry};
 use super::tuning::{
     ActivitySlotKind, PollerBehavior, ResourceBasedSlots, SlotSupplier, Tuning, invalid,
@@ -23,6 +23,7 @@ use super::{ShutdownHandle, Worker, WorkerError};
 use crate::client::Client;
 use crate::codec::SharedCodec;
 use crate::connection::{ConnectOptions, ConnectionError, Resolved};
+use crate::limits::ProcessLimits;
 use crate::meter::MetricMeter;
 use crate::payload::PayloadConverter;
 use crate::registry::{Activities, Registry, RegistryError};
@@ -47,6 +48,7 @@ pub struct WorkerBuilder {
     process_pool_size: usize,
     process_grace_period: Duration,
     process_wrapper: Vec<OsString>,
+    process_limits: ProcessLimits,
     metrics: Option<Metrics>,
     codec: Option<SharedCodec>,
     interceptors: Interceptors,
@@ -70,6 +72,7 @@ impl Default for WorkerBuilder {
             process_pool_size: std::thread::available_parallelism().map_or(2, |n| n.get()),
             process_grace_period: Duration::from_secs(5),
             process_wrapper: Vec::new(),
+            process_limits: ProcessLimits::NONE,
             metrics: None,
             codec: None,
             interceptors: Interceptors::default(),
@@ -437,6 +440,34 @@ impl WorkerBuilder {
         self
     }
 
+    /// Limits for the child process of every process-isolated activity, and the environment
+    /// variables children inherit besides
+    /// [`DEFAULT_INHERITED_ENV`](crate::limits::DEFAULT_INHERITED_ENV): the defaults for each limit
+    /// an activity's `#[activity(...)]` does not set (the attribute wins; the environment lists
+    /// are joined). Checked at `build()` ([`ProcessLimits::check`]).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), activity_runtime::WorkerError> {
+    /// use std::time::Duration;
+    /// use activity_runtime::Worker;
+    /// use activity_runtime::limits::{MIB, ProcessLimits};
+    /// let worker = Worker::builder()
+    ///     .task_queue("images")
+    ///     .process_limits(
+    ///         ProcessLimits::NONE
+    ///             .memory_limit(1024 * MIB as u64)
+    ///             .cpu_time(Duration::from_secs(60))
+    ///             .inherit_env(&["HTTPS_PROXY"]),
+    ///     )
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn process_limits(mut self, limits: ProcessLimits) -> Self {
+        self.process_limits = limits;
+        self
+    }
+
     /// How long running activities may go on after shutdown begins before they are cancelled
     /// with reason [`crate::CancellationReason::WorkerShutdown`] (default: cancelled at once).
     pub fn graceful_shutdown_period(mut self, period: Duration) -> Self {
@@ -503,6 +534,9 @@ impl WorkerBuilder {
                 "it is 0; process-isolated activities would never run",
             ));
         }
+        self.process_limits
+            .check()
+            .map_err(|reason| invalid("process_limits", reason))?;
         let versioning_strategy = self.versioning.strategy()?;
         let telemetry = self.metrics.as_ref().map(Telemetry::start).transpose()?;
         let runtime_options = self.versioning.runtime_options(
@@ -583,11 +617,16 @@ impl WorkerBuilder {
             &registry,
             tuning.slot_maximum,
             self.blocking_threads,
-            self.process_pool_size,
-            self.process_grace_period,
-            &self.process_wrapper,
+            ProcessSettings {
+                size: self.process_pool_size,
+                grace: self.process_grace_period,
+                wrapper: &self.process_wrapper,
+                limits: self.process_limits,
+            },
             &runtime_metrics,
         );
+        let reporter =
+            super::report::Reporter::new(runtime_metrics.clone(), client.inner().clone());
         Ok(Worker {
             pools,
             core: Arc::new(core),
@@ -613,7 +652,7 @@ impl WorkerBuilder {
             encode_failure_attributes: self.encode_failure_attributes,
             graceful_shutdown_period: self.graceful_shutdown_period,
             shutdown_abandon_after: self.shutdown_abandon_after,
-            reporter: super::report::Reporter::new(runtime_metrics.clone()),
+            reporter,
             runtime_metrics,
             meter,
             telemetry,

@@ -39,7 +39,7 @@ use tracing::Instrument;
 
 pub use builder::WorkerBuilder;
 pub use error::WorkerError;
-pub use telemetry::Metrics;
+pub use telemetry::{Metrics, MetricsExporter};
 pub use versioning::VersioningBehavior;
 
 use self::interceptors::{Attempt, AttemptService, HeartbeatHook};
@@ -125,6 +125,24 @@ pub struct Worker {
 }
 
 /// Asks a running [`Worker`] to shut down gracefully. Cheap to clone.
+///
+/// The same shutdown as SIGTERM: no new activities, the graceful period, then cancellation, then
+/// [`Worker::run`] returns.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use activity_runtime::Worker;
+///
+/// # async fn run() -> Result<(), activity_runtime::WorkerError> {
+/// let worker = Worker::builder().task_queue("reports").build().await?;
+/// let stop = worker.shutdown_handle();
+/// tokio::spawn(async move {
+///     tokio::time::sleep(Duration::from_secs(3600)).await; // serve for an hour
+///     stop.shutdown();
+/// });
+/// worker.run().await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ShutdownHandle {
     requested: watch::Sender<bool>,
@@ -177,6 +195,13 @@ impl Worker {
         self.telemetry
             .as_ref()
             .and_then(telemetry::Telemetry::address)
+    }
+
+    /// A meter that records with this worker's metrics (labelled with its namespace and task
+    /// queue), for code beside the worker: a codec server (`codec_server`) mounted in the
+    /// same process, your own counters. Records nothing without [`WorkerBuilder::metrics`].
+    pub fn metric_meter(&self) -> MetricMeter {
+        self.meter.clone()
     }
 
     /// The task queue this worker polls.
@@ -243,11 +268,22 @@ impl Worker {
         );
         let mut fatal = None;
         let mut abandoned = false;
+        // Tasks whose payloads are being decoded apart from this loop (storage, codec), by task
+        // token, and the channel on which they come back decoded.
+        let decoding: Decoding = Arc::default();
+        let (decoded_tx, mut decoded_rx) = tokio::sync::mpsc::unbounded_channel::<Decoded>();
         loop {
             let polled = tokio::select! {
                 () = abandon.cancelled(), if !abandoned => {
                     abandoned = true;
                     self.abandon_running(&running, &tasks);
+                    for cancel in decoding.lock().values() {
+                        cancel.cancel();
+                    }
+                    continue;
+                }
+                Some(decoded) = decoded_rx.recv() => {
+                    self.dispatch(decoded.task, decoded.wire_sizes, &running, &tasks);
                     continue;
                 }
                 polled = self.core.poll_activity_task() => polled,
@@ -261,8 +297,25 @@ impl Worker {
                     },
                     &tasks,
                 ),
-                Ok(task) => match self.decode(task).await {
-                    Ok((task, wire_sizes)) => self.dispatch(task, wire_sizes, &running, &tasks),
+                // A cancellation of an attempt whose arguments are still being decoded.
+                Ok(task) if !is_start(&task) && decoding.lock().contains_key(&task.task_token) => {
+                    if let Some(cancel) = decoding.lock().get(&task.task_token) {
+                        cancel.cancel();
+                    }
+                }
+                Ok(task) => match self.check_references(task) {
+                    Ok((task, wire_sizes)) => match &self.decoder {
+                        Some(decoder) if is_start(&task) => self.decode_apart(
+                            decoder.clone(),
+                            task,
+                            wire_sizes,
+                            &decoding,
+                            &decoded_tx,
+                            &abandon,
+                            &tasks,
+                        ),
+                        _ => self.dispatch(task, wire_sizes, &running, &tasks),
+                    },
                     Err(completion) => self.reply(completion, &tasks),
                 },
                 Err(PollError::ShutDown) => break,
@@ -272,6 +325,18 @@ impl Worker {
                     self.core.initiate_shutdown();
                 }
             }
+        }
+        // Decoded after the loop ended: answered, as core requires, but not started. (A decode
+        // still under way answers for itself when it finds the channel closed.)
+        decoded_rx.close();
+        while let Ok(decoded) = decoded_rx.try_recv() {
+            self.reply(
+                ActivityTaskCompletion {
+                    task_token: decoded.task.task_token,
+                    result: Some(ActivityExecutionResult::fail(worker_shutdown_failure())),
+                },
+                &tasks,
+            );
         }
         watcher.abort();
         tasks.close();
@@ -285,17 +350,14 @@ impl Worker {
         fatal.map_or(Ok(()), Err)
     }
 
-    /// Applies external storage and the codec to a task's payloads; a task that cannot be
-    /// decoded fails at once. With storage, the sizes of the arguments as they came over the
-    /// wire (the references) are returned too, for the size checks.
-    async fn decode(
+    /// Fails at once a task that holds external storage references when this worker has no
+    /// storage. With storage, the sizes of the arguments as they came over the wire (the
+    /// references) are returned too, for the size checks.
+    #[allow(clippy::result_large_err)]
+    fn check_references(
         &self,
-        mut task: ActivityTask,
+        task: ActivityTask,
     ) -> Result<(ActivityTask, Option<Vec<usize>>), ActivityTaskCompletion> {
-        let fail = |task: ActivityTask, failure| ActivityTaskCompletion {
-            task_token: task.task_token,
-            result: Some(ActivityExecutionResult::fail(failure)),
-        };
         let wire_sizes = match (&self.storage, &task.variant) {
             (Some(_), Some(activity_task::Variant::Start(start))) => {
                 Some(start.input.iter().map(field_size).collect())
@@ -312,21 +374,85 @@ impl Worker {
                     "an activity task holds externally stored payloads, but this worker has no \
                      external storage"
                 );
-                return Err(fail(task, storage_not_configured_failure()));
+                return Err(ActivityTaskCompletion {
+                    task_token: task.task_token,
+                    result: Some(ActivityExecutionResult::fail(
+                        storage_not_configured_failure(),
+                    )),
+                });
             }
             _ => None,
         };
-        let Some(codec) = &self.decoder else {
-            return Ok((task, wire_sizes));
+        Ok((task, wire_sizes))
+    }
+
+    /// Resolves a started task's external storage references and applies the codec in a task of
+    /// its own, so that a slow or hanging store delays only the attempts whose payloads it holds,
+    /// never the poll loop. The decoded task comes back on `decoded`; a task that cannot be
+    /// decoded, is cancelled meanwhile or reaches its attempt's deadline is answered from there.
+    #[allow(clippy::too_many_arguments)]
+    fn decode_apart(
+        &self,
+        decoder: SharedCodec,
+        mut task: ActivityTask,
+        wire_sizes: Option<Vec<usize>>,
+        decoding: &Decoding,
+        decoded: &tokio::sync::mpsc::UnboundedSender<Decoded>,
+        abandon: &CancellationToken,
+        tasks: &TaskTracker,
+    ) {
+        let Some(activity_task::Variant::Start(start)) = &task.variant else {
+            return;
         };
-        match codec.decode_task(&mut task).await {
-            Ok(()) => Ok((task, wire_sizes)),
-            Err(err) => {
-                tracing::error!(error = %err, "an activity task could not be decoded");
-                let failure = crate::codec::failure(&err, "decode the activity's arguments");
-                Err(fail(task, failure))
-            }
-        }
+        let info =
+            ActivityInfo::from_start(start, &self.namespace, &self.task_queue, &task.task_token);
+        let stored = stored_references(start);
+        let cancel = CancellationToken::new();
+        decoding
+            .lock()
+            .insert(task.task_token.clone(), cancel.clone());
+        let (decoding, decoded, abandon) = (decoding.clone(), decoded.clone(), abandon.clone());
+        let (core, reporter) = (self.core.clone(), self.reporter.clone());
+        tasks.spawn(async move {
+            // A little before the deadline, so that the failure (which names the store) reaches
+            // the server before its own timeout does.
+            let until_deadline = info.deadline().map(|d| {
+                let left = d.duration_since(std::time::SystemTime::now()).unwrap_or_default();
+                left.saturating_sub((left / 10).min(Duration::from_secs(1)))
+            });
+            let failed = tokio::select! {
+                decoded = decoder.decode_task(&mut task) => decoded.err().map(|err| {
+                    tracing::error!(error = %err, activity_id = %info.activity_id, "an activity task could not be decoded");
+                    ActivityExecutionResult::fail(crate::codec::failure(&err, "decode the activity's arguments"))
+                }),
+                () = cancel.cancelled() => Some(if abandon.is_cancelled() {
+                    ActivityExecutionResult::fail(worker_shutdown_failure())
+                } else {
+                    ActivityExecutionResult::cancel_from_details(None)
+                }),
+                () = sleep_for(until_deadline) => {
+                    let failure = decode_timeout_failure(&info, &stored);
+                    tracing::error!(activity_id = %info.activity_id, "{}", failure.message);
+                    Some(ActivityExecutionResult::fail(failure))
+                }
+            };
+            decoding.lock().remove(&task.task_token);
+            let result = match failed {
+                Some(result) => result,
+                None => match decoded.send(Decoded { task, wire_sizes }) {
+                    Ok(()) => return,
+                    Err(unsent) => {
+                        task = unsent.0.task;
+                        ActivityExecutionResult::fail(worker_shutdown_failure())
+                    }
+                },
+            };
+            let completion = ActivityTaskCompletion {
+                task_token: task.task_token,
+                result: Some(result),
+            };
+            reporter.complete(&core, completion, &info).await;
+        });
     }
 
     /// What encodes an attempt's results and heartbeat details: the codec, followed by external
@@ -468,6 +594,9 @@ impl Worker {
             activity_id = %info.activity_id,
             attempt = info.attempt,
             workflow_id = info.workflow_id.as_deref().unwrap_or(""),
+            // What the child process of a process-isolated activity used.
+            child_peak_memory_bytes = tracing::field::Empty,
+            child_cpu_time_ms = tracing::field::Empty,
         );
         #[cfg(feature = "otel")]
         trace_context::continue_trace(&span, &start.header_fields);
@@ -740,6 +869,69 @@ fn completion_for_error(err: ActivityError, ctx: &ActivityContext) -> ActivityEx
 
 /// The failure of a task whose payloads were stored externally, on a worker without external
 /// storage: retryable, since a worker that has it (or this one, redeployed) can run it.
+/// Started tasks whose payloads are being decoded, by task token: cancelling one answers its task
+/// as cancelled (or, at the shutdown's bound, as `WorkerShutdown`).
+type Decoding = Arc<Mutex<HashMap<Vec<u8>, CancellationToken>>>;
+
+/// A started task whose payloads were decoded apart from the poll loop.
+struct Decoded {
+    task: ActivityTask,
+    wire_sizes: Option<Vec<usize>>,
+}
+
+/// Sleeps for `duration`, or forever when there is none.
+async fn sleep_for(duration: Option<Duration>) {
+    match duration {
+        Some(duration) => tokio::time::sleep(duration).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Where a task's externally stored payloads are, for messages: each reference's driver and
+/// claim (bucket and key for the S3 driver), without the hashes.
+fn stored_references(start: &Start) -> Vec<String> {
+    start
+        .input
+        .iter()
+        .chain(&start.heartbeat_details)
+        .filter_map(|payload| crate::storage::decode_reference(payload).ok().flatten())
+        .map(|reference| {
+            let claim = reference
+                .claim
+                .claim_data
+                .iter()
+                .filter(|(key, _)| !key.starts_with("hash"))
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("driver `{}` [{claim}]", reference.driver_name)
+        })
+        .collect()
+}
+
+/// The retryable failure of an attempt whose payloads were not decoded by its deadline: names the
+/// store and the keys when they are external storage references.
+fn decode_timeout_failure(info: &ActivityInfo, stored: &[String]) -> Failure {
+    let error = if stored.is_empty() {
+        ActivityError::new(format!(
+            "the payload codec did not decode the arguments of activity `{}` (id {}) before its \
+             attempt's deadline",
+            info.activity_type, info.activity_id
+        ))
+        .with_type("PayloadCodecError")
+    } else {
+        ActivityError::new(format!(
+            "external storage did not return the arguments of activity `{}` (id {}) before its \
+             attempt's deadline: {}",
+            info.activity_type,
+            info.activity_id,
+            stored.join("; ")
+        ))
+        .with_type("ExternalStorageError")
+    };
+    error.into_failure()
+}
+
 fn storage_not_configured_failure() -> Failure {
     ActivityError::new(
         "the activity's arguments or heartbeat details are stored externally (references of the \

@@ -11,6 +11,7 @@ use crate::attempt::{ActivityFuture, ActivityInput};
 use crate::blocking::{BlockingPool, PoolHandle};
 use crate::context::{ActivityContext, BlockingJob, Executors, ProcessEntry};
 use crate::error::ActivityError;
+use crate::limits::ProcessLimits;
 #[cfg(unix)]
 use crate::process::{ProcessHandle, ProcessOptions, ProcessPool};
 use crate::registry::Registry;
@@ -41,14 +42,15 @@ impl Executors for PoolHandles {
     fn run_in_process(
         &self,
         entry: ProcessEntry,
+        limits: &ProcessLimits,
         ctx: ActivityContext,
         input: ActivityInput,
     ) -> ActivityFuture {
         #[cfg(unix)]
         if let Some(process) = &self.process {
-            return process.run(entry, ctx, input);
+            return process.run(entry, limits, ctx, input);
         }
-        self.blocking.run_in_process(entry, ctx, input)
+        self.blocking.run_in_process(entry, limits, ctx, input)
     }
 }
 
@@ -56,6 +58,19 @@ impl std::fmt::Debug for PoolHandles {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PoolHandles").finish_non_exhaustive()
     }
+}
+
+/// The builder's settings of the worker's child processes.
+#[derive(Debug)]
+pub(super) struct ProcessSettings<'a> {
+    /// How many run at once (`process_pool_size`).
+    pub(super) size: usize,
+    /// From a cancellation to the kill (`process_grace_period`).
+    pub(super) grace: Duration,
+    /// What they are started through (`process_wrapper`).
+    pub(super) wrapper: &'a [OsString],
+    /// The limits of activities that set none (`process_limits`).
+    pub(super) limits: ProcessLimits,
 }
 
 impl WorkerPools {
@@ -67,11 +82,10 @@ impl WorkerPools {
         registry: &Registry,
         slots: Option<(usize, &'static str)>,
         threads: Option<usize>,
-        processes: usize,
-        grace: Duration,
-        wrapper: &[OsString],
+        process: ProcessSettings<'_>,
         metrics: &RuntimeMetrics,
     ) -> Self {
+        let processes = process.size;
         let isolated: Vec<&str> = registry
             .registrations()
             .filter(|r| r.execution() == Execution::Process)
@@ -92,18 +106,16 @@ impl WorkerPools {
         }
         #[cfg(unix)]
         let process = (!isolated.is_empty()).then(|| {
-            let metrics = metrics.clone();
             ProcessPool::new(ProcessOptions {
                 size: processes,
-                grace,
-                wrapper: wrapper.to_vec(),
-                on_child_started: Arc::new(move |activity_type| {
-                    metrics.child_started(activity_type);
-                }),
+                grace: process.grace,
+                wrapper: process.wrapper.to_vec(),
+                defaults: process.limits,
+                observer: Arc::new(metrics.clone()),
             })
         });
         #[cfg(not(unix))]
-        let _ = (grace, wrapper);
+        let _ = process;
         let blocking = blocking_pool(registry, slots, threads, metrics);
         Self {
             executors: Arc::new(PoolHandles {

@@ -1,20 +1,37 @@
-//! Reporting an attempt's outcome through core, and saying so when core gives it up.
+//! Reporting an attempt's outcome through core, and re-sending it when core gives it up.
 //!
 //! When the server cannot be reached as an attempt ends, core retries the completion for a few
 //! seconds, then drops it with only a `WARN` ("Network error while completing activity") that
-//! names no activity, and returns as if it had been sent. The server then runs the activity again
-//! after its timeout. At-least-once is Temporal's contract, but the person running the worker
-//! should see which result was lost: so each completion runs under a subscriber that passes every
-//! event on to the application's own and notices that one, and the worker logs an `ERROR` naming
-//! the activity.
+//! names no activity, and returns as if it had been sent. The server would then run the activity
+//! again after its timeout: a second charge of the card. But the attempt's task token stays valid
+//! until the attempt times out, so the result can still be delivered. Each completion runs under a
+//! subscriber that passes every event on to the application's own and notices that one; the
+//! worker then re-sends the completion by task token through its own connection
+//! (`RespondActivityTaskCompleted`, `…Failed`, `…Canceled`), with a backoff, until the server
+//! takes it, answers that the attempt is gone, or the attempt's deadline passes. Only then is the
+//! result lost, and the worker logs an `ERROR` naming the activity and why.
 //!
 //! Evaluated instead: `tracing-subscriber`'s layers wrap a subscriber the application has not
 //! built yet, and core offers no hook or error for this case.
 
 use super::telemetry::RuntimeMetrics;
 use std::cell::Cell;
+use std::time::{Duration, SystemTime};
 
+use temporalio_client::grpc::WorkflowService;
+use temporalio_client::tonic::{self, Code, IntoRequest};
 use temporalio_common::protos::coresdk::ActivityTaskCompletion;
+use temporalio_common::protos::coresdk::activity_result::{
+    self as ar, ActivityExecutionResult, activity_execution_result as aer,
+};
+use temporalio_common::protos::temporal::api::common::v1::Payloads;
+use temporalio_common::protos::temporal::api::failure::v1::{
+    CanceledFailureInfo, Failure, failure::FailureInfo,
+};
+use temporalio_common::protos::temporal::api::workflowservice::v1::{
+    RespondActivityTaskCanceledRequest, RespondActivityTaskCompletedRequest,
+    RespondActivityTaskFailedRequest,
+};
 use temporalio_sdk_core::Worker as CoreWorker;
 use tracing::field::{Field, Visit};
 use tracing::instrument::WithSubscriber;
@@ -36,8 +53,10 @@ pub(super) struct Reporter {
     /// The application's subscriber, wrapped: made once, as registering a dispatcher
     /// re-evaluates every callsite.
     watcher: Dispatch,
-    /// Counts the results lost.
+    /// Counts the results re-sent and lost.
     metrics: RuntimeMetrics,
+    /// The worker's own connection, to re-send what core gave up.
+    client: temporalio_client::Client,
 }
 
 tokio::task_local! {
@@ -47,24 +66,31 @@ tokio::task_local! {
 
 impl Reporter {
     /// Watches through the subscriber in force now (the application's).
-    pub(super) fn new(metrics: RuntimeMetrics) -> Self {
+    pub(super) fn new(metrics: RuntimeMetrics, client: temporalio_client::Client) -> Self {
         Self {
             watcher: Dispatch::new(LostCompletionWatcher {
                 inner: tracing::dispatcher::get_default(Dispatch::clone),
                 max_level: LevelFilter::current().max(LevelFilter::WARN),
             }),
             metrics,
+            client,
         }
     }
 
-    /// Sends `completion` of the attempt `info` describes; logs an `ERROR` naming it when core
-    /// could not report it to the server.
+    /// Sends `completion` of the attempt `info` describes. When core gives it up, re-sends it
+    /// until the server takes it, and logs an `ERROR` naming the attempt when it cannot.
     pub(super) async fn complete(
         &self,
         core: &CoreWorker,
         completion: ActivityTaskCompletion,
         info: &ActivityInfo,
     ) {
+        // Kept for a re-send: the task token and the result's payloads, a copy that is small next
+        // to the RPC that sends them.
+        let resend = completion
+            .result
+            .as_ref()
+            .and_then(|result| Resend::of(&completion.task_token, result, &self.client));
         // Boxed: core's future (the RPC with its retries) is about 7 KB, and inline it would make
         // every attempt's task, which awaits this at its end, that much larger for its whole life:
         // 14 MB with 2000 activities in flight.
@@ -76,10 +102,8 @@ impl Reporter {
                 (sent, LOST.with(Cell::get))
             })
             .await;
-        if sent.is_err() || lost {
-            self.metrics.result_lost(&info.activity_type);
-        }
         if let Err(err) = sent {
+            self.metrics.result_lost(&info.activity_type);
             tracing::error!(
                 error = %err,
                 activity_type = %info.activity_type,
@@ -91,17 +115,197 @@ impl Reporter {
                 info.attempt,
             );
         } else if lost {
-            tracing::error!(
-                activity_type = %info.activity_type,
-                activity_id = %info.activity_id,
-                attempt = info.attempt,
-                "the result of activity `{}` (id {}, attempt {}) was lost: the Temporal server \
-                 could not be reached to record it. The server will run the activity again once \
-                 this attempt times out (its start-to-close or heartbeat timeout)",
-                info.activity_type,
-                info.activity_id,
-                info.attempt,
-            );
+            match resend {
+                Some(resend) => self.resend(resend, info).await,
+                None => self.lost(
+                    info,
+                    "the Temporal server could not be reached to record it",
+                ),
+            }
+        }
+    }
+
+    /// Re-sends a completion core gave up, with a backoff from 250 ms to 5 s, until the attempt's
+    /// deadline: a send still under way then is given up too, so that a result is either recorded
+    /// or reported lost before the server can run the activity again.
+    async fn resend(&self, resend: Resend, info: &ActivityInfo) {
+        let deadline = info.deadline();
+        let mut client = self.client.clone();
+        let mut delay = Duration::from_millis(250);
+        let mut tries = 0u32;
+        let mut last = None;
+        let reason = loop {
+            let remaining =
+                deadline.map(|d| d.duration_since(SystemTime::now()).unwrap_or_default());
+            if remaining == Some(Duration::ZERO) {
+                break past_deadline(tries, last.as_ref());
+            }
+            tries += 1;
+            let sending = resend.send(&mut client);
+            let sent = match remaining {
+                Some(remaining) => match tokio::time::timeout(remaining, sending).await {
+                    Ok(sent) => sent,
+                    Err(_) => break past_deadline(tries, last.as_ref()),
+                },
+                None => sending.await,
+            };
+            match sent {
+                Ok(()) => {
+                    self.metrics.result_resent(&info.activity_type);
+                    tracing::warn!(
+                        activity_type = %info.activity_type,
+                        activity_id = %info.activity_id,
+                        attempt = info.attempt,
+                        tries,
+                        "the result of activity `{}` (id {}, attempt {}) was re-sent and recorded \
+                         after the Temporal server could not be reached ({tries} tries)",
+                        info.activity_type,
+                        info.activity_id,
+                        info.attempt,
+                    );
+                    return;
+                }
+                Err(status) if attempt_is_gone(status.code()) => {
+                    break format!(
+                        "the server no longer accepts it ({}: {}); the attempt timed out or was \
+                         completed elsewhere while the server could not be reached",
+                        status.code(),
+                        status.message()
+                    );
+                }
+                Err(status) => {
+                    tracing::debug!(activity_id = %info.activity_id, error = %status, "re-sending a result");
+                    last = Some(status);
+                }
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        };
+        self.lost(info, &reason);
+    }
+
+    /// Counts and logs a result the server will never record.
+    fn lost(&self, info: &ActivityInfo, reason: &str) {
+        self.metrics.result_lost(&info.activity_type);
+        tracing::error!(
+            activity_type = %info.activity_type,
+            activity_id = %info.activity_id,
+            attempt = info.attempt,
+            reason,
+            "the result of activity `{}` (id {}, attempt {}) was lost: {reason}. The server will \
+             run the activity again once this attempt times out (its start-to-close or heartbeat \
+             timeout)",
+            info.activity_type,
+            info.activity_id,
+            info.attempt,
+        );
+    }
+}
+
+/// Why a result was lost at its attempt's deadline.
+fn past_deadline(tries: u32, last: Option<&tonic::Status>) -> String {
+    let last = last.map_or_else(String::new, |status| {
+        format!("; last: {}: {}", status.code(), status.message())
+    });
+    format!(
+        "the Temporal server could not be reached to record it before the attempt's deadline \
+         ({tries} tries{last})"
+    )
+}
+
+/// Whether the server refused a re-sent completion for good: the attempt it names is gone, or
+/// the request can never succeed.
+fn attempt_is_gone(code: Code) -> bool {
+    matches!(
+        code,
+        Code::NotFound
+            | Code::InvalidArgument
+            | Code::FailedPrecondition
+            | Code::PermissionDenied
+            | Code::Unauthenticated
+            | Code::AlreadyExists
+    )
+}
+
+/// A completion as the request that delivers it by task token, as core would have sent it.
+/// (Boxed: a failure's request is twice the size of the others.)
+enum Resend {
+    Completed(Box<RespondActivityTaskCompletedRequest>),
+    Failed(Box<RespondActivityTaskFailedRequest>),
+    Canceled(Box<RespondActivityTaskCanceledRequest>),
+}
+
+impl Resend {
+    /// The request for `result`; `None` for an activity that completes asynchronously (nothing
+    /// to send).
+    fn of(
+        task_token: &[u8],
+        result: &ActivityExecutionResult,
+        client: &temporalio_client::Client,
+    ) -> Option<Self> {
+        use temporalio_client::NamespacedClient;
+        let task_token = task_token.to_vec();
+        let (namespace, identity) = (client.namespace(), client.identity());
+        Some(match result.status.as_ref()? {
+            aer::Status::Completed(ar::Success { result }) => {
+                Self::Completed(Box::new(RespondActivityTaskCompletedRequest {
+                    task_token,
+                    result: result.clone().map(|payload| Payloads {
+                        payloads: vec![payload],
+                    }),
+                    identity,
+                    namespace,
+                    ..Default::default()
+                }))
+            }
+            aer::Status::Failed(ar::Failure { failure, cause }) => {
+                Self::Failed(Box::new(RespondActivityTaskFailedRequest {
+                    task_token,
+                    failure: failure.clone(),
+                    cause: *cause,
+                    identity,
+                    namespace,
+                    ..Default::default()
+                }))
+            }
+            aer::Status::Cancelled(ar::Cancellation { failure }) => {
+                let details = match failure {
+                    Some(Failure {
+                        failure_info:
+                            Some(FailureInfo::CanceledFailureInfo(CanceledFailureInfo {
+                                details, ..
+                            })),
+                        ..
+                    }) => details.clone(),
+                    _ => None,
+                };
+                Self::Canceled(Box::new(RespondActivityTaskCanceledRequest {
+                    task_token,
+                    details,
+                    identity,
+                    namespace,
+                    ..Default::default()
+                }))
+            }
+            aer::Status::WillCompleteAsync(_) => return None,
+        })
+    }
+
+    /// Sends it once.
+    async fn send(&self, client: &mut temporalio_client::Client) -> Result<(), tonic::Status> {
+        match self {
+            Self::Completed(request) => client
+                .respond_activity_task_completed((**request).clone().into_request())
+                .await
+                .map(drop),
+            Self::Failed(request) => client
+                .respond_activity_task_failed((**request).clone().into_request())
+                .await
+                .map(drop),
+            Self::Canceled(request) => client
+                .respond_activity_task_canceled((**request).clone().into_request())
+                .await
+                .map(drop),
         }
     }
 }

@@ -20,6 +20,8 @@ use tokio::task::AbortHandle;
 
 use super::WorkerError;
 use crate::meter::{MetricGauge, MetricMeter};
+#[cfg(unix)]
+use crate::process::{ChildObserver, ChildUsage};
 
 /// Where and how a worker exports its metrics ([`crate::WorkerBuilder::metrics`]).
 ///
@@ -116,6 +118,47 @@ impl Metrics {
     pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.labels.insert(key.into(), value.into());
         self
+    }
+
+    /// Starts exporting without a worker, for a process that serves something else (a codec
+    /// server, `codec_server` with feature `codec-server`): what
+    /// [`MetricsExporter::meter`] records goes here. Needs the tokio runtime.
+    ///
+    /// # Errors
+    /// [`WorkerError::Metrics`] when the endpoint cannot be bound or the exporter built.
+    pub fn start(&self) -> Result<MetricsExporter, WorkerError> {
+        Telemetry::start(self).map(MetricsExporter)
+    }
+}
+
+/// Metrics exported without a worker ([`Metrics::start`]); the scrape endpoint closes (OTLP
+/// export stops) when it is dropped.
+pub struct MetricsExporter(Telemetry);
+
+impl MetricsExporter {
+    /// A meter that records where this exports.
+    pub fn meter(&self) -> MetricMeter {
+        MetricMeter::new(
+            TemporalMeter::new(
+                self.0.meter.clone(),
+                NewAttributes::default(),
+                TaskQueueLabelStrategy::UseNormal,
+            ),
+            Vec::new(),
+        )
+    }
+
+    /// Where the scrape endpoint listens (the port bound for port 0), for Prometheus.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.0.address()
+    }
+}
+
+impl std::fmt::Debug for MetricsExporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsExporter")
+            .field("address", &self.address())
+            .finish_non_exhaustive()
     }
 }
 
@@ -244,9 +287,25 @@ const RESULT_LOST: (&str, &str) = (
     "activity_runtime_result_lost",
     "Attempt results the worker could not report to the server",
 );
+const RESULT_RESENT: (&str, &str) = (
+    "activity_runtime_result_resent",
+    "Attempt results the worker re-sent after the worker core gave them up, and the server recorded",
+);
 const PROCESS_CHILD_STARTED: (&str, &str) = (
     "activity_runtime_process_child_started",
     "Child processes started for process-isolated activities, by the activity type that started one",
+);
+const PROCESS_RESOURCE_LIMIT: (&str, &str) = (
+    "activity_runtime_process_resource_limit",
+    "Attempts of process-isolated activities failed by a limit of their child process, by `limit` (memory_limit, cpu_time)",
+);
+const PROCESS_PEAK_MEMORY: (&str, &str) = (
+    "activity_runtime_process_peak_memory",
+    "Peak resident memory of the child process during each attempt of a process-isolated activity, in bytes",
+);
+const PROCESS_CPU_TIME: (&str, &str) = (
+    "activity_runtime_process_cpu_time",
+    "CPU time of the child process during each attempt of a process-isolated activity",
 );
 const BLOCKING_QUEUE_LENGTH: (&str, &str) = (
     "activity_runtime_blocking_queue_length",
@@ -285,9 +344,9 @@ impl RuntimeMetrics {
         self.count(RESULT_LOST, activity_type);
     }
 
-    /// Counts a child process started for an attempt of `activity_type`.
-    pub(super) fn child_started(&self, activity_type: &str) {
-        self.count(PROCESS_CHILD_STARTED, activity_type);
+    /// Counts a result re-sent, and recorded, after core gave it up.
+    pub(super) fn result_resent(&self, activity_type: &str) {
+        self.count(RESULT_RESENT, activity_type);
     }
 
     /// The gauge of blocking activities waiting for a thread (labelled with the worker's
@@ -300,6 +359,35 @@ impl RuntimeMetrics {
     fn count(&self, (name, description): (&'static str, &'static str), activity_type: &str) {
         self.meter
             .with_labels([("activity_type", activity_type)])
+            .counter(name, description)
+            .add(1);
+    }
+}
+
+/// Children started, what each attempt used (histograms to size the limits with) and the limits
+/// hit, labelled with the activity type.
+#[cfg(unix)]
+impl ChildObserver for RuntimeMetrics {
+    fn child_started(&self, activity_type: &str) {
+        self.count(PROCESS_CHILD_STARTED, activity_type);
+    }
+
+    fn attempt_measured(&self, activity_type: &str, usage: &ChildUsage) {
+        let meter = self.meter.with_labels([("activity_type", activity_type)]);
+        let (name, description) = PROCESS_CPU_TIME;
+        meter
+            .duration_histogram(name, description)
+            .record(usage.cpu_time);
+        if let Some(bytes) = usage.peak_memory {
+            let (name, description) = PROCESS_PEAK_MEMORY;
+            meter.histogram(name, description, "bytes").record(bytes);
+        }
+    }
+
+    fn limit_exceeded(&self, activity_type: &str, limit: &'static str) {
+        let (name, description) = PROCESS_RESOURCE_LIMIT;
+        self.meter
+            .with_labels([("activity_type", activity_type), ("limit", limit)])
             .counter(name, description)
             .add(1);
     }

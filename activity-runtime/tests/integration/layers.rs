@@ -20,7 +20,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "transport",
-        &["blocking", "process", "storage", "codec", "connection"],
+        &[
+            "blocking",
+            "process",
+            "storage",
+            "codec",
+            "connection",
+            "codec_server",
+        ],
     ),
     ("client", &["client"]),
     ("worker", &["worker", "testing"]),

@@ -19,6 +19,7 @@ mod metrics;
 mod msrv;
 mod otel;
 mod python_interop;
+mod storage_stall;
 mod typescript_interop;
 mod worker_build;
 mod worker_control;

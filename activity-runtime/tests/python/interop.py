@@ -143,6 +143,39 @@ class ProcessFailureWorkflow:
 
 
 @workflow.defn
+class ResourceLimitWorkflow:
+    """Process-isolated Rust activities stopped by the limits of their child process: an
+    allocation over ``memory_limit``, a busy loop over ``cpu_time``. Reports each failure as
+    Python sees it: type, message, retryability and details."""
+
+    @workflow.run
+    async def run(self, task_queue: str) -> dict:
+        report = {}
+        for activity, args in [("allocate_limited", [100 << 20]), ("spin", [])]:
+            try:
+                result = await workflow.execute_activity(
+                    activity,
+                    args=args,
+                    task_queue=task_queue,
+                    start_to_close_timeout=timedelta(seconds=60),
+                    retry_policy=RetryPolicy(maximum_attempts=1),
+                )
+                report[activity] = {"unexpected_success": result}
+            except ActivityError as err:
+                cause = err.cause
+                if not isinstance(cause, ApplicationError):
+                    report[activity] = {"unexpected_cause": repr(cause)}
+                    continue
+                report[activity] = {
+                    "type": cause.type,
+                    "message": cause.message,
+                    "non_retryable": cause.non_retryable,
+                    "details": list(cause.details),
+                }
+        return report
+
+
+@workflow.defn
 class TracedWorkflow:
     """Calls a Rust activity with tracing on (``temporalio.contrib.opentelemetry``): the trace
     context of the workflow's ``StartActivity`` span goes in the ``_tracer-data`` header."""
@@ -158,6 +191,7 @@ WORKFLOWS = {
     "failure": FailureWorkflow,
     "dynamic": DynamicWorkflow,
     "process_failure": ProcessFailureWorkflow,
+    "resource_limit": ResourceLimitWorkflow,
 }
 
 

@@ -1,11 +1,12 @@
 //! Isolation overhead: what running an activity in a child process costs per attempt, over the
 //! same function on a thread, for this runtime (`isolation = "process"` against `"thread"`) and
-//! for the Python SDK (`ProcessPoolExecutor` against `ThreadPoolExecutor`, its anchor).
+//! for the Python SDK (`ProcessPoolExecutor` against `ThreadPoolExecutor`, its anchor); and what
+//! the limits of a child process add (`memory_limit`, `cpu_time`, `open_files` against none).
 //!
 //! `make bench` (or `cargo bench -p benchmarks --bench isolation`) starts a dev server, this
-//! runtime's workers (in this process: one with one blocking thread, one with one child process) and two Python
+//! runtime's workers (in this process: one with one blocking thread, one with one child process, one with one child process under limits) and two Python
 //! workers (one per executor, each with one slot), then executes `noop(String) -> String` one at a
-//! time from this runtime's client, the four in each of their 24 orders in turn, `BENCH_ISOLATION_ACTIVITIES` times
+//! time from this runtime's client, the five in each of their 120 orders in turn, `BENCH_ISOLATION_ACTIVITIES` times
 //! each after a warm-up. Each latency is from the client's start request to its result; the
 //! overhead is the process-isolated distribution's median (and p99) minus the threaded one's.
 //! Writes `benchmarks/results/isolation.md`.
@@ -30,6 +31,17 @@ fn noop_thread(text: String) -> String {
 
 #[activity(isolation = "process")]
 fn noop_process(text: String) -> String {
+    text
+}
+
+/// Every limit set: the child's lifelong ones once, the CPU timers and measures every attempt.
+#[activity(
+    isolation = "process",
+    memory_limit = "512 MiB",
+    cpu_time = "30 s",
+    open_files = 256
+)]
+fn noop_limited(text: String) -> String {
     text
 }
 
@@ -63,6 +75,7 @@ async fn measure(activities: usize, warmup: usize, measuring: bool) -> anyhow::R
     for (task_queue, activities) in [
         ("isolation-ours-thread", activities![noop_thread]),
         ("isolation-ours-process", activities![noop_process]),
+        ("isolation-ours-limited", activities![noop_limited]),
     ] {
         let worker = Worker::builder()
             .target(&address)
@@ -97,6 +110,11 @@ async fn measure(activities: usize, warmup: usize, measuring: bool) -> anyhow::R
             "noop_process",
         ),
         path(
+            "activity-runtime, process-isolated with limits",
+            "isolation-ours-limited",
+            "noop_limited",
+        ),
+        path(
             "Python SDK, ThreadPoolExecutor",
             "isolation-python-thread",
             "noop",
@@ -108,7 +126,7 @@ async fn measure(activities: usize, warmup: usize, measuring: bool) -> anyhow::R
         ),
     ];
     let client = Client::connect(&address, "default").await?;
-    // Each round runs the four paths in another of their 24 orders, so that every path follows
+    // Each round runs the five paths in another of their 120 orders, so that every path follows
     // every other equally often: whichever path runs right after another one on this machine
     // pays for what that one left running (its worker reporting, polling again).
     let orders = permutations(paths.len());
@@ -175,7 +193,11 @@ fn report(paths: &mut [Path], activities: usize, warmup: usize, load_before: Str
     }
     out +=
         "\n| overhead of a child process over a thread | median | p99 |\n| --- | ---: | ---: |\n";
-    for (name, thread, process) in [("activity-runtime", 0, 1), ("Python SDK", 2, 3)] {
+    for (name, thread, process) in [
+        ("activity-runtime", 0, 1),
+        ("Python SDK", 3, 4),
+        ("activity-runtime: limits on, over off", 1, 2),
+    ] {
         let diff = |q| {
             ms(percentile(&paths[process].latencies, q))
                 - ms(percentile(&paths[thread].latencies, q))
@@ -188,7 +210,7 @@ fn report(paths: &mut [Path], activities: usize, warmup: usize, load_before: Str
     }
     out += &format!(
         "\n{activities} sequential standalone activities `noop(String) -> String` per path after \
-         {warmup} to warm up, the four paths in each of their 24 orders in turn, from this runtime's client against \
+         {warmup} to warm up, the five paths in each of their 120 orders in turn, from this runtime's client against \
          `temporal server start-dev` (in memory) on the same machine; each worker has one slot \
          (one blocking thread, one child process, one executor worker). Latency is from the start \
          request to the result. Machine: {} cores; load average {load_before} before, {} after. \

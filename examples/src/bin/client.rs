@@ -7,7 +7,8 @@
 use activity_runtime::DEFAULT_TARGET;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
+    examples::init_tracing();
     let target = std::env::var("TEMPORAL_ADDRESS").unwrap_or_else(|_| DEFAULT_TARGET.to_owned());
     examples::run_client(&target, &examples::task_queue()).await?;
     Ok(())

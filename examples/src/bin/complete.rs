@@ -10,10 +10,11 @@ use activity_runtime::DEFAULT_TARGET;
 use activity_runtime::client::Client;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
+    examples::init_tracing();
     let mut args = std::env::args().skip(1);
     let (Some(token_file), Some(decision)) = (args.next(), args.next()) else {
-        return Err("usage: complete <token file> <decision>".into());
+        anyhow::bail!("usage: complete <token file> <decision>");
     };
     let hex = std::fs::read_to_string(&token_file)?;
     let token = (0..hex.trim().len())

@@ -8,7 +8,8 @@
 //! ```
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
+    examples::init_tracing();
     let task_queue = examples::task_queue();
     let worker = activity_runtime::Worker::builder()
         .task_queue(&task_queue)

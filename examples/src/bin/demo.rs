@@ -12,7 +12,9 @@ use activity_runtime::DEFAULT_TARGET;
 use temporal_dev_server::DevServer;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
+    // Warnings and errors only: the demo's output is the results.
+    examples::init_tracing_from(tracing_subscriber::filter::LevelFilter::WARN);
     let configured =
         std::env::var("TEMPORAL_ADDRESS").unwrap_or_else(|_| DEFAULT_TARGET.to_owned());
     let (target, _server) = if reachable(&configured).await {

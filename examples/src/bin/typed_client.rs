@@ -9,7 +9,6 @@
 //! Activity ids are `{task queue}-{process id}-{call}`, e.g. `hello-activities-4242-hello`; the
 //! task queue is `EXAMPLE_TASK_QUEUE`, default `hello-activities`.
 
-use std::error::Error;
 use std::time::Duration;
 
 use activity_runtime::client::{
@@ -19,7 +18,8 @@ use activity_runtime::{Activity, DEFAULT_TARGET};
 use examples::{YourParams, compose_greeting, count_words, say_hello};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> anyhow::Result<()> {
+    examples::init_tracing();
     let target = std::env::var("TEMPORAL_ADDRESS").unwrap_or_else(|_| DEFAULT_TARGET.to_owned());
     let task_queue = examples::task_queue();
     let client = Client::connect(target, "default").await?;
@@ -49,7 +49,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             println!("say_hello(<3 MiB>) refused before any request: {err}");
         }
         Err(err) => return Err(err),
-        Ok(_) => return Err("an oversized input was sent".into()),
+        Ok(_) => anyhow::bail!("an oversized input was sent"),
     }
     Ok(())
 }
@@ -61,7 +61,7 @@ async fn execute<A>(
     activity: A,
     input: A::Input,
     id: String,
-) -> Result<A::Output, Box<dyn Error>>
+) -> anyhow::Result<A::Output>
 where
     A: Activity + ActivityDefinition,
 {

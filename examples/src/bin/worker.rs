@@ -7,7 +7,8 @@
 use activity_runtime::DEFAULT_TARGET;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
+    examples::init_tracing();
     let target = std::env::var("TEMPORAL_ADDRESS").unwrap_or_else(|_| DEFAULT_TARGET.to_owned());
     let task_queue = examples::task_queue();
     let worker = examples::worker(&target, &task_queue).await?;

@@ -1,5 +1,6 @@
-// Every way of listing activities: paths of any form, a trailing comma, an empty list, arrays of
-// registrations, and an `#[activity] impl` block's instance in an `Arc`.
+// Every way of listing activities: paths of any form, a trailing comma, an empty list, a
+// registration or an array, `Vec` or slice of them, and an `#[activity] impl` block's instance in
+// an `Arc`.
 use std::sync::Arc;
 
 use activity_runtime::{Activities, Activity, Registration, activities, activity};
@@ -46,6 +47,13 @@ fn main() {
     assert_eq!(register(activities![]), Vec::<&str>::new());
     assert_eq!(register(nested::listed_from_inside()), ["first", "second"]);
     assert_eq!(register([Registration::of::<first>()]), ["first"]);
+    assert_eq!(register(Registration::of::<first>()), ["first"]);
+    let listed = vec![
+        Registration::of::<first>(),
+        Registration::of::<nested::deeper::second>(),
+    ];
+    assert_eq!(register(listed.as_slice()), ["first", "second"]);
+    assert_eq!(register(listed), ["first", "second"]);
     assert_eq!(register(Arc::new(Greeter)), ["greet"]);
     let _ = <first as Activity>::NAME;
 }
