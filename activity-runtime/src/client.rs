@@ -460,7 +460,7 @@ impl Client {
             )
             .await?;
         self.converter
-            .from_result_payloads(&payloads)
+            .decode_result(&payloads)
             .map_err(ClientError::Decode)
     }
 
@@ -653,7 +653,7 @@ impl ActivityHandle {
     pub async fn result<R: DeserializeOwned>(&self) -> Result<R, ClientError> {
         let payloads = self.result_raw().await?;
         self.converter
-            .from_result_payloads(&payloads)
+            .decode_result(&payloads)
             .map_err(ClientError::Decode)
     }
 

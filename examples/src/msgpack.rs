@@ -34,11 +34,11 @@ impl EncodingConverter for MessagePack {
         "binary/msgpack"
     }
 
-    fn to_data(&self, value: Value<'_>) -> Result<Option<Vec<u8>>, BoxError> {
+    fn encode(&self, value: Value<'_>) -> Result<Option<Vec<u8>>, BoxError> {
         Ok(Some(rmp_serde::to_vec_named(&value)?))
     }
 
-    fn from_data(&self, data: &[u8], target: Target<'_>) -> Result<(), BoxError> {
+    fn decode(&self, data: &[u8], target: Target<'_>) -> Result<(), BoxError> {
         target.deserialize(&mut rmp_serde::Deserializer::new(data))
     }
 }

@@ -31,10 +31,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 ///     fn encoding(&self) -> &str {
 ///         "text/json-again"
 ///     }
-///     fn to_data(&self, value: Value<'_>) -> Result<Option<Vec<u8>>, BoxError> {
+///     fn encode(&self, value: Value<'_>) -> Result<Option<Vec<u8>>, BoxError> {
 ///         Ok(Some(serde_json::to_vec(&value)?))
 ///     }
-///     fn from_data(&self, data: &[u8], target: Target<'_>) -> Result<(), BoxError> {
+///     fn decode(&self, data: &[u8], target: Target<'_>) -> Result<(), BoxError> {
 ///         target.deserialize(&mut serde_json::Deserializer::from_slice(data))
 ///     }
 /// }
@@ -52,13 +52,13 @@ pub trait EncodingConverter: Send + Sync + fmt::Debug + 'static {
     ///
     /// # Errors
     /// When the value cannot be encoded (the call fails; the chain does not go on).
-    fn to_data(&self, value: Value<'_>) -> Result<Option<Vec<u8>>, BoxError>;
+    fn encode(&self, value: Value<'_>) -> Result<Option<Vec<u8>>, BoxError>;
 
     /// Decodes `data` by handing a deserializer of it to `target`.
     ///
     /// # Errors
     /// When the data does not decode, or does not fit the target's type.
-    fn from_data(&self, data: &[u8], target: Target<'_>) -> Result<(), BoxError>;
+    fn decode(&self, data: &[u8], target: Target<'_>) -> Result<(), BoxError>;
 }
 
 /// A value to encode, as an [`EncodingConverter`] sees it: anything `Serialize`.
@@ -301,7 +301,7 @@ impl PayloadConverter {
     }
 
     /// Decodes a result: its first payload, or "no value" (unit, `None`) when there is none.
-    pub(crate) fn from_result_payloads<T: DeserializeOwned>(
+    pub(crate) fn decode_result<T: DeserializeOwned>(
         &self,
         payloads: &[Payload],
     ) -> Result<T, PayloadError> {
@@ -398,7 +398,7 @@ fn encode_in<T: Serialize + ?Sized>(
                     message_type,
                 };
                 let data = converter
-                    .to_data(value)
+                    .encode(value)
                     .map_err(|source| PayloadError::Converter {
                         encoding: converter.encoding().to_owned(),
                         source,
@@ -432,7 +432,7 @@ fn decode_custom<T: DeserializeOwned>(
         Ok(())
     };
     converter
-        .from_data(&payload.data, Target { sink: &mut sink })
+        .decode(&payload.data, Target { sink: &mut sink })
         .map_err(|source| PayloadError::Converter {
             encoding: converter.encoding().to_owned(),
             source,
@@ -458,10 +458,10 @@ mod tests {
         fn encoding(&self) -> &str {
             "json/tagged"
         }
-        fn to_data(&self, value: Value<'_>) -> Result<Option<Vec<u8>>, BoxError> {
+        fn encode(&self, value: Value<'_>) -> Result<Option<Vec<u8>>, BoxError> {
             Ok(Some(serde_json::to_vec(&value)?))
         }
-        fn from_data(&self, data: &[u8], target: Target<'_>) -> Result<(), BoxError> {
+        fn decode(&self, data: &[u8], target: Target<'_>) -> Result<(), BoxError> {
             target.deserialize(&mut serde_json::Deserializer::from_slice(data))
         }
     }
