@@ -206,6 +206,7 @@ pub mod __private {
         ContextParameter, Executor, MethodActivity, ResultKind, TypedValue, ValueKind,
     };
     pub use crate::signature::{HasSchema, NoSchema, Probe};
+    pub use crate::payload::{Codec, MessageWire, SerdeWire, Wire};
     pub use ::activity_macros::listed_activity;
     pub use ::core::concat;
     pub use ::core::module_path;

@@ -6,6 +6,8 @@ pub mod encryption;
 mod guide;
 pub mod inventory;
 pub mod orders;
+pub mod msgpack;
+pub mod protobuf;
 pub mod resumable;
 
 use std::path::PathBuf;
