@@ -10,8 +10,8 @@ use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::context::{ActivityContext, Executors, ProcessEntry, run_blocking};
 use crate::error::ActivityError;
 use crate::limits::{PayloadLimits, ProcessLimits};
-use crate::signature::Signature;
 use crate::payload::{Codec, PayloadConverter};
+use crate::signature::Signature;
 
 /// An activity a [`Worker`](crate::Worker) can run.
 ///

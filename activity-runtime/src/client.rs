@@ -67,9 +67,7 @@ use crate::limits::{
     NamespaceLimit, PayloadKind, PayloadsTooLarge, encoded_size, largest_argument,
 };
 pub use crate::payload::ActivityArgs;
-use crate::payload::{
-    ArgumentEncodeError, PayloadConverter, PayloadError, ProtoMessage, from_result_payloads, to_payload,
-};
+use crate::payload::{ArgumentEncodeError, PayloadConverter, PayloadError, ProtoMessage};
 use crate::storage::{ExternalStorage, StorageError, StoreContext, StoreTarget};
 
 /// What a typed call through the official client ([`Client::inner`]) needs, in the versions the

@@ -205,8 +205,8 @@ pub mod __private {
     pub use crate::activity::{
         ContextParameter, Executor, MethodActivity, ResultKind, TypedValue, ValueKind,
     };
-    pub use crate::signature::{HasSchema, NoSchema, Probe};
     pub use crate::payload::{Codec, MessageWire, SerdeWire, Wire};
+    pub use crate::signature::{HasSchema, NoSchema, Probe};
     pub use ::activity_macros::listed_activity;
     pub use ::core::concat;
     pub use ::core::module_path;

@@ -5,8 +5,8 @@ pub mod encryption;
 #[cfg(doctest)]
 mod guide;
 pub mod inventory;
-pub mod orders;
 pub mod msgpack;
+pub mod orders;
 pub mod protobuf;
 pub mod resumable;
 
