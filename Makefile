@@ -93,6 +93,28 @@ TS_OK = cmp -s "$(TS_PACKAGE)/package-lock.json" "$(TS_DIR)/package-lock.json" \
 # Succeeds when .tools/mdbook holds the pinned mdBook.
 MDBOOK_OK = "$(MDBOOK)" --version 2>/dev/null | grep -q "v$(MDBOOK_VERSION)$$"
 
+# Test-only tools of the payload tests (protobuf, MessagePack, encoded failures): `msgpack` for the
+# Python side of the MessagePack converter test, added to the venv without touching the rest.
+# grpcio-tools, in a venv of its own (its protobuf pin never meets the SDK's), only regenerates the
+# checked-in examples/tests/python/interop/v1/orders_pb2.py (`make proto-python`); protoc 35.1's
+# gencode needs the venv's protobuf 7.35 or later.
+MSGPACK_VERSION      := 1.2.4
+GRPCIO_TOOLS_VERSION := 1.85.4
+PAYLOAD_TOOLS_OK = "$(TEMPORAL_PYTHON)" -c 'import sys, importlib.metadata as m; \
+	sys.exit(m.version("msgpack") != "$(MSGPACK_VERSION)")' >/dev/null 2>&1
+
+.PHONY: payload-test-tools proto-python
+payload-test-tools: test-tools
+	@$(PAYLOAD_TOOLS_OK) || "$(TEMPORAL_PYTHON)" -m pip install --quiet --disable-pip-version-check \
+		"msgpack==$(MSGPACK_VERSION)"
+
+proto-python:
+	[ -x .tools/grpcio-tools-venv/bin/python ] || python3 -m venv .tools/grpcio-tools-venv
+	.tools/grpcio-tools-venv/bin/pip install --quiet --disable-pip-version-check "grpcio-tools==$(GRPCIO_TOOLS_VERSION)"
+	.tools/grpcio-tools-venv/bin/python -m grpc_tools.protoc -Iexamples/proto \
+		--python_out=examples/tests/python examples/proto/interop/v1/orders.proto
+
+
 # --- Deployment (test only): the manifests' validators and the container tool -----------------
 # kubernetes-validate (offline Kubernetes schemas) and checkov (policy linter) for
 # examples/deploy/validate.py and the manifests test, in a venv of their own: checkov pins boto3 and
@@ -264,7 +286,7 @@ TEST_TARGETS  := --lib --tests
 # binary as a benchmark harness.
 BENCH_TARGETS := --bench '*'
 
-test: test-tools contract-tools deploy-tools
+test: test-tools contract-tools deploy-tools payload-test-tools
 	$(MAKE) --no-print-directory -k -j5 --output-sync=target test-lint test-ui test-servers test-bench test-doc test-book
 
 # (`MAKEFLAGS=`: each group's cargo uses the machine as it would alone, not the jobserver of the

@@ -241,6 +241,7 @@ fn bindings(model: &ActivityFn<'_>) -> Vec<String> {
         names.push("ctx".to_owned());
     }
     names.push("input".to_owned());
+    names.push("converter".to_owned());
     if model.dynamic.is_some() {
         names.push("args".to_owned());
     } else {
@@ -380,8 +381,10 @@ fn run(
                 let label = type_label(ty);
                 // The parameter's own type in the trait call: a type that is not
                 // `DeserializeOwned` is reported on it, and nowhere in the runtime.
+                // `Wire` picks the protobuf codec for a prost message, serde's for the rest.
                 let decode = quote_spanned! {ty.span()=>
-                    <#ty as #krate::ActivityParameter>::decode(
+                    <#ty as #krate::ActivityParameter>::decode_as(
+                        (&#krate::__private::Wire::<#ty>::NEW).codec(),
                         &#input, #position, #param_name, #label
                     )
                 };
@@ -425,18 +428,27 @@ fn run(
     // The success and error types where the signature names them (`Result<T, E>`, or the plain
     // type), else inferred: a type that cannot be encoded or converted is reported on itself.
     let (ok_ty, err_ty) = result_types(model, output_span);
+    // Whether the result is a protobuf message (for `binary/protobuf`), where its type is named.
+    let codec = match model.output() {
+        Output::Value(ty) => quote!((&#krate::__private::Wire::<#ty>::NEW).codec()),
+        Output::Unit | Output::Opaque => quote!(#krate::__private::Codec::SERDE),
+    };
+    let converter = locals.name("converter");
     let finish = quote_spanned! {output_span=>
         match (&#output).output_kind().into_result(#output) {
             #krate::__private::Result::Ok(#value) =>
-                <#ok_ty as #krate::ActivityResultValue>::encode_result(&#value),
+                <#ok_ty as #krate::ActivityResultValue>::encode_result_as(
+                    &#value, #codec, &#converter
+                ),
             #krate::__private::Result::Err(#error) => #krate::__private::Result::Err(
                 <#err_ty as #krate::IntoActivityError>::into_activity_error(#error)
             ),
         }
     };
     let body = quote! {
+        use #krate::__private::{MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _};
+        let #converter = #input.payload_converter().clone();
         #(#decode_stmts)*
-        use #krate::__private::{ResultKind as _, ValueKind as _};
         match #call {
             #output => #finish,
         }

@@ -4,8 +4,8 @@
 //! and shapes the generated code uses: they check name resolution and lints, not behaviour (the
 //! `ui-tests` crate does that with the real runtime).
 //!
-//! A constant is named like each variable the expansion binds (`ctx`, `input`, `argN`, `args`,
-//! `output`, `this`, `activities`), in scope through a glob import or declared right beside the
+//! A constant is named like each variable the expansion binds (`ctx`, `input`, `converter`,
+//! `argN`, `args`, `output`, `this`, `activities`), in scope through a glob import or declared right beside the
 //! activity. rustc resolves items at the call site even for mixed-site identifiers, so without
 //! the expansion's shadowing `fn`s each of those patterns would resolve to the constant. An
 //! activity's own types name a constant `output`, and an activity is called `entry`, so the
@@ -20,6 +20,7 @@
 //! mod names {
 //!     pub const ctx: u8 = 0;
 //!     pub const input: u8 = 0;
+//!     pub const converter: u8 = 0;
 //!     pub const arg0: u8 = 0;
 //!     pub const arg1: u8 = 0;
 //!     pub const args: u8 = 0;
@@ -157,7 +158,12 @@
 //!             Signature
 //!         }
 //!     }
+//!     #[derive(Clone)]
+//!     pub struct PayloadConverter;
 //!     impl ActivityInput {
+//!         pub fn payload_converter(&self) -> &PayloadConverter {
+//!             &PayloadConverter
+//!         }
 //!         pub fn decode<T: Default>(
 //!             &self,
 //!             _: usize,
@@ -194,10 +200,22 @@
 //!         fn activities(self: __private::Arc<Self>) -> Activities;
 //!     }
 //!     pub trait ActivityParameter: Sized {
-//!         fn decode(_: &ActivityInput, _: usize, _: &str, _: &str) -> Result<Self, ActivityError>;
+//!         fn decode_as(
+//!             _: __private::Codec<Self>,
+//!             _: &ActivityInput,
+//!             _: usize,
+//!             _: &str,
+//!             _: &str,
+//!         ) -> Result<Self, ActivityError>;
 //!     }
 //!     impl<T: Default> ActivityParameter for T {
-//!         fn decode(_: &ActivityInput, _: usize, _: &str, _: &str) -> Result<Self, ActivityError> {
+//!         fn decode_as(
+//!             _: __private::Codec<Self>,
+//!             _: &ActivityInput,
+//!             _: usize,
+//!             _: &str,
+//!             _: &str,
+//!         ) -> Result<Self, ActivityError> {
 //!             Ok(T::default())
 //!         }
 //!     }
@@ -226,10 +244,20 @@
 //!         }
 //!     }
 //!     pub trait ActivityResultValue {
-//!         fn encode_result(&self) -> Result<ActivityOutput, ActivityError>;
+//!         fn encode_result_as(
+//!             &self,
+//!             _: __private::Codec<Self>,
+//!             _: &PayloadConverter,
+//!         ) -> Result<ActivityOutput, ActivityError>
+//!         where
+//!             Self: Sized;
 //!     }
-//!     impl<T: ?Sized> ActivityResultValue for T {
-//!         fn encode_result(&self) -> Result<ActivityOutput, ActivityError> {
+//!     impl<T> ActivityResultValue for T {
+//!         fn encode_result_as(
+//!             &self,
+//!             _: __private::Codec<Self>,
+//!             _: &PayloadConverter,
+//!         ) -> Result<ActivityOutput, ActivityError> {
 //!             Ok(ActivityOutput)
 //!         }
 //!     }
@@ -243,6 +271,25 @@
 //!     }
 //!     pub mod __private {
 //!         use super::{ActivityContext, ActivityFuture, ActivityInput, ActivityOutput};
+//!         pub struct Codec<T>(::core::marker::PhantomData<T>);
+//!         impl<T> Codec<T> {
+//!             pub const SERDE: Self = Codec(::core::marker::PhantomData);
+//!         }
+//!         pub struct Wire<T>(::core::marker::PhantomData<T>);
+//!         impl<T> Wire<T> {
+//!             pub const NEW: Self = Wire(::core::marker::PhantomData);
+//!         }
+//!         pub trait MessageWire<T> {
+//!             fn codec(&self) -> Codec<T>;
+//!         }
+//!         pub trait SerdeWire<T> {
+//!             fn codec(&self) -> Codec<T>;
+//!         }
+//!         impl<T> SerdeWire<T> for &Wire<T> {
+//!             fn codec(&self) -> Codec<T> {
+//!                 Codec::SERDE
+//!             }
+//!         }
 //!         use super::ActivityError as Error;
 //!         pub use ::core::{concat, module_path, result::Result};
 //!         pub use ::std::{boxed::Box, sync::Arc};

@@ -10,6 +10,7 @@ use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::context::{ActivityContext, Executors, ProcessEntry, run_blocking};
 use crate::error::ActivityError;
 use crate::limits::{PayloadLimits, ProcessLimits};
+use crate::payload::{Codec, PayloadConverter};
 use crate::signature::Signature;
 
 /// An activity a [`Worker`](crate::Worker) can run.
@@ -339,33 +340,68 @@ impl PlainOutput {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an activity result: it does not implement `serde::Serialize`",
     label = "not `Serialize`",
-    note = "derive it with `#[derive(serde::Serialize)]`, or return a type that implements it"
+    note = "derive it with `#[derive(serde::Serialize)]`, or return a type that implements it (a protobuf message generated with `prost-build` and `pbjson-build`)"
 )]
 pub trait ActivityResultValue {
     /// Encodes the value as the activity's result.
     fn encode_result(&self) -> Result<ActivityOutput, ActivityError>;
+
+    /// Encodes the value with the worker's `converter`; `codec` says whether it is a protobuf
+    /// message (generated code picks it from the result type).
+    #[doc(hidden)]
+    fn encode_result_as(
+        &self,
+        codec: Codec<Self>,
+        converter: &PayloadConverter,
+    ) -> Result<ActivityOutput, ActivityError>
+    where
+        Self: Sized;
 }
 
 impl<T: Serialize + ?Sized> ActivityResultValue for T {
     fn encode_result(&self) -> Result<ActivityOutput, ActivityError> {
         ActivityOutput::encode(self)
     }
+
+    fn encode_result_as(
+        &self,
+        codec: Codec<Self>,
+        converter: &PayloadConverter,
+    ) -> Result<ActivityOutput, ActivityError>
+    where
+        Self: Sized,
+    {
+        ActivityOutput::encode_with(self, codec, converter)
+    }
 }
 
-/// A parameter `#[activity]` decodes from its payload: anything `DeserializeOwned`.
+/// A parameter `#[activity]` decodes from its payload: anything `DeserializeOwned`, protobuf
+/// messages included (generated with `prost-build` and `pbjson-build`, which also read
+/// `binary/protobuf`).
 ///
 /// Generated code decodes each parameter with `<T as ActivityParameter>::decode(&input, ..)`, so
 /// that a type that is not `DeserializeOwned` is reported on the parameter's own type, in this
 /// trait's words.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be an activity parameter: it does not implement `serde::Deserialize`",
+    message = "`{Self}` cannot be an activity parameter: it is neither `serde::Deserialize` nor a protobuf message",
     label = "not `Deserialize`",
-    note = "derive it with `#[derive(serde::Deserialize)]`, or take a type that implements it"
+    note = "derive it with `#[derive(serde::Deserialize)]`, or for a protobuf message generate it with `prost-build` (`enable_type_names()`) and `pbjson-build`"
 )]
 pub trait ActivityParameter: Sized {
     /// [`ActivityInput::decode`] for this type: the argument at `position` for parameter `name`
     /// of Rust type `type_label`.
     fn decode(
+        input: &ActivityInput,
+        position: usize,
+        name: &str,
+        type_label: &str,
+    ) -> Result<Self, ActivityError>;
+
+    /// [`decode`](Self::decode) with this type's codec: a protobuf message's reads
+    /// `binary/protobuf` too (generated code picks it from the parameter's type).
+    #[doc(hidden)]
+    fn decode_as(
+        codec: Codec<Self>,
         input: &ActivityInput,
         position: usize,
         name: &str,
@@ -381,6 +417,16 @@ impl<T: DeserializeOwned + 'static> ActivityParameter for T {
         type_label: &str,
     ) -> Result<Self, ActivityError> {
         input.decode(position, name, type_label)
+    }
+
+    fn decode_as(
+        codec: Codec<Self>,
+        input: &ActivityInput,
+        position: usize,
+        name: &str,
+        type_label: &str,
+    ) -> Result<Self, ActivityError> {
+        input.decode_value(codec, position, name, type_label)
     }
 }
 

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 
 use crate::error::{ActivityError, argument_error};
-use crate::payload::{decode_argument, from_absent, to_payload};
+use crate::payload::{Codec, PayloadConverter, PayloadError, from_absent};
 use crate::raw::RawValue;
 
 /// The future one activity attempt runs as.
@@ -26,6 +26,8 @@ pub struct ActivityInput {
     /// so that building and dropping an input allocates and frees nothing for it.
     activity_type: Cow<'static, str>,
     payloads: Vec<Payload>,
+    /// The worker's converter: decodes the arguments, and encodes the result.
+    converter: PayloadConverter,
 }
 
 impl ActivityInput {
@@ -40,7 +42,20 @@ impl ActivityInput {
         Self {
             activity_type: activity_type.into(),
             payloads,
+            converter: PayloadConverter::default(),
         }
+    }
+
+    /// Decodes the arguments (and encodes the result) with `converter` rather than the default.
+    #[must_use]
+    pub fn with_payload_converter(mut self, converter: PayloadConverter) -> Self {
+        self.converter = converter;
+        self
+    }
+
+    /// The payload converter of the worker that runs this attempt.
+    pub fn payload_converter(&self) -> &PayloadConverter {
+        &self.converter
     }
 
     /// How many arguments the caller sent.
@@ -90,6 +105,18 @@ impl ActivityInput {
         name: &str,
         type_label: &str,
     ) -> Result<T, ActivityError> {
+        self.decode_value(Codec::SERDE, position, name, type_label)
+    }
+
+    /// [`decode`](Self::decode) with the codec of `T` (a protobuf message's, in generated code).
+    #[doc(hidden)]
+    pub fn decode_value<T: DeserializeOwned + 'static>(
+        &self,
+        codec: Codec<T>,
+        position: usize,
+        name: &str,
+        type_label: &str,
+    ) -> Result<T, ActivityError> {
         let Some(payload) = self.payloads.get(position) else {
             return from_absent::<T>().ok_or_else(|| {
                 ActivityError::new(format!(
@@ -103,7 +130,7 @@ impl ActivityInput {
                 .non_retryable()
             });
         };
-        decode_argument(payload).map_err(|err| {
+        self.converter.decode_with(payload, codec).map_err(|err| {
             argument_error(
                 &self.activity_type,
                 position,
@@ -142,13 +169,26 @@ impl ActivityOutput {
     /// # Errors
     /// A non-retryable failure when the value cannot be encoded.
     pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Self, ActivityError> {
-        to_payload(value)
-            .map(|payload| Self { payload })
-            .map_err(|err| {
-                ActivityError::new(format!("could not encode the activity result: {err}"))
-                    .with_type("PayloadError")
-                    .non_retryable()
-            })
+        Self::encoded(PayloadConverter::default().to_payload(value))
+    }
+
+    /// Encodes a result with `converter`; `codec` says whether it is a protobuf message (from
+    /// generated code).
+    #[doc(hidden)]
+    pub fn encode_with<T: Serialize>(
+        value: &T,
+        codec: Codec<T>,
+        converter: &PayloadConverter,
+    ) -> Result<Self, ActivityError> {
+        Self::encoded(converter.encode_result(value, codec))
+    }
+
+    fn encoded(payload: Result<Payload, PayloadError>) -> Result<Self, ActivityError> {
+        payload.map(|payload| Self { payload }).map_err(|err| {
+            ActivityError::new(format!("could not encode the activity result: {err}"))
+                .with_type("PayloadError")
+                .non_retryable()
+        })
     }
 
     /// The encoded payload.

@@ -52,8 +52,8 @@ use temporalio_client::ActivityIdentifier;
 use temporalio_client::errors::ActivityResultError;
 use temporalio_common::UntypedActivity;
 use temporalio_common::data_converters::{
-    ActivitySerializationContext, GenericPayloadConverter, PayloadConverter, RawValue,
-    SerializationContext, SerializationContextData,
+    ActivitySerializationContext, GenericPayloadConverter, RawValue, SerializationContext,
+    SerializationContextData,
 };
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::failure::v1::{Failure, failure::FailureInfo};
@@ -62,11 +62,12 @@ use crate::activity::Activity;
 use crate::codec::SharedCodec;
 use crate::connection::{ConnectOptions, ConnectionError};
 use crate::context::ActivityContext;
+use crate::error::decode_common_attributes;
 use crate::limits::{
     NamespaceLimit, PayloadKind, PayloadsTooLarge, encoded_size, largest_argument,
 };
 pub use crate::payload::ActivityArgs;
-use crate::payload::{ArgumentEncodeError, PayloadError, from_result_payloads, to_payload};
+use crate::payload::{ArgumentEncodeError, PayloadConverter, PayloadError, ProtoMessage};
 use crate::storage::{ExternalStorage, StorageError, StoreContext, StoreTarget};
 
 /// What a typed call through the official client ([`Client::inner`]) needs, in the versions the
@@ -92,6 +93,8 @@ pub struct Client {
     /// client encodes and stores the input itself, under the activity's key (as Python's client
     /// keys it), and sends what it made as it is.
     unencoded: temporalio_client::Client,
+    /// Encodes arguments and decodes results.
+    converter: PayloadConverter,
 }
 
 /// Not derived: the official client's `Debug` prints its connection's headers, API key included.
@@ -205,21 +208,27 @@ pub struct ActivityFailure {
 }
 
 impl ActivityFailure {
-    fn from_proto(failure: &Failure) -> Self {
+    /// The failure as its sender wrote it: a message and stack trace moved into
+    /// `encoded_attributes` (the codec has decoded them) are put back.
+    fn from_proto(failure: &Failure, converter: &PayloadConverter) -> Self {
         let (error_type, non_retryable) = match &failure.failure_info {
             Some(FailureInfo::ApplicationFailureInfo(info)) => {
                 (info.r#type.clone(), info.non_retryable)
             }
             _ => (String::new(), false),
         };
+        let message = match decode_common_attributes(failure, converter) {
+            Some((message, _stack_trace)) => message,
+            None => failure.message.clone(),
+        };
         Self {
-            message: failure.message.clone(),
+            message,
             error_type,
             non_retryable,
             cause: failure
                 .cause
                 .as_deref()
-                .map(|c| Box::new(Self::from_proto(c))),
+                .map(|c| Box::new(Self::from_proto(c, converter))),
         }
     }
 }
@@ -346,6 +355,7 @@ impl Client {
                 &resolved.namespace,
                 options.codec.clone(),
                 options.storage.clone(),
+                options.converter.clone(),
             )
         })
     }
@@ -357,6 +367,7 @@ impl Client {
         namespace: &str,
         codec: Option<SharedCodec>,
         storage: Option<ExternalStorage>,
+        converter: PayloadConverter,
     ) -> Result<Self, ClientError> {
         let unencoded = temporalio_client::Client::new(
             connection.clone(),
@@ -389,6 +400,7 @@ impl Client {
                 codec,
                 storage,
                 unencoded,
+                converter,
             })
             .map_err(|e| ClientError::Other(e.to_string()))
     }
@@ -464,9 +476,15 @@ impl Client {
         options: ActivityOptions,
     ) -> Result<R, ClientError> {
         let payloads = self
-            .execute_activity_raw(activity_type, args.into_payloads()?, options)
+            .execute_activity_raw(
+                activity_type,
+                args.into_payloads_with(&self.converter)?,
+                options,
+            )
             .await?;
-        from_result_payloads(&payloads).map_err(ClientError::Decode)
+        self.converter
+            .decode_result(&payloads)
+            .map_err(ClientError::Decode)
     }
 
     /// Like [`execute_activity`](Self::execute_activity), with payloads in and out.
@@ -495,8 +513,12 @@ impl Client {
         args: impl ActivityArgs,
         options: ActivityOptions,
     ) -> Result<ActivityHandle, ClientError> {
-        self.start_with_payloads(activity_type, args.into_payloads()?, options)
-            .await
+        self.start_with_payloads(
+            activity_type,
+            args.into_payloads_with(&self.converter)?,
+            options,
+        )
+        .await
     }
 
     /// The body of [`start_activity`](Self::start_activity), boxed so that it is compiled once,
@@ -613,7 +635,10 @@ impl Client {
                 .await
                 .map_err(start_error)?
         };
-        Ok(ActivityHandle { inner })
+        Ok(ActivityHandle {
+            inner,
+            converter: self.converter.clone(),
+        })
     }
 
     /// Completes an activity that returned [`ActivityError::complete_async`] with `result`,
@@ -629,10 +654,13 @@ impl Client {
         task_token: &[u8],
         result: &T,
     ) -> Result<(), ClientError> {
-        let payload = to_payload(result).map_err(|source| ClientError::Encode {
-            position: 1,
-            source,
-        })?;
+        let payload = self
+            .converter
+            .to_payload(result)
+            .map_err(|source| ClientError::Encode {
+                position: 1,
+                source,
+            })?;
         self.complete_with_payload(task_token, payload).await
     }
 
@@ -661,6 +689,7 @@ impl Client {
 /// A started standalone activity.
 pub struct ActivityHandle {
     inner: temporalio_client::ActivityHandle<temporalio_client::Client, UntypedActivity>,
+    converter: PayloadConverter,
 }
 
 impl std::fmt::Debug for ActivityHandle {
@@ -683,7 +712,22 @@ impl ActivityHandle {
     /// Failure, cancellation, timeout and decoding errors.
     pub async fn result<R: DeserializeOwned>(&self) -> Result<R, ClientError> {
         let payloads = self.result_raw().await?;
-        from_result_payloads(&payloads).map_err(ClientError::Decode)
+        self.converter
+            .decode_result(&payloads)
+            .map_err(ClientError::Decode)
+    }
+
+    /// Waits for the activity to end and decodes its result into protobuf message `M`, from
+    /// `json/protobuf` or `binary/protobuf` (which [`result`](Self::result) reads only as JSON).
+    ///
+    /// # Errors
+    /// Failure, cancellation, timeout and decoding errors (a result that is another message).
+    pub async fn result_message<M: ProtoMessage>(&self) -> Result<M, ClientError> {
+        let payloads = self.result_raw().await?;
+        let first = payloads.first().cloned().unwrap_or_default();
+        self.converter
+            .decode_message(&first)
+            .map_err(ClientError::Decode)
     }
 
     /// Waits for the activity to end and returns its result payloads.
@@ -709,6 +753,7 @@ impl ActivityHandle {
                 }
                 _ => Err(ClientError::Failed(ActivityFailure::from_proto(
                     err.failure(),
+                    &self.converter,
                 ))),
             },
             Err(ActivityResultError::Cancelled { .. }) => Err(ClientError::Cancelled),
@@ -779,7 +824,7 @@ pub(crate) fn check_input_with<A>(
 where
     A: Activity + ActivityDefinition,
 {
-    let converter = PayloadConverter::default();
+    let converter = temporalio_common::data_converters::PayloadConverter::default();
     let data = SerializationContextData::Activity(ActivitySerializationContext::new());
     let mut payloads = converter
         .to_payloads(&SerializationContext::new(&data, &converter), input)
@@ -855,7 +900,7 @@ mod tests {
     use crate::limits::MIB;
 
     fn payload_of(len: usize) -> Payload {
-        to_payload(&"x".repeat(len)).unwrap()
+        crate::payload::to_payload(&"x".repeat(len)).unwrap()
     }
 
     #[test]

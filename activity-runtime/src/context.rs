@@ -18,7 +18,7 @@ use crate::attempt::{ActivityFuture, ActivityInput, ActivityOutput};
 use crate::error::ActivityError;
 use crate::limits::ProcessLimits;
 use crate::meter::MetricMeter;
-use crate::payload::{PayloadConverter, PayloadError, from_payload, to_payload};
+use crate::payload::{PayloadConverter, PayloadError};
 
 /// The handle an activity gets when its first parameter is `ActivityContext`.
 ///
@@ -56,6 +56,7 @@ struct Inner {
     cancellation: Cancellation,
     executors: Arc<dyn Executors>,
     extensions: http::Extensions,
+    converter: PayloadConverter,
 }
 
 /// Where heartbeat details go: the worker core, or a test environment. It may refuse them (details
@@ -130,6 +131,8 @@ pub(crate) struct ContextParts {
     pub(crate) executors: Arc<dyn Executors>,
     /// What layers above this one hand to activities (the worker's client, for one), by type.
     pub(crate) extensions: http::Extensions,
+    /// The worker's payload converter (heartbeat details go through it).
+    pub(crate) converter: PayloadConverter,
 }
 
 impl ActivityContext {
@@ -144,6 +147,7 @@ impl ActivityContext {
                 cancellation: Cancellation::default(),
                 executors: parts.executors,
                 extensions: parts.extensions,
+                converter: parts.converter,
             }),
         }
     }
@@ -160,7 +164,7 @@ impl ActivityContext {
     /// When `details` cannot be encoded, or are over the size limit ([`PayloadError::TooLarge`]:
     /// this attempt then fails, see [`crate::limits`]); nothing is sent then.
     pub fn heartbeat<T: Serialize + ?Sized>(&self, details: &T) -> Result<(), PayloadError> {
-        let payload = to_payload(details)?;
+        let payload = self.inner.converter.to_payload(details)?;
         (self.inner.heartbeat_sink)(vec![payload])
     }
 
@@ -173,7 +177,7 @@ impl ActivityContext {
         self.inner
             .heartbeat_details
             .first()
-            .map(from_payload)
+            .map(|details| self.inner.converter.from_payload(details))
             .transpose()
     }
 
@@ -185,7 +189,7 @@ impl ActivityContext {
     /// The payload converter the worker uses for arguments and results, for decoding raw values
     /// the same way.
     pub fn payload_converter(&self) -> PayloadConverter {
-        PayloadConverter
+        self.inner.converter.clone()
     }
 
     /// Whether the worker has begun a graceful shutdown. The activity may go on until the grace
@@ -537,12 +541,13 @@ mod tests {
         });
         let parts = ContextParts {
             info: ActivityInfo::default(),
-            heartbeat_details: vec![to_payload(&7u32).unwrap()],
+            heartbeat_details: vec![crate::payload::to_payload(&7u32).unwrap()],
             headers: HashMap::new(),
             heartbeat_sink: sink,
             worker_shutdown: CancellationToken::new(),
             executors: Arc::new(pool.handle()),
             extensions: http::Extensions::new(),
+            converter: PayloadConverter::default(),
         };
         (ActivityContext::new(parts), beats)
     }

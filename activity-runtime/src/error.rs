@@ -11,7 +11,7 @@ use temporalio_common::protos::temporal::api::failure::v1::{
     ApplicationFailureInfo, Failure, failure::FailureInfo,
 };
 
-use crate::payload::{PayloadError, describe_encoding, to_payload};
+use crate::payload::{PayloadConverter, PayloadError, describe_encoding, to_payload};
 
 /// The error an activity returns: an application failure (retryable unless marked otherwise), a
 /// cancellation, or "I will complete later".
@@ -205,6 +205,55 @@ impl ActivityError {
             },
         }
     }
+}
+
+/// The message of a failure whose message and stack trace moved into `encoded_attributes`, as
+/// every SDK's failure converter writes it with `encode_common_attributes`.
+pub(crate) const ENCODED_FAILURE_MESSAGE: &str = "Encoded failure";
+
+/// A failure's common attributes, as they travel in `encoded_attributes` (field order as Python's
+/// sorted keys, so the JSON is byte for byte Python's).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CommonAttributes {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    stack_trace: String,
+}
+
+/// Moves the message and stack trace of `failure` and of each of its causes into
+/// `encoded_attributes` (one payload `{"message": …, "stack_trace": …}` through `converter`), and
+/// sets the message to "Encoded failure", as Python's
+/// `DefaultFailureConverter(encode_common_attributes=True)` does: a codec then encodes them.
+pub(crate) fn encode_common_attributes(failure: &mut Failure, converter: &PayloadConverter) {
+    let mut next = Some(failure);
+    while let Some(failure) = next {
+        let attributes = CommonAttributes {
+            message: std::mem::replace(&mut failure.message, ENCODED_FAILURE_MESSAGE.to_owned()),
+            stack_trace: std::mem::take(&mut failure.stack_trace),
+        };
+        match converter.to_payload(&attributes) {
+            Ok(payload) => failure.encoded_attributes = Some(payload),
+            // Strings always encode with the SDKs' encodings; a converter of the user's own
+            // that fails leaves them where they were.
+            Err(_) => {
+                failure.message = attributes.message;
+                failure.stack_trace = attributes.stack_trace;
+            }
+        }
+        next = failure.cause.as_deref_mut();
+    }
+}
+
+/// The message and stack trace of a failure that carries them in `encoded_attributes` (already
+/// through the codec), when it does and they decode.
+pub(crate) fn decode_common_attributes(
+    failure: &Failure,
+    converter: &PayloadConverter,
+) -> Option<(String, String)> {
+    let payload = failure.encoded_attributes.as_ref()?;
+    let attributes: CommonAttributes = converter.from_payload(payload).ok()?;
+    Some((attributes.message, attributes.stack_trace))
 }
 
 /// The non-retryable `ArgumentError` of an argument that did not decode: names the activity (when

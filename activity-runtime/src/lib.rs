@@ -205,6 +205,7 @@ pub mod __private {
     pub use crate::activity::{
         ContextParameter, Executor, MethodActivity, ResultKind, TypedValue, ValueKind,
     };
+    pub use crate::payload::{Codec, MessageWire, SerdeWire, Wire};
     pub use crate::signature::{HasSchema, NoSchema, Probe};
     pub use ::activity_macros::listed_activity;
     pub use ::core::concat;

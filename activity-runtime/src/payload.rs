@@ -1,13 +1,19 @@
-//! The default payload conversion, byte-compatible with the other Temporal SDKs.
+//! Payload conversion, byte-compatible with the other Temporal SDKs' default converters.
 //!
 //! | Rust value                                   | `encoding` metadata | data            |
 //! |----------------------------------------------|---------------------|-----------------|
 //! | `()`, `None`                                 | `binary/null`       | empty           |
 //! | [`Bytes`] (anything serialized as bytes)     | `binary/plain`      | the raw bytes   |
+//! | a protobuf message (prost + pbjson)          | `json/protobuf`, `messageType` | proto3 JSON |
 //! | everything else that is `Serialize`          | `json/plain`        | compact JSON    |
 //!
-//! Decoding accepts the same three encodings. A `binary/plain` payload (a Python `bytes`) decodes
-//! into any type that accepts bytes or a sequence of `u8`: `Vec<u8>`, [`Bytes`], `[u8; N]`, …
+//! Decoding accepts those encodings and `binary/protobuf` (into a prost message). A
+//! `binary/plain` payload (a Python `bytes`) decodes into any type that accepts bytes or a
+//! sequence of `u8`: `Vec<u8>`, [`Bytes`], `[u8; N]`, …
+//!
+//! [`PayloadConverter`] is that chain as a value: add an encoding of your own to it, or ask for
+//! `binary/protobuf`, and set it on the worker and the client. See the guide's chapter
+//! "Payloads and converters".
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -17,6 +23,14 @@ use serde::de::{self, DeserializeOwned, IntoDeserializer};
 use serde::ser::{self, Serialize};
 pub use temporalio_common::protos::temporal::api::common::v1::Payload;
 
+mod converter;
+mod message;
+
+pub use converter::{BoxError, EncodingConverter, PayloadConverter, Target, Value};
+#[doc(hidden)]
+pub use message::{Codec, MessageWire, SerdeWire, Wire};
+pub use message::{ProtoMessage, from_message_payload, to_message_payload};
+
 /// Metadata key that names a payload's encoding.
 pub(crate) const ENCODING_KEY: &str = "encoding";
 /// `encoding` of JSON payloads.
@@ -25,6 +39,13 @@ pub const JSON_PLAIN: &str = "json/plain";
 pub const BINARY_NULL: &str = "binary/null";
 /// `encoding` of raw byte payloads.
 pub const BINARY_PLAIN: &str = "binary/plain";
+/// `encoding` of protobuf messages in the proto3 JSON mapping (with [`MESSAGE_TYPE_KEY`]).
+pub const JSON_PROTOBUF: &str = "json/protobuf";
+/// `encoding` of protobuf messages in the protobuf binary format (with [`MESSAGE_TYPE_KEY`]).
+pub const BINARY_PROTOBUF: &str = "binary/protobuf";
+/// Metadata key of protobuf payloads that names the message's full name
+/// (`temporal.api.common.v1.WorkflowExecution`), as every SDK writes it.
+pub const MESSAGE_TYPE_KEY: &str = "messageType";
 
 /// Raw bytes that cross the wire as a `binary/plain` payload, which Python receives as `bytes`.
 ///
@@ -132,10 +153,28 @@ pub enum PayloadError {
     Deserialize(String),
     /// The payload carries an encoding this converter does not read.
     #[error(
-        "unsupported payload encoding `{0}` (this worker reads `json/plain`, `binary/plain` and `binary/null`; \
+        "unsupported payload encoding `{0}` (this converter reads `binary/null`, `binary/plain`, \
+         `json/protobuf`, `binary/protobuf` and `json/plain`, and the encodings added to it; \
          an encrypted or compressed payload needs the matching codec)"
     )]
     UnsupportedEncoding(String),
+    /// A protobuf payload holds another message than the one asked for.
+    #[error("the payload holds a `{sent}` message, not a `{expected}`")]
+    WrongMessageType {
+        /// The payload's `messageType`.
+        sent: String,
+        /// The full name of the message it was decoded into.
+        expected: String,
+    },
+    /// An encoding added to the converter failed.
+    #[error("the `{encoding}` converter failed: {source}")]
+    Converter {
+        /// The converter's encoding.
+        encoding: String,
+        /// Its error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The encoded value is over a size limit (see [`crate::limits`]).
     #[error(transparent)]
     TooLarge(Box<crate::limits::PayloadsTooLarge>),
@@ -160,16 +199,33 @@ pub trait ActivityArgs {
     ///
     /// # Errors
     /// When an argument cannot be encoded.
-    fn into_payloads(self) -> Result<Vec<Payload>, ArgumentEncodeError>;
+    fn into_payloads(self) -> Result<Vec<Payload>, ArgumentEncodeError>
+    where
+        Self: Sized,
+    {
+        self.into_payloads_with(&PayloadConverter::default())
+    }
+
+    /// Encodes the arguments in order with `converter`.
+    ///
+    /// # Errors
+    /// When an argument cannot be encoded.
+    fn into_payloads_with(
+        self,
+        converter: &PayloadConverter,
+    ) -> Result<Vec<Payload>, ArgumentEncodeError>;
 }
 
 macro_rules! tuple_args {
     ($($name:ident $pos:tt),*) => {
         impl<$($name: Serialize),*> ActivityArgs for ($($name,)*) {
             #[allow(unused_variables, clippy::unused_unit)]
-            fn into_payloads(self) -> Result<Vec<Payload>, ArgumentEncodeError> {
+            fn into_payloads_with(
+                self,
+                converter: &PayloadConverter,
+            ) -> Result<Vec<Payload>, ArgumentEncodeError> {
                 Ok(vec![$(
-                    to_payload(&self.$pos).map_err(|source| ArgumentEncodeError {
+                    converter.to_payload(&self.$pos).map_err(|source| ArgumentEncodeError {
                         position: $pos + 1,
                         source,
                     })?,
@@ -193,33 +249,8 @@ tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 
 /// Already-encoded payloads, sent as they are.
 impl ActivityArgs for Vec<Payload> {
-    fn into_payloads(self) -> Result<Vec<Payload>, ArgumentEncodeError> {
+    fn into_payloads_with(self, _: &PayloadConverter) -> Result<Vec<Payload>, ArgumentEncodeError> {
         Ok(self)
-    }
-}
-
-/// The default payload converter as a value: what [`ActivityContext::payload_converter`]
-/// returns, so raw payloads can be decoded exactly as the worker decodes arguments.
-///
-/// [`ActivityContext::payload_converter`]: crate::ActivityContext::payload_converter
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PayloadConverter;
-
-impl PayloadConverter {
-    /// Encodes a value (see [`to_payload`]).
-    ///
-    /// # Errors
-    /// When the value cannot be serialized.
-    pub fn to_payload<T: Serialize + ?Sized>(&self, value: &T) -> Result<Payload, PayloadError> {
-        to_payload(value)
-    }
-
-    /// Decodes a payload (see [`from_payload`]).
-    ///
-    /// # Errors
-    /// When the payload does not decode into `T` or has an unknown encoding.
-    pub fn from_payload<T: DeserializeOwned>(&self, payload: &Payload) -> Result<T, PayloadError> {
-        from_payload(payload)
     }
 }
 
@@ -228,10 +259,18 @@ pub fn to_payload<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadEr
     match value.serialize(TopLevelProbe) {
         Ok(Special::Null) => Ok(payload(&NULL_METADATA, Vec::new())),
         Ok(Special::Bytes(bytes)) => Ok(payload(&PLAIN_METADATA, bytes)),
-        Err(NotSpecial) => serde_json::to_vec(value)
+        Err(Probed::Json) => serde_json::to_vec(value)
             .map(|json| payload(&JSON_METADATA, json))
             .map_err(PayloadError::Serialize),
+        Err(Probed::Message(name)) => serde_json::to_vec(value)
+            .map(|json| message::payload(JSON_PROTOBUF, name, json))
+            .map_err(PayloadError::Serialize),
     }
+}
+
+/// Whether a serde struct name is a protobuf message's full name (pbjson names them so).
+fn is_message_name(name: &str) -> bool {
+    name.contains('.')
 }
 
 /// Decodes an activity's argument: [`from_payload`], with one exception. A `Vec<u8>` from a
@@ -264,6 +303,12 @@ pub fn from_payload<T: DeserializeOwned>(payload: &Payload) -> Result<T, Payload
     } else if encoding == Some(BINARY_PLAIN.as_bytes()) {
         T::deserialize(BinaryDeserializer(&payload.data))
             .map_err(|e| PayloadError::Deserialize(e.to_string()))
+    } else if encoding == Some(JSON_PROTOBUF.as_bytes()) {
+        message::check_message_type(payload, message::serde_message_name::<T>())?;
+        serde_json::from_slice(&payload.data)
+            .map_err(|e| PayloadError::Deserialize(json_reason(&e, &payload.data)))
+    } else if encoding == Some(BINARY_PROTOBUF.as_bytes()) {
+        Err(message::binary_needs_message::<T>(payload))
     } else {
         Err(PayloadError::UnsupportedEncoding(describe_encoding(
             payload,
@@ -291,7 +336,7 @@ pub(crate) fn from_absent<T: DeserializeOwned>() -> Option<T> {
 /// Why JSON did not decode, in words that say what to change: whether the text is not JSON at
 /// all or does not fit the type, with a hint for the two mistakes callers make most (Python's
 /// `NaN` / `Infinity`, and bytes sent as a JSON string).
-fn json_reason(err: &serde_json::Error, data: &[u8]) -> String {
+pub(crate) fn json_reason(err: &serde_json::Error, data: &[u8]) -> String {
     use serde_json::error::Category;
     match err.classify() {
         Category::Syntax | Category::Eof => {
@@ -343,7 +388,7 @@ pub(crate) fn describe_encoding(payload: &Payload) -> String {
 
 /// The raw `encoding` metadata of a payload. Metadata maps hold one or two entries: scanning them
 /// costs a tenth of hashing the key with the map's SipHash (measured by the dispatch benchmark).
-fn encoding_bytes(payload: &Payload) -> Option<&[u8]> {
+pub(crate) fn encoding_bytes(payload: &Payload) -> Option<&[u8]> {
     payload
         .metadata
         .iter()
@@ -378,19 +423,24 @@ enum Special {
     Bytes(Vec<u8>),
 }
 
-/// "This value is plain JSON": the probe gives up at the first call that is neither null nor bytes.
+/// Where the probe gave up: at plain JSON, or at a protobuf message whose serde implementation
+/// (pbjson's, as `temporalio-protos` and `pbjson-build` generate it) names the struct with the
+/// message's full name, which a Rust struct name never is (it has dots).
 #[derive(Debug)]
-struct NotSpecial;
+enum Probed {
+    Json,
+    Message(&'static str),
+}
 
-impl fmt::Display for NotSpecial {
+impl fmt::Display for Probed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("not a special value")
     }
 }
-impl std::error::Error for NotSpecial {}
-impl ser::Error for NotSpecial {
+impl std::error::Error for Probed {}
+impl ser::Error for Probed {
     fn custom<T: fmt::Display>(_: T) -> Self {
-        NotSpecial
+        Probed::Json
     }
 }
 
@@ -400,34 +450,34 @@ struct TopLevelProbe;
 
 macro_rules! not_special {
     ($($method:ident($($arg:ty),*)),* $(,)?) => {
-        $(fn $method(self, $(_: $arg),*) -> Result<Special, NotSpecial> { Err(NotSpecial) })*
+        $(fn $method(self, $(_: $arg),*) -> Result<Special, Probed> { Err(Probed::Json) })*
     };
 }
 
 impl ser::Serializer for TopLevelProbe {
     type Ok = Special;
-    type Error = NotSpecial;
-    type SerializeSeq = ser::Impossible<Special, NotSpecial>;
-    type SerializeTuple = ser::Impossible<Special, NotSpecial>;
-    type SerializeTupleStruct = ser::Impossible<Special, NotSpecial>;
-    type SerializeTupleVariant = ser::Impossible<Special, NotSpecial>;
-    type SerializeMap = ser::Impossible<Special, NotSpecial>;
-    type SerializeStruct = ser::Impossible<Special, NotSpecial>;
-    type SerializeStructVariant = ser::Impossible<Special, NotSpecial>;
+    type Error = Probed;
+    type SerializeSeq = ser::Impossible<Special, Probed>;
+    type SerializeTuple = ser::Impossible<Special, Probed>;
+    type SerializeTupleStruct = ser::Impossible<Special, Probed>;
+    type SerializeTupleVariant = ser::Impossible<Special, Probed>;
+    type SerializeMap = ser::Impossible<Special, Probed>;
+    type SerializeStruct = ser::Impossible<Special, Probed>;
+    type SerializeStructVariant = ser::Impossible<Special, Probed>;
 
-    fn serialize_unit(self) -> Result<Special, NotSpecial> {
+    fn serialize_unit(self) -> Result<Special, Probed> {
         Ok(Special::Null)
     }
-    fn serialize_none(self) -> Result<Special, NotSpecial> {
+    fn serialize_none(self) -> Result<Special, Probed> {
         Ok(Special::Null)
     }
-    fn serialize_bytes(self, v: &[u8]) -> Result<Special, NotSpecial> {
+    fn serialize_bytes(self, v: &[u8]) -> Result<Special, Probed> {
         Ok(Special::Bytes(v.to_vec()))
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Special, NotSpecial> {
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Special, Probed> {
         match value.serialize(TopLevelProbe)? {
             // `Some(())` is JSON `null` too, but keep it JSON so it round-trips as `Some`.
-            Special::Null => Err(NotSpecial),
+            Special::Null => Err(Probed::Json),
             bytes => Ok(bytes),
         }
     }
@@ -435,7 +485,7 @@ impl ser::Serializer for TopLevelProbe {
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<Special, NotSpecial> {
+    ) -> Result<Special, Probed> {
         value.serialize(TopLevelProbe)
     }
 
@@ -465,21 +515,21 @@ impl ser::Serializer for TopLevelProbe {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<Special, NotSpecial> {
-        Err(NotSpecial)
+    ) -> Result<Special, Probed> {
+        Err(Probed::Json)
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotSpecial> {
-        Err(NotSpecial)
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Probed> {
+        Err(Probed::Json)
     }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotSpecial> {
-        Err(NotSpecial)
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Probed> {
+        Err(Probed::Json)
     }
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleStruct, NotSpecial> {
-        Err(NotSpecial)
+    ) -> Result<Self::SerializeTupleStruct, Probed> {
+        Err(Probed::Json)
     }
     fn serialize_tuple_variant(
         self,
@@ -487,18 +537,22 @@ impl ser::Serializer for TopLevelProbe {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleVariant, NotSpecial> {
-        Err(NotSpecial)
+    ) -> Result<Self::SerializeTupleVariant, Probed> {
+        Err(Probed::Json)
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotSpecial> {
-        Err(NotSpecial)
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Probed> {
+        Err(Probed::Json)
     }
     fn serialize_struct(
         self,
-        _: &'static str,
+        name: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStruct, NotSpecial> {
-        Err(NotSpecial)
+    ) -> Result<Self::SerializeStruct, Probed> {
+        Err(if is_message_name(name) {
+            Probed::Message(name)
+        } else {
+            Probed::Json
+        })
     }
     fn serialize_struct_variant(
         self,
@@ -506,8 +560,8 @@ impl ser::Serializer for TopLevelProbe {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStructVariant, NotSpecial> {
-        Err(NotSpecial)
+    ) -> Result<Self::SerializeStructVariant, Probed> {
+        Err(Probed::Json)
     }
 }
 

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ActivityError, argument_error};
-use crate::payload::{Payload, PayloadConverter, encoding_of, from_payload};
+use crate::payload::{
+    Payload, PayloadConverter, PayloadError, ProtoMessage, encoding_of, from_message_payload,
+    from_payload,
+};
 
 /// One argument as the caller encoded it: its encoding, data and metadata, decoded on demand.
 ///
@@ -82,15 +85,28 @@ impl RawValue {
     /// A non-retryable `ArgumentError` naming the activity, the argument's position, the Rust
     /// type and the payload's encoding, as for the arguments of ordinary activities.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, ActivityError> {
-        from_payload(&self.payload).map_err(|err| {
-            argument_error(
-                &self.activity_type,
-                self.position,
-                format_args!("into `{}`", std::any::type_name::<T>()),
-                &self.payload,
-                err,
-            )
-        })
+        from_payload(&self.payload)
+            .map_err(|err| self.argument_error(std::any::type_name::<T>(), err))
+    }
+
+    /// Decodes the value into protobuf message `M`, from `json/protobuf` or `binary/protobuf`
+    /// (checking the payload's `messageType`) or any encoding [`decode`](Self::decode) reads.
+    ///
+    /// # Errors
+    /// As [`decode`](Self::decode); a payload that holds another message names both.
+    pub fn decode_message<M: ProtoMessage>(&self) -> Result<M, ActivityError> {
+        from_message_payload(&self.payload)
+            .map_err(|err| self.argument_error(std::any::type_name::<M>(), err))
+    }
+
+    fn argument_error(&self, type_name: &str, err: PayloadError) -> ActivityError {
+        argument_error(
+            &self.activity_type,
+            self.position,
+            format_args!("into `{type_name}`"),
+            &self.payload,
+            err,
+        )
     }
 }
 
@@ -106,7 +122,8 @@ impl PayloadConverter {
     /// # Errors
     /// As [`RawValue::decode`].
     pub fn decode<T: DeserializeOwned>(&self, value: &RawValue) -> Result<T, ActivityError> {
-        value.decode()
+        self.from_payload(&value.payload)
+            .map_err(|err| value.argument_error(std::any::type_name::<T>(), err))
     }
 }
 

@@ -43,7 +43,7 @@ use crate::context::{
     DEFAULT_NAMESPACE,
 };
 use crate::error::ActivityError;
-use crate::payload::{ActivityArgs, Payload, from_payload, to_payload};
+use crate::payload::{ActivityArgs, Payload, PayloadConverter};
 
 /// Runs activities in a test, with settable info, captured heartbeats, cancellation with a
 /// chosen reason at a chosen moment, and a worker-shutdown signal.
@@ -56,6 +56,8 @@ pub struct ActivityEnvironment {
     worker_shutdown: CancellationToken,
     /// Where blocking activities run: this environment's own small pool.
     blocking_pool: BlockingPool,
+    /// Encodes the arguments, decodes the result, and is the activity's converter.
+    converter: PayloadConverter,
 }
 
 #[derive(Default, Debug)]
@@ -94,7 +96,16 @@ impl ActivityEnvironment {
             shared: Arc::default(),
             worker_shutdown: CancellationToken::new(),
             blocking_pool: BlockingPool::new("activity-env-blocking", 4),
+            converter: PayloadConverter::default(),
         }
+    }
+
+    /// Runs activities with `converter`, as a worker with
+    /// [`payload_converter`](crate::WorkerBuilder::payload_converter) would: it encodes the
+    /// arguments, decodes the result, and is the activity's own converter.
+    pub fn with_payload_converter(mut self, converter: PayloadConverter) -> Self {
+        self.converter = converter;
+        self
     }
 
     /// The info the next run sees; change any field.
@@ -108,7 +119,8 @@ impl ActivityEnvironment {
     /// # Panics
     /// When `details` cannot be encoded.
     pub fn with_previous_heartbeat<T: Serialize + ?Sized>(mut self, details: &T) -> Self {
-        self.previous_heartbeat = vec![to_payload(details).expect("heartbeat details encode")];
+        let payload = self.converter.to_payload(details);
+        self.previous_heartbeat = vec![payload.expect("heartbeat details encode")];
         self
     }
 
@@ -129,14 +141,15 @@ impl ActivityEnvironment {
         args: impl ActivityArgs,
     ) -> Result<R, ActivityError> {
         let payloads = args
-            .into_payloads()
+            .into_payloads_with(&self.converter)
             .map_err(|e| ActivityError::new(e.to_string()))?;
         let ctx = self.context::<A>();
         *self.shared.running.lock() = Some(ctx.clone());
         if let Some(details) = self.shared.pending_cancel.lock().take() {
             ctx.cancel(details);
         }
-        let input = ActivityInput::new(A::NAME, payloads);
+        let input =
+            ActivityInput::new(A::NAME, payloads).with_payload_converter(self.converter.clone());
         let result = AssertUnwindSafe(A::invoke(ctx.clone(), input))
             .catch_unwind()
             .await;
@@ -145,7 +158,7 @@ impl ActivityEnvironment {
             Ok(output) => output?,
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        from_payload(output.payload()).map_err(|e| {
+        self.converter.from_payload(output.payload()).map_err(|e| {
             ActivityError::new(format!(
                 "the result does not decode into the requested type: {e}"
             ))
@@ -173,6 +186,7 @@ impl ActivityEnvironment {
             worker_shutdown: self.worker_shutdown.clone(),
             executors: Arc::new(self.blocking_pool.handle()),
             extensions: http::Extensions::new(),
+            converter: self.converter.clone(),
         })
     }
 
@@ -206,7 +220,11 @@ impl ActivityEnvironment {
             .heartbeats
             .lock()
             .iter()
-            .map(|p| from_payload(p).expect("heartbeat decodes into the requested type"))
+            .map(|p| {
+                self.converter
+                    .from_payload(p)
+                    .expect("heartbeat decodes into the requested type")
+            })
             .collect()
     }
 

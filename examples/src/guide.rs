@@ -61,3 +61,6 @@ mod observability {}
 
 #[doc = include_str!("../../docs/src/contract.md")]
 mod contract {}
+
+#[doc = include_str!("../../docs/src/payloads.md")]
+mod payloads {}

@@ -5,7 +5,9 @@ pub mod encryption;
 #[cfg(doctest)]
 mod guide;
 pub mod inventory;
+pub mod msgpack;
 pub mod orders;
+pub mod protobuf;
 pub mod resumable;
 
 use std::path::PathBuf;

@@ -19,6 +19,7 @@ pub struct compose_greeting {}
 const _: () = {
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn arg1() {}
     fn output() {}
@@ -36,7 +37,12 @@ const _: () = {
             input: ::activity_runtime::ActivityInput,
         ) -> ::activity_runtime::ActivityFuture {
             ::activity_runtime::__private::Box::pin(async move {
-                let arg0 = <YourParams as ::activity_runtime::ActivityParameter>::decode(
+                use ::activity_runtime::__private::{
+                    MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                };
+                let converter = input.payload_converter().clone();
+                let arg0 = <YourParams as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<YourParams>::NEW).codec(),
                     &input,
                     0,
                     "params",
@@ -44,14 +50,15 @@ const _: () = {
                 )?;
                 let arg1 = <Option<
                     String,
-                > as ::activity_runtime::ActivityParameter>::decode(
+                > as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<Option<String>>::NEW)
+                        .codec(),
                     &input,
                     1,
                     "punctuation",
                     "Option<String>",
                 )?;
                 input.finish(2);
-                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match <_ as ::activity_runtime::SendFuture>::into_send(
                         compose_greeting(
                             <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
@@ -66,8 +73,11 @@ const _: () = {
                     output => {
                         match (&output).output_kind().into_result(output) {
                             ::activity_runtime::__private::Result::Ok(value) => {
-                                <String as ::activity_runtime::ActivityResultValue>::encode_result(
+                                <String as ::activity_runtime::ActivityResultValue>::encode_result_as(
                                     &value,
+                                    (&::activity_runtime::__private::Wire::<String>::NEW)
+                                        .codec(),
+                                    &converter,
                                 )
                             }
                             ::activity_runtime::__private::Result::Err(error) => {

@@ -10,6 +10,7 @@ struct count_words {}
 const _: () = {
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn output() {}
     fn value() {}
@@ -28,20 +29,27 @@ const _: () = {
         ) -> ::activity_runtime::ActivityFuture {
             ::activity_runtime::__private::Executor::of(&ctx)
                 .run_blocking(move || {
-                    let arg0 = <String as ::activity_runtime::ActivityParameter>::decode(
+                    use ::activity_runtime::__private::{
+                        MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                    };
+                    let converter = input.payload_converter().clone();
+                    let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
+                        (&::activity_runtime::__private::Wire::<String>::NEW).codec(),
                         &input,
                         0,
                         "text",
                         "String",
                     )?;
                     input.finish(1);
-                    use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                     match count_words(arg0) {
                         output => {
                             match (&output).output_kind().into_result(output) {
                                 ::activity_runtime::__private::Result::Ok(value) => {
-                                    <usize as ::activity_runtime::ActivityResultValue>::encode_result(
+                                    <usize as ::activity_runtime::ActivityResultValue>::encode_result_as(
                                         &value,
+                                        (&::activity_runtime::__private::Wire::<usize>::NEW)
+                                            .codec(),
+                                        &converter,
                                     )
                                 }
                                 ::activity_runtime::__private::Result::Err(error) => {

@@ -11,6 +11,7 @@ struct export {}
 const _: () = {
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn output() {}
     fn value() {}
@@ -31,14 +32,18 @@ const _: () = {
             input: ::activity_runtime::ActivityInput,
         ) -> ::activity_runtime::ActivityFuture {
             ::activity_runtime::__private::Box::pin(async move {
-                let arg0 = <String as ::activity_runtime::ActivityParameter>::decode(
+                use ::activity_runtime::__private::{
+                    MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                };
+                let converter = input.payload_converter().clone();
+                let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<String>::NEW).codec(),
                     &input,
                     0,
                     "table",
                     "String",
                 )?;
                 input.finish(1);
-                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match <_ as ::activity_runtime::SendFuture>::into_send(
                         export(
                             <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
@@ -54,8 +59,11 @@ const _: () = {
                             ::activity_runtime::__private::Result::Ok(value) => {
                                 <Vec<
                                     u8,
-                                > as ::activity_runtime::ActivityResultValue>::encode_result(
+                                > as ::activity_runtime::ActivityResultValue>::encode_result_as(
                                     &value,
+                                    (&::activity_runtime::__private::Wire::<Vec<u8>>::NEW)
+                                        .codec(),
+                                    &converter,
                                 )
                             }
                             ::activity_runtime::__private::Result::Err(error) => {

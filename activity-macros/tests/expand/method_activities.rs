@@ -21,6 +21,7 @@ const _: () = {
     fn activities() {}
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn arg1() {}
     fn output() {}
@@ -83,22 +84,27 @@ const _: () = {
                                 )
                             },
                             invoke: |this, ctx, input| ::activity_runtime::__private::Box::pin(async move {
-                                let arg0 = <String as ::activity_runtime::ActivityParameter>::decode(
+                                use ::activity_runtime::__private::{
+                                    MessageWire as _, ResultKind as _, SerdeWire as _,
+                                    ValueKind as _,
+                                };
+                                let converter = input.payload_converter().clone();
+                                let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
+                                    (&::activity_runtime::__private::Wire::<String>::NEW)
+                                        .codec(),
                                     &input,
                                     0,
                                     "sku",
                                     "String",
                                 )?;
-                                let arg1 = <u32 as ::activity_runtime::ActivityParameter>::decode(
+                                let arg1 = <u32 as ::activity_runtime::ActivityParameter>::decode_as(
+                                    (&::activity_runtime::__private::Wire::<u32>::NEW).codec(),
                                     &input,
                                     1,
                                     "n",
                                     "u32",
                                 )?;
                                 input.finish(2);
-                                use ::activity_runtime::__private::{
-                                    ResultKind as _, ValueKind as _,
-                                };
                                 match <_ as ::activity_runtime::SendFuture>::into_send(
                                         this
                                             .reserve(
@@ -114,8 +120,10 @@ const _: () = {
                                     output => {
                                         match (&output).output_kind().into_result(output) {
                                             ::activity_runtime::__private::Result::Ok(value) => {
-                                                <u64 as ::activity_runtime::ActivityResultValue>::encode_result(
+                                                <u64 as ::activity_runtime::ActivityResultValue>::encode_result_as(
                                                     &value,
+                                                    (&::activity_runtime::__private::Wire::<u64>::NEW).codec(),
+                                                    &converter,
                                                 )
                                             }
                                             ::activity_runtime::__private::Result::Err(error) => {
@@ -175,22 +183,28 @@ const _: () = {
                             invoke: |this, ctx, input| {
                                 ::activity_runtime::__private::Executor::of(&ctx)
                                     .run_blocking(move || {
-                                        let arg0 = <String as ::activity_runtime::ActivityParameter>::decode(
+                                        use ::activity_runtime::__private::{
+                                            MessageWire as _, ResultKind as _, SerdeWire as _,
+                                            ValueKind as _,
+                                        };
+                                        let converter = input.payload_converter().clone();
+                                        let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
+                                            (&::activity_runtime::__private::Wire::<String>::NEW)
+                                                .codec(),
                                             &input,
                                             0,
                                             "sku",
                                             "String",
                                         )?;
                                         input.finish(1);
-                                        use ::activity_runtime::__private::{
-                                            ResultKind as _, ValueKind as _,
-                                        };
                                         match this.price(arg0) {
                                             output => {
                                                 match (&output).output_kind().into_result(output) {
                                                     ::activity_runtime::__private::Result::Ok(value) => {
-                                                        <u64 as ::activity_runtime::ActivityResultValue>::encode_result(
+                                                        <u64 as ::activity_runtime::ActivityResultValue>::encode_result_as(
                                                             &value,
+                                                            (&::activity_runtime::__private::Wire::<u64>::NEW).codec(),
+                                                            &converter,
                                                         )
                                                     }
                                                     ::activity_runtime::__private::Result::Err(error) => {

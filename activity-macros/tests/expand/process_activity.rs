@@ -10,6 +10,7 @@ struct checksum {}
 const _: () = {
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn output() {}
     fn value() {}
@@ -38,16 +39,20 @@ const _: () = {
                 ::activity_runtime::ActivityOutput,
                 ::activity_runtime::ActivityError,
             > {
+                use ::activity_runtime::__private::{
+                    MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                };
+                let converter = input.payload_converter().clone();
                 let arg0 = <Vec<
                     u8,
-                > as ::activity_runtime::ActivityParameter>::decode(
+                > as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<Vec<u8>>::NEW).codec(),
                     &input,
                     0,
                     "data",
                     "Vec<u8>",
                 )?;
                 input.finish(1);
-                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match checksum(
                     <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
                         ctx,
@@ -57,8 +62,10 @@ const _: () = {
                     output => {
                         match (&output).output_kind().into_result(output) {
                             ::activity_runtime::__private::Result::Ok(value) => {
-                                <u32 as ::activity_runtime::ActivityResultValue>::encode_result(
+                                <u32 as ::activity_runtime::ActivityResultValue>::encode_result_as(
                                     &value,
+                                    (&::activity_runtime::__private::Wire::<u32>::NEW).codec(),
+                                    &converter,
                                 )
                             }
                             ::activity_runtime::__private::Result::Err(error) => {

@@ -10,6 +10,7 @@ struct render {}
 const _: () = {
     fn ctx() {}
     fn input() {}
+    fn converter() {}
     fn arg0() {}
     fn output() {}
     fn value() {}
@@ -38,22 +39,29 @@ const _: () = {
                 ::activity_runtime::ActivityOutput,
                 ::activity_runtime::ActivityError,
             > {
-                let arg0 = <u32 as ::activity_runtime::ActivityParameter>::decode(
+                use ::activity_runtime::__private::{
+                    MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                };
+                let converter = input.payload_converter().clone();
+                let arg0 = <u32 as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<u32>::NEW).codec(),
                     &input,
                     0,
                     "page",
                     "u32",
                 )?;
                 input.finish(1);
-                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match render(arg0) {
                     output => {
                         match (&output).output_kind().into_result(output) {
                             ::activity_runtime::__private::Result::Ok(value) => {
                                 <Vec<
                                     u8,
-                                > as ::activity_runtime::ActivityResultValue>::encode_result(
+                                > as ::activity_runtime::ActivityResultValue>::encode_result_as(
                                     &value,
+                                    (&::activity_runtime::__private::Wire::<Vec<u8>>::NEW)
+                                        .codec(),
+                                    &converter,
                                 )
                             }
                             ::activity_runtime::__private::Result::Err(error) => {

@@ -10,6 +10,7 @@ struct entry {}
 const _: () = {
     fn ctx() {}
     fn input_() {}
+    fn converter() {}
     fn arg0() {}
     fn output() {}
     fn value() {}
@@ -38,20 +39,26 @@ const _: () = {
                 ::activity_runtime::ActivityOutput,
                 ::activity_runtime::ActivityError,
             > {
-                let arg0 = <[u8; input] as ::activity_runtime::ActivityParameter>::decode(
+                use ::activity_runtime::__private::{
+                    MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
+                };
+                let converter = input_.payload_converter().clone();
+                let arg0 = <[u8; input] as ::activity_runtime::ActivityParameter>::decode_as(
+                    (&::activity_runtime::__private::Wire::<[u8; input]>::NEW).codec(),
                     &input_,
                     0,
                     "block",
                     "[u8;input]",
                 )?;
                 input_.finish(1);
-                use ::activity_runtime::__private::{ResultKind as _, ValueKind as _};
                 match entry(arg0) {
                     output => {
                         match (&output).output_kind().into_result(output) {
                             ::activity_runtime::__private::Result::Ok(value) => {
-                                <u8 as ::activity_runtime::ActivityResultValue>::encode_result(
+                                <u8 as ::activity_runtime::ActivityResultValue>::encode_result_as(
                                     &value,
+                                    (&::activity_runtime::__private::Wire::<u8>::NEW).codec(),
+                                    &converter,
                                 )
                             }
                             ::activity_runtime::__private::Result::Err(error) => {

@@ -29,6 +29,7 @@ use temporalio_common::envconfig::{
 mod diagnosis;
 
 use crate::codec::{PayloadCodec, SharedCodec};
+use crate::payload::PayloadConverter;
 use crate::storage::ExternalStorage;
 
 /// The server address used when neither `.target(...)`, `TEMPORAL_ADDRESS` nor a config profile
@@ -245,6 +246,7 @@ pub struct ConnectOptions {
     pub(crate) identity: Option<String>,
     pub(crate) codec: Option<SharedCodec>,
     pub(crate) storage: Option<ExternalStorage>,
+    pub(crate) converter: PayloadConverter,
     /// Gzip every gRPC message (off unless asked for; see [`ConnectOptions::gzip_compression`]).
     pub(crate) gzip: bool,
     /// Read neither `TEMPORAL_*` variables nor config files (tests, embedded use).
@@ -297,6 +299,14 @@ impl ConnectOptions {
     /// The identity reported to the server.
     pub fn identity(mut self, identity: impl Into<String>) -> Self {
         self.identity = Some(identity.into());
+        self
+    }
+
+    /// The client's payload converter (see [`PayloadConverter`]): how its arguments become
+    /// payloads and its results decode. Give it the worker's when the worker has encodings of
+    /// its own.
+    pub fn payload_converter(mut self, converter: PayloadConverter) -> Self {
+        self.converter = converter;
         self
     }
 

@@ -111,6 +111,8 @@ fn prepare(
         }),
         worker_shutdown: tokio_util::sync::CancellationToken::new(),
         executors: Arc::new(pool.handle()),
+        // The default: a converter of the user's own does not cross to the child process.
+        converter: Default::default(),
         // What the activity records crosses to the worker, which exports it.
         extensions: {
             let mut extensions = http::Extensions::new();

@@ -27,6 +27,7 @@ use crate::codec::SharedCodec;
 use crate::connection::{ConnectOptions, ConnectionError, Resolved};
 use crate::limits::ProcessLimits;
 use crate::meter::MetricMeter;
+use crate::payload::PayloadConverter;
 use crate::registry::{Activities, Registry, RegistryError};
 use crate::storage::{ExternalStorage, StoreContext};
 
@@ -56,6 +57,8 @@ pub struct WorkerBuilder {
     codec: Option<SharedCodec>,
     interceptors: Interceptors,
     storage: Option<ExternalStorage>,
+    converter: PayloadConverter,
+    encode_failure_attributes: bool,
 }
 
 impl Default for WorkerBuilder {
@@ -80,6 +83,8 @@ impl Default for WorkerBuilder {
             codec: None,
             interceptors: Interceptors::default(),
             storage: None,
+            converter: PayloadConverter::default(),
+            encode_failure_attributes: false,
         }
     }
 }
@@ -304,6 +309,25 @@ impl WorkerBuilder {
     /// `ctx.is_cancelled()` or wait with `ctx.wait_cancelled_timeout(..)`.
     pub fn blocking_threads(mut self, threads: usize) -> Self {
         self.blocking_threads = Some(threads);
+        self
+    }
+
+    /// The payload converter: how arguments, results and heartbeat details become payloads and
+    /// back (see [`PayloadConverter`]). The default is the other SDKs' default converter; add an
+    /// encoding of your own, or ask for `binary/protobuf`, here. The worker's client
+    /// ([`ActivityContext::client`](crate::ActivityContext::client)) uses it too.
+    pub fn payload_converter(mut self, converter: PayloadConverter) -> Self {
+        self.converter = converter;
+        self
+    }
+
+    /// Moves the message and stack trace of every activity failure (and of its causes) into the
+    /// failure's `encoded_attributes`, leaving "Encoded failure" as its message, as the other
+    /// SDKs' failure converters do with `encode_common_attributes`: with a [`codec`](Self::codec)
+    /// they are then encrypted like any payload, where a failure's message is otherwise stored in
+    /// plain text. Callers of every SDK decode them back. Off by default, as in the other SDKs.
+    pub fn encode_failure_attributes(mut self, encode: bool) -> Self {
+        self.encode_failure_attributes = encode;
         self
     }
 
@@ -624,6 +648,7 @@ impl WorkerBuilder {
             &namespace,
             self.codec.clone(),
             self.storage.clone(),
+            self.converter.clone(),
         )
         .map_err(|err| WorkerError::Core(err.into()))?;
         let core = init_worker(&runtime, config, connection.clone()).map_err(core_error)?;
@@ -687,6 +712,8 @@ impl WorkerBuilder {
             },
             codec: self.codec,
             storage: self.storage,
+            converter: self.converter,
+            encode_failure_attributes: self.encode_failure_attributes,
             graceful_shutdown_period: self.graceful_shutdown_period,
             shutdown_abandon_after: self.shutdown_abandon_after,
             reporter,

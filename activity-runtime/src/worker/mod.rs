@@ -59,6 +59,7 @@ use crate::context::{
 use crate::error::{ActivityError, Outcome, panic_message};
 use crate::limits::field_size;
 use crate::meter::MetricMeter;
+use crate::payload::PayloadConverter;
 use crate::registry::Registry;
 use crate::storage::{
     ExternalStorage, StoreContext, StoreTarget, is_marked_reference, is_reference,
@@ -106,6 +107,10 @@ pub struct Worker {
     storage: Option<ExternalStorage>,
     /// What decodes tasks: the codec, after external storage when that is set.
     decoder: Option<SharedCodec>,
+    /// Turns arguments, results and heartbeat details into payloads and back.
+    converter: PayloadConverter,
+    /// Whether failures carry their message and stack trace in `encoded_attributes`.
+    encode_failure_attributes: bool,
     /// How long running activities may go on after shutdown begins before they are cancelled.
     graceful_shutdown_period: Duration,
     /// How long cancelled activities have to return at shutdown before they are abandoned.
@@ -673,6 +678,7 @@ impl Worker {
                 extensions.insert(self.meter.clone());
                 extensions
             },
+            converter: self.converter.clone(),
         });
         running.lock().insert(
             task_token,
@@ -685,7 +691,11 @@ impl Worker {
             Some(sizes) => limits.check_input(sizes.iter().copied()),
             None => limits.check_input(start.input.iter().map(field_size)),
         });
-        let input = ActivityInput::new(start.activity_type, start.input);
+        let input = ActivityInput::new(start.activity_type, start.input)
+            .with_payload_converter(self.converter.clone());
+        let encode_failures = self
+            .encode_failure_attributes
+            .then(|| self.converter.clone());
         let runtime_metrics = self.runtime_metrics.clone();
         let activity_type = ctx.info().activity_type.clone();
         let attempts = self.attempts.clone();
@@ -725,7 +735,10 @@ impl Worker {
                 }
             }
         }
-        .then(move |result| async move {
+        .then(move |mut result| async move {
+            if let Some(converter) = &encode_failures {
+                encode_failure_attributes(&mut result, converter);
+            }
             let result = match codec {
                 Some(codec) => limits.finish(codec.encode_result(result).await),
                 None => limits.finish(result),
@@ -734,6 +747,18 @@ impl Worker {
             result
         })
         .instrument(span)
+    }
+}
+
+/// Moves a failed result's message and stack trace into `encoded_attributes`.
+fn encode_failure_attributes(result: &mut ActivityExecutionResult, converter: &PayloadConverter) {
+    use temporalio_common::protos::coresdk::activity_result::{self, activity_execution_result};
+    if let Some(activity_execution_result::Status::Failed(activity_result::Failure {
+        failure: Some(failure),
+        ..
+    })) = &mut result.status
+    {
+        crate::error::encode_common_attributes(failure, converter);
     }
 }
 

@@ -157,7 +157,7 @@ async fn the_worker_shutdown_signal_is_seen() {
 
 #[tokio::test]
 async fn headers_and_the_payload_converter() {
-    let tenant = activity_runtime::PayloadConverter
+    let tenant = activity_runtime::PayloadConverter::default()
         .to_payload("acme")
         .unwrap();
     let env = ActivityEnvironment::new().with_header("tenant", tenant);

@@ -9,9 +9,6 @@
 //! Needs the pinned Python SDK and `cryptography`: `TEMPORAL_PYTHON`, else
 //! `<workspace>/.tools/venv/bin/python` (`make tools` installs them).
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityOptions, Client};
@@ -46,6 +43,26 @@ async fn secret_failure(secret: String) -> Result<(), ActivityError> {
         .with_details(&FailureDetails { secret }))
 }
 
+/// The error of `secret_message_failure`, and its cause: both messages quote the data.
+#[derive(Debug, thiserror::Error)]
+#[error("refused to ship {0}")]
+struct Refused(String, #[source] Rejected);
+
+#[derive(Debug, thiserror::Error)]
+#[error("the warehouse rejected {0}")]
+struct Rejected(String);
+
+/// Fails with a message that quotes its argument, as failure messages often do, above a cause
+/// that quotes it too.
+#[activity]
+async fn secret_message_failure(secret: String) -> Result<(), ActivityError> {
+    Err(
+        ActivityError::from(Refused(secret.clone(), Rejected(secret)))
+            .with_type("SecretError")
+            .non_retryable(),
+    )
+}
+
 /// Fails its first attempt after a heartbeat; the second attempt returns the details it sees.
 #[activity]
 async fn resumes_from_heartbeat(
@@ -62,13 +79,23 @@ async fn resumes_from_heartbeat(
 }
 
 async fn start_worker(server: &DevServer, task_queue: &str) -> activity_runtime::ShutdownHandle {
+    start_worker_with(server, task_queue, false).await
+}
+
+async fn start_worker_with(
+    server: &DevServer,
+    task_queue: &str,
+    encode_failure_attributes: bool,
+) -> activity_runtime::ShutdownHandle {
     let worker = Worker::builder()
         .target(server.address())
         .task_queue(task_queue)
         .codec(EncryptionCodec::sample())
+        .encode_failure_attributes(encode_failure_attributes)
         .register(activities![
             secret_greeting,
             secret_failure,
+            secret_message_failure,
             resumes_from_heartbeat
         ])
         .build()
@@ -118,6 +145,79 @@ async fn python_workflow_and_rust_activities_share_encrypted_payloads() {
         report["history"]["secret_in_any_event"], false,
         "{report:#}"
     );
+}
+
+/// With encoded failure attributes, a failure's message (and its cause's) reach the history only
+/// encrypted; the Python workflow and this crate's client read them back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encoded_failure_attributes_keep_failure_messages_out_of_the_history() {
+    let server = DevServer::start()
+        .await
+        .expect("a dev server (run `make tools`)");
+    let task_queue = format!("encoded-failures-{}", std::process::id());
+    let shutdown = start_worker_with(&server, &task_queue, true).await;
+    let secret = format!("SECRET-{}", std::process::id());
+    let workflow_task_queue = format!("{task_queue}-workflows");
+    let report = crate::python::run_script(
+        "encryption.py",
+        &[
+            ("--address", server.address()),
+            ("--namespace", server.namespace()),
+            ("--activity-task-queue", &task_queue),
+            ("--workflow-task-queue", &workflow_task_queue),
+            ("--secret", &secret),
+            ("--encoded-failure-task-queue", &task_queue),
+        ],
+    )
+    .await;
+    assert_eq!(report["type"], "SecretError", "{report:#}");
+    assert_eq!(
+        report["message"],
+        json!(format!("refused to ship {secret}")),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["cause_of_cause"],
+        json!(format!("the warehouse rejected {secret}")),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["history"]["secret_in_raw_history"], false,
+        "{report:#}"
+    );
+    let failures = report["history"]["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 2, "{report:#}");
+    for failure in failures {
+        assert_eq!(failure["message"], "Encoded failure", "{report:#}");
+        assert_eq!(
+            failure["encoded_attributes_encoding"], "binary/encrypted",
+            "{report:#}"
+        );
+    }
+
+    // This crate's client, with the codec, reads the message back.
+    let client = Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(server.address())
+            .codec(EncryptionCodec::sample()),
+    )
+    .await
+    .unwrap();
+    let err = client
+        .execute_activity::<Value>(
+            "secret_message_failure",
+            ("SHH",),
+            ActivityOptions::new(&task_queue).maximum_attempts(1),
+        )
+        .await
+        .unwrap_err();
+    let activity_runtime::client::ClientError::Failed(failure) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(failure.message, "refused to ship SHH", "{err}");
+    assert_eq!(failure.error_type, "SecretError", "{err}");
+    shutdown.shutdown();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,79 +293,17 @@ async fn the_client_wrapper_encodes_and_heartbeat_details_come_back_decoded() {
     shutdown.shutdown();
 }
 
-/// The Python interpreter with the pinned SDK, or a failure that says how to get it.
-fn python() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let fallback = workspace.join(".tools/venv/bin/python");
-    let from_env = std::env::var_os("TEMPORAL_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from);
-    if let Some(path) = from_env.iter().find(|p| p.exists()) {
-        return path.clone();
-    }
-    if fallback.exists() {
-        return fallback;
-    }
-    panic!(
-        "the encryption interop test needs Python with temporalio 1.35.0 and cryptography: run \
-         `make tools` in {}",
-        workspace.display(),
-    );
-}
-
 async fn run_python(server: &DevServer, activity_task_queue: &str, secret: &str) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/encryption.py");
-    let mut child = Command::new(python())
-        .arg(&script)
-        .args(["--address", server.address()])
-        .args(["--namespace", server.namespace()])
-        .args(["--activity-task-queue", activity_task_queue])
-        .args([
-            "--workflow-task-queue",
-            &format!("{activity_task_queue}-workflows"),
-        ])
-        .args(["--secret", secret])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|err| panic!("could not start {}: {err}", script.display()));
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let stdout = stdout.join().unwrap();
-    let stderr = stderr.join().unwrap();
-    let status =
-        status.unwrap_or_else(|| panic!("the Python script timed out\n{stdout}\n{stderr}"));
-    assert!(
-        status.success(),
-        "the Python script failed ({status})\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
-    );
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default();
-    serde_json::from_str(line)
-        .unwrap_or_else(|err| panic!("not JSON ({err}): {line}\n--- stderr ---\n{stderr}"))
+    let workflow_task_queue = format!("{activity_task_queue}-workflows");
+    crate::python::run_script(
+        "encryption.py",
+        &[
+            ("--address", server.address()),
+            ("--namespace", server.namespace()),
+            ("--activity-task-queue", activity_task_queue),
+            ("--workflow-task-queue", &workflow_task_queue),
+            ("--secret", secret),
+        ],
+    )
+    .await
 }

@@ -19,6 +19,8 @@ mod http;
 mod inventory;
 mod manifests;
 mod production_worker;
+mod protobuf_interop;
+mod python;
 mod resumable;
 mod storage;
 mod typed_client;

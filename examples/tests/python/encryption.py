@@ -106,6 +106,31 @@ class EncryptedWorkflow:
         return {"greeting": greeting, "failure": failure}
 
 
+@workflow.defn
+class EncodedFailureWorkflow:
+    """Calls an activity whose failure message holds the secret, on a worker that moves failure
+    messages into ``encoded_attributes``: the codec encrypts them."""
+
+    @workflow.run
+    async def run(self, task_queue: str, secret_name: str) -> dict:
+        try:
+            await workflow.execute_activity(
+                "secret_message_failure",
+                secret_name,
+                task_queue=task_queue,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=1),
+            )
+            return {"unexpected": "success"}
+        except ActivityError as err:
+            cause = err.cause
+            return {
+                "type": getattr(cause, "type", None),
+                "message": getattr(cause, "message", None),
+                "cause_of_cause": getattr(cause.__cause__, "message", None),
+            }
+
+
 def payloads_of(event) -> list:
     """Every payload of the history events that carry activity data."""
     found = []
@@ -127,7 +152,14 @@ async def main() -> None:
     parser.add_argument("--activity-task-queue", required=True)
     parser.add_argument("--workflow-task-queue", required=True)
     parser.add_argument("--secret", required=True)
+    parser.add_argument(
+        "--encoded-failure-task-queue",
+        help="instead: run EncodedFailureWorkflow against this activity task queue",
+    )
     args = parser.parse_args()
+    if args.encoded_failure_task_queue:
+        await encoded_failure(args)
+        return
 
     converter = dataclasses.replace(DataConverter.default, payload_codec=EncryptionCodec())
     client = await Client.connect(args.address, namespace=args.namespace, data_converter=converter)
@@ -159,6 +191,44 @@ async def main() -> None:
         "secret_in_any_event": any(
             args.secret.encode() in event.SerializeToString() for event in history.events
         ),
+    }
+    print(json.dumps(result, sort_keys=True))
+    sys.stdout.flush()
+
+
+async def encoded_failure(args) -> None:
+    """Runs EncodedFailureWorkflow; reports what the workflow saw and whether the secret is
+    anywhere in the raw bytes of the stored history."""
+    converter = dataclasses.replace(DataConverter.default, payload_codec=EncryptionCodec())
+    client = await Client.connect(args.address, namespace=args.namespace, data_converter=converter)
+    workflow_id = f"encoded-failure-{uuid.uuid4()}"
+    async with Worker(client, task_queue=args.workflow_task_queue, workflows=[EncodedFailureWorkflow]):
+        result = await client.execute_workflow(
+            EncodedFailureWorkflow.run,
+            args=[args.encoded_failure_task_queue, args.secret],
+            id=workflow_id,
+            task_queue=args.workflow_task_queue,
+            execution_timeout=timedelta(seconds=90),
+        )
+    plain_client = await Client.connect(args.address, namespace=args.namespace)
+    history = await plain_client.get_workflow_handle(workflow_id).fetch_history()
+    failures = []
+    for event in history.events:
+        failure = event.activity_task_failed_event_attributes.failure
+        while failure.ByteSize():
+            failures.append(
+                {
+                    "message": failure.message,
+                    "encoded_attributes_encoding": failure.encoded_attributes.metadata.get(
+                        "encoding", b""
+                    ).decode(),
+                }
+            )
+            failure = failure.cause
+    result["history"] = {
+        "secret_in_raw_history": args.secret.encode()
+        in b"".join(event.SerializeToString() for event in history.events),
+        "failures": failures,
     }
     print(json.dumps(result, sort_keys=True))
     sys.stdout.flush()
