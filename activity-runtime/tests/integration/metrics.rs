@@ -150,7 +150,21 @@ async fn prometheus_exports_core_runtime_and_activity_metrics() {
     assert_eq!(queue_length(&samples), Some(0.0));
 
     // The connection's RPC metrics, as a Python worker on the same core exports them: every
-    // completion sent (3 `make_widgets`, 3 `hold_thread`), and the polls as long requests.
+    // completion sent (3 `make_widgets`, 3 `hold_thread`), and the polls as long requests. The
+    // client sees a result once the server has it; the worker records the call's latency when
+    // the response reaches it, a moment later: scrape until the last one is in (or 5 s pass).
+    let mut samples = samples;
+    for _ in 0..50 {
+        if rpc_metrics(&samples).total("temporal_request_latency", "RespondActivityTaskCompleted")
+            >= 6.0
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        samples = tokio::task::spawn_blocking(move || common::scrape_metrics(address))
+            .await
+            .unwrap();
+    }
     let rpc = rpc_metrics(&samples);
     assert!(
         rpc.total("temporal_request", "RespondActivityTaskCompleted") >= 6.0,
