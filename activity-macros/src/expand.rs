@@ -361,10 +361,14 @@ fn run(
 ) -> TokenStream {
     let krate = &model.krate;
     let input = locals.name("input");
+    let converter = locals.name("converter");
     let (vars, decode_stmts): (Vec<TokenStream>, Vec<TokenStream>) = if model.dynamic.is_some() {
-        // All arguments, undecoded.
+        // All arguments, undecoded, and the converter kept for the result.
         let args = locals.name("args");
-        let stmt = quote!(let #args = #input.into_raw_values(););
+        let stmt = quote! {
+            let #converter = #input.payload_converter().clone();
+            let #args = #input.into_raw_values();
+        };
         (vec![args.into_token_stream()], vec![stmt])
     } else {
         let params: Vec<_> = model.value_params().collect();
@@ -392,7 +396,8 @@ fn run(
                 (quote!(#(#cfg)* #var), stmt)
             })
             .unzip();
-        stmts.push(quote!(#input.finish(#declared);));
+        // The input's converter, moved out rather than cloned: it encodes the result.
+        stmts.push(quote!(let #converter = #input.finish(#declared);));
         (vars, stmts)
     };
 
@@ -433,7 +438,6 @@ fn run(
         Output::Value(ty) => quote!((&#krate::__private::Wire::<#ty>::NEW).codec()),
         Output::Unit | Output::Opaque => quote!(#krate::__private::Codec::SERDE),
     };
-    let converter = locals.name("converter");
     let finish = quote_spanned! {output_span=>
         match (&#output).output_kind().into_result(#output) {
             #krate::__private::Result::Ok(#value) =>
@@ -447,7 +451,6 @@ fn run(
     };
     let body = quote! {
         use #krate::__private::{MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _};
-        let #converter = #input.payload_converter().clone();
         #(#decode_stmts)*
         match #call {
             #output => #finish,
