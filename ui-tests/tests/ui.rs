@@ -200,23 +200,23 @@ fn expected_outputs() -> Vec<PathBuf> {
 
 /// rustc's note on the bound of the function a value is passed to, here the real
 /// `WorkerBuilder::register(activities: impl Into<Activities>)`: its header and the line that
-/// locates it, followed by the quoted signature (`|` lines). rustc adds it to every unsatisfied
+/// locates it (indented as wide as the case's line numbers), followed by the quoted signature
+/// (`|` lines). rustc adds it to every unsatisfied
 /// bound of a function whose bound has a span (`note_obligation_cause_code`, the
 /// `WhereClauseInExpr` arm), and a function that takes a concrete type instead gets "note: method
 /// defined here" in the same file (E0308): no library can remove it while `register` takes the
 /// five forms. It is allowed once, in the cases on the real builder, and nowhere else.
 const REGISTER_BOUND_NOTE: [&str; 2] = [
     "note: required by a bound in `WorkerBuilder::register`",
-    "  --> $WORKSPACE/activity-runtime/src/worker/builder.rs",
+    "--> $WORKSPACE/activity-runtime/src/worker/builder.rs",
 ];
 
 /// `stderr` without its first [`REGISTER_BOUND_NOTE`] (and the signature it quotes).
 fn without_the_register_bound_note(stderr: &str) -> String {
     let lines: Vec<&str> = stderr.lines().collect();
-    let Some(start) = lines
-        .windows(2)
-        .position(|pair| pair == REGISTER_BOUND_NOTE)
-    else {
+    let Some(start) = lines.windows(2).position(|pair| {
+        pair[0] == REGISTER_BOUND_NOTE[0] && pair[1].trim_start() == REGISTER_BOUND_NOTE[1]
+    }) else {
         return stderr.to_owned();
     };
     let quoted = lines[start + 2..]
@@ -278,7 +278,7 @@ fn the_catalogue_check_catches_cascades_and_private_paths() {
     );
     // rustc's note on `WorkerBuilder::register` is allowed once, where the real builder is called.
     let register_note = format!(
-        "error[E0277]: x\n  --> tests/ui/registration/fail/x.rs:3:1\n{}\n{}\n   |\n   |     pub fn register(mut self, activities: impl Into<Activities>) -> Self {{\n   |                                                ^^^^^^^^^^^^^^^^ required by this bound in `WorkerBuilder::register`\n",
+        "error[E0277]: x\n  --> tests/ui/registration/fail/x.rs:3:1\n{}\n  {}\n   |\n   |     pub fn register(mut self, activities: impl Into<Activities>) -> Self {{\n   |                                                ^^^^^^^^^^^^^^^^ required by this bound in `WorkerBuilder::register`\n",
         REGISTER_BOUND_NOTE[0], REGISTER_BOUND_NOTE[1],
     );
     assert!(problems(&without_the_register_bound_note(&register_note)).is_empty());
@@ -287,7 +287,7 @@ fn the_catalogue_check_catches_cascades_and_private_paths() {
         ["points into `activity-runtime/src`"]
     );
     let twice = format!(
-        "{register_note}{}\n{}\n",
+        "{register_note}{}\n {}\n",
         REGISTER_BOUND_NOTE[0], REGISTER_BOUND_NOTE[1]
     );
     assert_eq!(
