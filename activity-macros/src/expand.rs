@@ -910,6 +910,70 @@ mod tests {
     }
 
     #[test]
+    fn no_stand_in_where_the_orphan_rule_would_refuse_it() {
+        for self_ty in [
+            quote!(String),
+            quote!(&'static str),
+            quote!(std::path::PathBuf),
+            quote!(::serde_json::Value),
+            quote!(Box<u8>),
+            quote!((Greeter, Greeter)),
+            quote!(T),
+        ] {
+            let out = expanded(
+                quote!(),
+                quote! {
+                    impl<T> Greet for #self_ty {
+                        #[activity]
+                        fn greet(&self) {}
+                    }
+                },
+            );
+            assert!(!out.contains("ActivityMethods"), "{out}");
+        }
+        // Local, or possibly local: `Box` and references are "fundamental".
+        for self_ty in [
+            quote!(Box<Greeter>),
+            quote!(&'static Greeter),
+            quote!(crate::Greeter),
+        ] {
+            let out = expanded(
+                quote!(),
+                quote! {
+                    impl Greet for #self_ty {
+                        #[activity]
+                        fn greet(&self) {}
+                    }
+                },
+            );
+            assert!(out.contains("ActivityMethods for"), "{out}");
+        }
+    }
+
+    #[test]
+    fn a_generic_block_gets_a_stand_in_with_its_generics() {
+        let out = expanded(
+            quote!(),
+            quote! {
+                impl<T: Send> Store<T> where T: Sync {
+                    #[activity]
+                    fn size(&self) {}
+                }
+            },
+        );
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(errors[0].contains("cannot be generic"), "{out}");
+        assert!(
+            out.contains(
+                "impl < T : Send > :: activity_runtime :: ActivityMethods for Store < T > \
+                 where T : Sync , Store < T > : 'static"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn an_item_that_is_not_a_function_is_reported_on_its_keyword() {
         let out = expanded(
             quote!(),
