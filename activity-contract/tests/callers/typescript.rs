@@ -123,11 +123,25 @@ async fn a_typescript_workflow_with_the_generated_declarations_type_checks_and_r
 
     let worker = ExampleWorker::start().await;
     let server = common::server().await;
+    // The protobuf converter of the examples' TypeScript protobuf test, for `accept_order`'s
+    // `json/protobuf` result.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    for file in ["orders-root.js", "converter-json.js"] {
+        std::fs::copy(examples.join("tests/typescript").join(file), dir.join(file))
+            .unwrap_or_else(|err| panic!("examples/tests/typescript/{file}: {err}"));
+    }
     let mut run = Command::new(common::node());
+    // `NODE_PATH`: the converter in the scratch folder, which the SDK loads by path, finds
+    // `@temporalio/common` there.
     run.env("TEMPORAL_NODE_MODULES", &sdk)
+        .env("NODE_PATH", &sdk)
         .arg(source_path.join("run_typed_workflow.js"))
         .arg("--workflows")
         .arg(dir.join("typed_workflow.ts"))
+        .arg("--payload-converter")
+        .arg(dir.join("converter-json.js"))
+        .arg("--proto")
+        .arg(examples.join("proto/interop/v1/orders.proto"))
         .args(["--address", server.address()])
         .args(["--namespace", server.namespace()])
         .args(["--activity-task-queue", &worker.task_queue])
@@ -212,6 +226,12 @@ async fn a_typescript_workflow_with_the_generated_declarations_type_checks_and_r
         "{report:#}"
     );
     assert_eq!(report["left"], json!(98), "{report:#}");
+    // The protobuf message, sent as its proto3 JSON object, computed on by the Rust activity.
+    assert_eq!(
+        report["receipt"],
+        json!({"orderId": "o-ts", "totalItems": "6", "priority": 2}),
+        "{report:#}"
+    );
     assert_eq!(
         report["legacy"],
         json!("Hello, TypeScript! (v1)"),

@@ -34,6 +34,18 @@ export async function typedCallers(taskQueue: string): Promise<Record<string, un
   const reversed: Uint8Array = await rust.reverse_bytes({ data: new Uint8Array([0x00, 0x01, 0xfe, 0xff]) });
   // A method activity of `Inventory`.
   const left: number = await activities.reserve('tea', 2); // the checked positional argument
+  // A protobuf message: its proto3 JSON object in; a protobufjs message back, read by the
+  // worker's `DefaultPayloadConverterWithProtobufs`.
+  const receipt = await rust.accept_order({
+    order: {
+      orderId: 'o-ts',
+      items: ['kettle', 'mug'],
+      quantity: '3',
+      placedAt: '2027-01-15T08:00:00Z',
+      shipWithin: '90s',
+      priority: 'PRIORITY_EXPRESS',
+    },
+  });
   // The dynamic activity has no declaration: by name, untyped.
   const byName = proxyActivities<Record<string, (...args: unknown[]) => Promise<unknown>>>(options);
   const legacy = await byName.greet_v1('TypeScript');
@@ -50,5 +62,10 @@ export async function typedCallers(taskQueue: string): Promise<Record<string, un
     },
     left,
     legacy,
+    receipt: {
+      orderId: receipt['orderId'],
+      totalItems: String(receipt['totalItems']),
+      priority: receipt['priority'],
+    },
   };
 }
