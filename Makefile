@@ -131,7 +131,10 @@ DEPLOY_ENV  := DEPLOY_VENV="$(DEPLOY_VENV)" CONTAINERS_CONF="$(CURDIR)/examples/
 TOOLS_ENV   += $(DEPLOY_ENV)
 DEPLOY_OK = "$(DEPLOY_VENV)/bin/python" -c 'import sys, importlib.metadata as m; \
 	sys.exit(m.version("kubernetes-validate") != "$(KUBERNETES_VALIDATE_VERSION)" \
-	or m.version("checkov") != "$(CHECKOV_VERSION)")' >/dev/null 2>&1
+	or m.version("checkov") != "$(CHECKOV_VERSION)")' >/dev/null 2>&1 \
+	&& head -n 1 "$(DEPLOY_VENV)/bin/checkov" | grep -qxF "\#!$(DEPLOY_VENV)/bin/python3"
+# (The second check: a venv created under another path, e.g. a moved checkout, keeps that path in
+# its scripts' first line, and `checkov` would not start.)
 # The image's build context needs the network only for `cargo fetch` (host networking: these
 # machines reach crates.io, a container's own network may not).
 IMAGE       ?= localhost/activity-runtime/production-worker:latest
@@ -146,7 +149,7 @@ deploy-tools:
 		|| { echo "make deploy-tools: could not install podman and runc with apt-get" >&2; exit 1; }; }
 	@if $(DEPLOY_OK); then :; else \
 		echo "make deploy-tools: installing kubernetes-validate==$(KUBERNETES_VALIDATE_VERSION) and checkov==$(CHECKOV_VERSION) into .tools/deploy-venv"; \
-		python3 -m venv "$(DEPLOY_VENV)" \
+		python3 -m venv --clear "$(DEPLOY_VENV)" \
 		&& "$(DEPLOY_VENV)/bin/pip" install --quiet --disable-pip-version-check \
 			"kubernetes-validate==$(KUBERNETES_VALIDATE_VERSION)" "checkov==$(CHECKOV_VERSION)" \
 		&& $(DEPLOY_OK) \
