@@ -23,7 +23,7 @@ pub const BUCKET: &str = "soak-payloads";
 pub enum Kind {
     /// An async function that returns within milliseconds.
     Fast,
-    /// An async function that runs for seconds, heartbeating every half second.
+    /// An async function that runs for 4 to 12 seconds, heartbeating every half second.
     Heartbeating,
     /// A plain `fn` on the worker's blocking threads.
     Blocking,

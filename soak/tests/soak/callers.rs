@@ -32,7 +32,8 @@ impl Callers {
         match kind {
             Kind::Fast => self.run(kind, &id, (n,), n).await,
             Kind::Heartbeating => {
-                let steps = 4 + (n % 5) as u32;
+                // 4 to 12 s: long enough that kills and restarts find some running.
+                let steps = 8 + (n % 17) as u32;
                 self.run(kind, &id, (steps,), steps).await
             }
             Kind::Blocking => {

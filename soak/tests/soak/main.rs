@@ -99,7 +99,7 @@ struct Injector {
     short: bool,
     started: Instant,
     workers: Arc<Workers>,
-    proxy: Proxy,
+    proxy: Arc<Proxy>,
     server: Option<DevServer>,
     server_options: DevServerOptions,
     server_gate: Arc<RwLock<()>>,
@@ -115,8 +115,9 @@ impl Injector {
     }
 
     /// Injects faults until `until`, one at a time, with a pause between them: first one of each
-    /// kind (in a seeded order), then kinds at random.
-    async fn run(mut self, until: Instant) -> anyhow::Result<Vec<Fault>> {
+    /// kind (in a seeded order), then kinds at random. Returns them, and the server (which must
+    /// outlive the injector: dropping it stops it).
+    async fn run(mut self, until: Instant) -> anyhow::Result<(Vec<Fault>, Option<DevServer>)> {
         let mut kinds = FaultKind::ALL.to_vec();
         self.rng.shuffle(&mut kinds);
         let (gap_min, gap_max) = if self.short {
@@ -135,7 +136,7 @@ impl Injector {
             self.inject(kind).await?;
             tokio::time::sleep(Duration::from_millis(self.rng.u64(gap_min..gap_max))).await;
         }
-        Ok(self.faults)
+        Ok((self.faults, self.server))
     }
 
     async fn inject(&mut self, kind: FaultKind) -> anyhow::Result<()> {
@@ -224,7 +225,7 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let moto = Moto::start(&python(), kinds::BUCKET).await?;
-    let proxy = Proxy::start(moto.address).await?;
+    let proxy = Arc::new(Proxy::start(moto.address).await?);
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -302,7 +303,7 @@ async fn main() -> anyhow::Result<()> {
         short: settings.is_short(),
         started,
         workers: workers.clone(),
-        proxy,
+        proxy: proxy.clone(),
         server: Some(server),
         server_options,
         server_gate,
@@ -325,7 +326,7 @@ async fn main() -> anyhow::Result<()> {
         });
         n += 1;
     }
-    let faults = injecting.await??;
+    let (faults, _server) = injecting.await??;
     println!(
         "soak: t+{:.1} s  load over ({n} scheduled); draining (at most {} s)",
         started.elapsed().as_secs_f64(),

@@ -10,6 +10,8 @@ use anyhow::{Context as _, bail};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::watch;
 
+use crate::workers::DieWithTheDriver as _;
+
 /// A moto S3 server on a free loopback port with the soak's bucket; killed when dropped.
 pub struct Moto {
     child: Child,
@@ -34,6 +36,7 @@ impl Moto {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .die_with_the_driver()
             .spawn()
             .with_context(|| format!("cannot start moto with {}", python.display()))?;
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -113,10 +116,12 @@ impl Proxy {
 
 /// Waits while the mode is [`Mode::Stall`]; false when it is [`Mode::Refuse`].
 async fn may_pass(mode: &mut watch::Receiver<Mode>) -> bool {
-    match mode.wait_for(|mode| *mode != Mode::Stall).await {
-        Ok(mode) => *mode == Mode::Pass,
-        Err(_) => false,
-    }
+    let passes = match mode.wait_for(|mode| *mode != Mode::Stall).await {
+        Ok(mode) => Some(*mode == Mode::Pass),
+        Err(_) => None,
+    };
+    // `None`: the proxy is being dropped at the end of the run, and its last mode holds.
+    passes.unwrap_or_else(|| *mode.borrow() == Mode::Pass)
 }
 
 async fn forward(

@@ -1,6 +1,7 @@
 //! The three worker processes: started, signalled, and started again whenever one is gone.
 
 use std::fs::OpenOptions;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,6 +36,9 @@ impl Workers {
         let logs: Vec<PathBuf> = (0..count)
             .map(|n| dir.join(format!("worker-{n}.log")))
             .collect();
+        for log in &logs {
+            let _ = std::fs::remove_file(log);
+        }
         let mut workers = Self {
             binary: binary.to_owned(),
             env,
@@ -59,6 +63,7 @@ impl Workers {
             .append(true)
             .open(&self.logs[n])?;
         Ok(Command::new(&self.binary)
+            .die_with_the_driver()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env_remove("TEMPORAL_PROFILE")
             .env_remove("TEMPORAL_CONFIG_FILE")
@@ -151,5 +156,24 @@ impl Workers {
             .filter_map(|path| std::fs::read_to_string(path).ok())
             .map(|text| text.lines().filter(|line| line.contains(needle)).count())
             .sum()
+    }
+}
+
+/// The processes the driver starts end with it, even when it is killed (`Drop` does not run
+/// then): they get `SIGKILL` when it exits (`PR_SET_PDEATHSIG`). They are started from threads
+/// that live as long as the driver (its main thread and the async runtime's), as the signal
+/// comes when the starting thread ends.
+pub trait DieWithTheDriver {
+    fn die_with_the_driver(&mut self) -> &mut Self;
+}
+
+impl DieWithTheDriver for Command {
+    fn die_with_the_driver(&mut self) -> &mut Self {
+        // SAFETY: `prctl` is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            self.pre_exec(|| {
+                nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from)
+            })
+        }
     }
 }
