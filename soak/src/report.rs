@@ -9,12 +9,14 @@
 //!   server);
 //! - the store stalled or refused at some moment of it, for an activity whose payloads pass
 //!   through the store;
-//! - the execution before timed out: the worker was told so (`TimedOut`), or it ran for longer
-//!   than its start-to-close timeout.
+//! - the execution before timed out: the worker was told so (cancelled with reason `TimedOut`, or
+//!   `NotFound`: the server no longer knew the attempt, which in the soak, where nothing resets or
+//!   completes activities by hand, means it had timed it out), or it ran for longer than its
+//!   start-to-close timeout.
 //!
 //! Anything else (a result lost while the server was up, the same attempt run twice, a worker
-//! that re-ran work nobody killed) is unexplained, and fails the soak, as does any activity
-//! scheduled and never completed.
+//! that re-ran work nobody killed) is unexplained, and fails the soak, as do any activity
+//! scheduled and never completed and any worker that exited without a signal.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -260,7 +262,8 @@ fn explain(
     }
     let timed_out = match &before.end {
         Some((at, outcome)) => {
-            outcome.contains("TimedOut")
+            outcome.contains("(TimedOut)")
+                || outcome.contains("(NotFound)")
                 || at.saturating_sub(before.start_ms) >= kind.start_to_close().as_millis() as u64
         }
         None => false,
@@ -282,10 +285,16 @@ impl Report {
         self.reexecutions.values().sum::<usize>() + self.unexplained.len()
     }
 
-    /// Why the run fails: lost activities, unexplained re-executions, inconsistencies. Empty
-    /// when it passes.
+    /// Why the run fails: lost activities, unexplained re-executions, inconsistencies, workers
+    /// that exited by themselves. Empty when it passes.
     pub fn failures(&self) -> Vec<String> {
         let mut failures = Vec::new();
+        if self.notes.unexpected_exits > 0 {
+            failures.push(format!(
+                "{} worker(s) exited without a signal (see the workers' logs)",
+                self.notes.unexpected_exits
+            ));
+        }
         for (id, why) in &self.lost {
             failures.push(format!("lost: {id}: {why}"));
         }
@@ -414,7 +423,7 @@ mod tests {
                 1,
                 8,
                 10_000,
-                Some((12_000, "cancelled WorkerShutdown")),
+                Some((12_000, "cancelled (WorkerShutdown)")),
             ),
             run("heartbeating-2", 2, 9, 13_000, Some((16_000, "ok"))),
             // Finished during the outage, past its deadline.
@@ -429,7 +438,7 @@ mod tests {
                 1,
                 9,
                 50_000,
-                Some((56_000, "cancelled TimedOut")),
+                Some((56_000, "cancelled (TimedOut)")),
             ),
             run("heartbeating-5", 2, 9, 57_000, Some((59_000, "ok"))),
         ];
@@ -512,6 +521,35 @@ mod tests {
             report
                 .to_string()
                 .contains("| &nbsp;&nbsp;**unexplained** | **2** |")
+        );
+    }
+
+    #[test]
+    fn an_attempt_the_server_forgot_timed_out_and_a_worker_exiting_by_itself_fails_the_run() {
+        let executions = [
+            run(
+                "heartbeating-1",
+                1,
+                7,
+                0,
+                Some((3_000, "cancelled (NotFound)")),
+            ),
+            run("heartbeating-1", 2, 7, 4_000, Some((9_000, "ok"))),
+        ];
+        let notes = WorkerNotes {
+            unexpected_exits: 1,
+            ..WorkerNotes::default()
+        };
+        let report = analyze(
+            &[scheduled("heartbeating-1", Outcome::Completed)],
+            &executions,
+            &[],
+            notes,
+        );
+        assert_eq!(report.reexecutions, BTreeMap::from([(Cause::Timeout, 1)]));
+        assert_eq!(
+            report.failures(),
+            ["1 worker(s) exited without a signal (see the workers' logs)"]
         );
     }
 
