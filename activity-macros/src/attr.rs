@@ -336,8 +336,10 @@ impl FromMeta for ActivityName {
     }
 }
 
-/// `memory_limit = "512 MiB"`: a size as the size options take it (`parse_size`), with an error
-/// that shows memory-sized examples. Its range is checked in `valid.rs`.
+/// `memory_limit = "512 MiB"`: a size in binary units (`KiB`, `MiB`, `GiB`) or bytes, parsed as
+/// the size options are (`parse_size`). Decimal units are refused: memory is sized in pages and
+/// powers of two, and "512 MB" is as often meant as 512 MiB as not (a 5 % difference the limit
+/// would silently take). Its range is checked in `valid.rs`.
 #[derive(Debug, Clone)]
 pub(crate) struct MemoryLimit(pub Size);
 
@@ -345,16 +347,40 @@ impl FromMeta for MemoryLimit {
     fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
         let (text, span) =
             string_literal(expr).map_err(|span| memory_error(span, "not a string literal"))?;
-        parse_size(&text)
-            .map(|bytes| Self(Size { bytes, span }))
-            .map_err(|reason| memory_error(span, &reason))
+        let bytes = parse_size(&text).map_err(|reason| memory_error(span, &reason))?;
+        if let Some((number, binary_unit)) = decimal_unit(&text) {
+            let meant = format!("{number} {binary_unit}");
+            let meant_bytes = parse_size(&meant).map_err(|reason| memory_error(span, &reason))?;
+            return Err(memory_error(
+                span,
+                &format!(
+                    "`{}` is in decimal units ({bytes} bytes), not the binary units memory is \
+                     sized in (`\"{meant}\"` is {meant_bytes} bytes)",
+                    text.trim()
+                ),
+            ));
+        }
+        Ok(Self(Size { bytes, span }))
     }
+}
+
+/// For a size in a decimal unit (`KB`, `MB`, `GB`, any case): its number and the binary unit of
+/// the same prefix.
+fn decimal_unit(text: &str) -> Option<(&str, &'static str)> {
+    let (number, unit) = number_and_unit(text);
+    let binary = match unit.to_ascii_lowercase().as_str() {
+        "kb" => "KiB",
+        "mb" => "MiB",
+        "gb" => "GiB",
+        _ => return None,
+    };
+    Some((number, binary))
 }
 
 fn memory_error(span: Span, reason: &str) -> darling::Error {
     darling::Error::custom(format!(
-        "invalid `memory_limit`: {reason}; write a string literal such as `\"512 MiB\"` or \
-         `\"2 GiB\"` (`KiB`, `MiB` and `GiB` count 1024, `KB`, `MB` and `GB` count 1000)"
+        "invalid `memory_limit`: {reason}; write a string literal in binary units such as \
+         `\"512 MiB\"` or `\"2 GiB\"` (`KiB`, `MiB` and `GiB` count 1024; no unit means bytes)"
     ))
     .with_span(&span)
 }
@@ -542,15 +568,21 @@ fn size_error(span: Span, reason: &str) -> darling::Error {
     .with_span(&span)
 }
 
-/// Parses `"512 KiB"`, `"1.5 MiB"`, `"2MB"`, `"1000000"`: a decimal number, optional spaces and an
-/// optional unit (case-insensitive). Fractions of a byte are dropped.
-pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+/// `"1.5 MiB"` as `("1.5", "MiB")`: the leading digits and dots, and the rest without spaces.
+fn number_and_unit(text: &str) -> (&str, &str) {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let unit = unit.trim_start();
+    (number, unit.trim_start())
+}
+
+/// Parses `"512 KiB"`, `"1.5 MiB"`, `"2MB"`, `"1000000"`: a decimal number, optional spaces and an
+/// optional unit (case-insensitive). Fractions of a byte are dropped.
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = number_and_unit(text);
     let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kb" => 1000,
@@ -596,6 +628,30 @@ mod tests {
         let args = ActivityArgs::parse(quote!(name = "greet", crate = "rt")).unwrap();
         assert_eq!(args.name.unwrap().value, "greet");
         assert!(args.krate.unwrap().is_ident("rt"));
+    }
+
+    #[test]
+    fn memory_limits_take_binary_units_and_refuse_decimal_ones() {
+        let limit = |text: &str| {
+            MemoryLimit::from_expr(&syn::parse_quote!(#text))
+                .map(|limit| limit.0.bytes)
+                .map_err(|err| err.to_string())
+        };
+        assert_eq!(limit("512 MiB"), Ok(512 << 20));
+        assert_eq!(limit("1.5GiB"), Ok(3 << 29));
+        assert_eq!(limit("536870912"), Ok(512 << 20));
+        for decimal in ["512 MB", "512mb", "2 GB", "64 kB"] {
+            let err = limit(decimal).unwrap_err();
+            assert!(err.contains("decimal units"), "{decimal}: {err}");
+            assert!(err.contains("binary units such as"), "{decimal}: {err}");
+        }
+        assert_eq!(
+            limit("512 MB").unwrap_err(),
+            "invalid `memory_limit`: `512 MB` is in decimal units (512000000 bytes), not the \
+             binary units memory is sized in (`\"512 MiB\"` is 536870912 bytes); write a string \
+             literal in binary units such as `\"512 MiB\"` or `\"2 GiB\"` (`KiB`, `MiB` and \
+             `GiB` count 1024; no unit means bytes)"
+        );
     }
 
     #[test]

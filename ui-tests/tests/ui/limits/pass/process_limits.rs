@@ -14,8 +14,8 @@ fn render(page: u32) -> Vec<u8> {
     vec![0; page as usize]
 }
 
-/// Decimal units, as the size options take them; minutes.
-#[activity(isolation = "process", memory_limit = "2 GB", cpu_time = "2 min")]
+/// A whole number of GiB, written in bytes; minutes.
+#[activity(isolation = "process", memory_limit = "2147483648", cpu_time = "2 min")]
 fn transcode(seconds: u32) -> u32 {
     seconds
 }
