@@ -23,6 +23,10 @@ pub const BUCKET: &str = "soak-payloads";
 pub enum Kind {
     /// An async function that returns within milliseconds.
     Fast,
+    /// An async function that runs for 3 to 8 seconds without heartbeating, with a start-to-close
+    /// timeout (60 s) above the longest outage: a result it finishes while the server is down
+    /// must be delivered when the server is back, never cost a second run.
+    Slow,
     /// An async function that runs for 4 to 12 seconds, heartbeating every half second.
     Heartbeating,
     /// A plain `fn` on the worker's blocking threads.
@@ -35,8 +39,9 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order the load cycles through them.
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Fast,
+        Kind::Slow,
         Kind::Heartbeating,
         Kind::Blocking,
         Kind::Isolated,
@@ -47,6 +52,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Fast => "fast",
+            Kind::Slow => "slow",
             Kind::Heartbeating => "heartbeating",
             Kind::Blocking => "blocking",
             Kind::Isolated => "isolated",
@@ -64,6 +70,7 @@ impl Kind {
     /// what bounds how long a result may wait for a server that is down (see `report`).
     pub fn start_to_close(self) -> Duration {
         match self {
+            Kind::Slow => Duration::from_secs(60),
             Kind::Heartbeating => Duration::from_secs(30),
             _ => Duration::from_secs(15),
         }

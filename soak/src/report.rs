@@ -4,9 +4,12 @@
 //! A re-execution is each execution of an activity after its first. It is explained by what
 //! happened between the start of the execution before it and its own start:
 //! - that execution's worker got `SIGKILL` or `SIGTERM` from the driver;
-//! - the dev server was down at some moment of that window (a result that could not be
-//!   delivered before its attempt's deadline, a heartbeat timeout that fired on the restarted
-//!   server);
+//! - the dev server was down at some moment of that window, and came back too late for the
+//!   execution before: for an activity that heartbeats, after any outage (its heartbeat timeout
+//!   may have fired on the restarted server); for the others, only when the server was back less
+//!   than [`RESEND_SLACK`] before that execution's start-to-close deadline. A result finished
+//!   during a shorter outage must have been re-sent and recorded: that the activity ran again
+//!   anyway is unexplained;
 //! - the store stalled or refused at some moment of it, for an activity whose payloads pass
 //!   through the store;
 //! - the execution before timed out: the worker was told so (cancelled with reason `TimedOut`, or
@@ -23,6 +26,10 @@ use std::fmt;
 
 use crate::kinds::Kind;
 use crate::ledger::Execution;
+
+/// How long after the server is back a worker may take to deliver a result it kept (its re-sends
+/// back off up to 5 s), with room for a loaded machine.
+pub const RESEND_SLACK: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A fault the driver injected, and when (Unix ms, from the first signal to the recovery).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -254,7 +261,12 @@ fn explain(
     if signalled(FaultKind::Sigterm) {
         return Ok(Cause::WorkerStopped);
     }
-    if during(FaultKind::ServerRestart) {
+    let deadline = before.start_ms + kind.start_to_close().as_millis() as u64;
+    let slack = RESEND_SLACK.as_millis() as u64;
+    let too_late = |f: &Fault| kind.heartbeat_timeout().is_some() || f.to_ms + slack >= deadline;
+    if faults.iter().any(|f| {
+        f.kind == FaultKind::ServerRestart && f.from_ms <= to && f.to_ms >= from && too_late(f)
+    }) {
         return Ok(Cause::ServerRestart);
     }
     if kind.uses_storage() && (during(FaultKind::StoreStall) || during(FaultKind::StoreRefuse)) {
@@ -551,6 +563,34 @@ mod tests {
             report.failures(),
             ["1 worker(s) exited without a signal (see the workers' logs)"]
         );
+    }
+
+    #[test]
+    fn a_result_the_server_could_still_take_after_an_outage_explains_no_second_run() {
+        // Down from 10 s to 40 s: the slow activity's deadline (60 s after its start at 9 s) is
+        // well after; the fast one's (15 s after its start at 9.5 s) passed during the outage.
+        let faults = [fault(FaultKind::ServerRestart, 10_000, 40_000, None)];
+        let executions = [
+            run("slow-1", 1, 7, 9_000, Some((14_000, "ok"))),
+            run("slow-1", 2, 7, 70_000, Some((75_000, "ok"))),
+            run("fast-2", 1, 7, 9_500, Some((9_520, "ok"))),
+            run("fast-2", 2, 7, 41_000, Some((41_020, "ok"))),
+        ];
+        let report = analyze(
+            &[
+                scheduled("slow-1", Outcome::Completed),
+                scheduled("fast-2", Outcome::Completed),
+            ],
+            &executions,
+            &faults,
+            WorkerNotes::default(),
+        );
+        assert_eq!(
+            report.reexecutions,
+            BTreeMap::from([(Cause::ServerRestart, 1)])
+        );
+        assert_eq!(report.unexplained.len(), 1, "{:?}", report.unexplained);
+        assert!(report.unexplained[0].starts_with("slow-1 attempt 2"));
     }
 
     #[test]

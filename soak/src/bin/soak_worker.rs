@@ -23,6 +23,13 @@ async fn fast(n: u64) -> u64 {
     n
 }
 
+/// Works for `ms` milliseconds without a heartbeat.
+#[activity]
+async fn slow(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
 /// Works for `steps` half-seconds, heartbeating after each; stops when cancelled.
 #[activity]
 async fn heartbeating(ctx: ActivityContext, steps: u32) -> Result<u32, ActivityError> {
@@ -97,7 +104,14 @@ async fn main() -> anyhow::Result<()> {
         ExternalStorage::new(ObjectStoreDriver::s3(&bucket)?).threshold(kinds::STORAGE_THRESHOLD);
     let worker = Worker::builder()
         .task_queue(&task_queue)
-        .register(activities![fast, heartbeating, blocking, isolated, large])
+        .register(activities![
+            fast,
+            slow,
+            heartbeating,
+            blocking,
+            isolated,
+            large
+        ])
         .external_storage(storage)
         .layer(record(ledger))
         // Heartbeats reach the server every second (not every 0.8 × the 5 s timeout): a loaded

@@ -31,6 +31,10 @@ impl Callers {
         let id = format!("{}-{n}", kind.name());
         match kind {
             Kind::Fast => self.run(kind, &id, (n,), n).await,
+            Kind::Slow => {
+                let ms = 3_000 + (n % 11) * 500;
+                self.run(kind, &id, (ms,), ms).await
+            }
             Kind::Heartbeating => {
                 // 4 to 12 s: long enough that kills and restarts find some running.
                 let steps = 8 + (n % 17) as u32;

@@ -24,9 +24,10 @@ use anyhow::Context as _;
 use nix::sys::signal::Signal;
 use soak::kinds::{self, Kind};
 use soak::ledger::{self, now_ms};
-use soak::report::{self, Fault, FaultKind, Scheduled, WorkerNotes};
+use soak::report::{self, Fault, FaultKind, Outcome, Scheduled, WorkerNotes};
 use temporal_dev_server::{DevServer, DevServerOptions};
 use tokio::sync::RwLock;
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::callers::Callers;
@@ -206,6 +207,74 @@ impl Injector {
     }
 }
 
+/// The workers' environment: the server, the task queue, the ledger, and the store behind the
+/// proxy.
+fn worker_env(
+    address: &str,
+    task_queue: &str,
+    ledger: &std::path::Path,
+    proxy: &Proxy,
+) -> Vec<(String, String)> {
+    [
+        ("TEMPORAL_ADDRESS", address.to_owned()),
+        ("TEMPORAL_NAMESPACE", "default".to_owned()),
+        ("SOAK_TASK_QUEUE", task_queue.to_owned()),
+        (kinds::LEDGER_ENV, ledger.display().to_string()),
+        ("S3_BUCKET", kinds::BUCKET.to_owned()),
+        ("AWS_ENDPOINT_URL", format!("http://{}", proxy.address)),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("HOME", std::env::temp_dir().display().to_string()),
+    ]
+    .map(|(k, v)| (k.to_owned(), v))
+    .to_vec()
+}
+
+/// The callers' client, with the workers' external storage. It reads and writes the bucket
+/// directly, not through the proxy: the store's faults are the workers'.
+async fn connect_client(address: &str, moto: &Moto) -> anyhow::Result<Client> {
+    let driver = ObjectStoreDriver::s3_with(
+        AmazonS3Builder::new()
+            .with_endpoint(format!("http://{}", moto.address))
+            .with_region("us-east-1")
+            .with_access_key_id("test")
+            .with_secret_access_key("test")
+            .with_bucket_name(kinds::BUCKET),
+    )?;
+    Ok(Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(address)
+            .namespace("default")
+            .external_storage(ExternalStorage::new(driver).threshold(kinds::STORAGE_THRESHOLD)),
+    )
+    .await?)
+}
+
+/// Starts `rate` calls a second until `until`, each kind in turn; the calls, and how many.
+async fn schedule(
+    callers: Arc<Callers>,
+    rate: f64,
+    until: Instant,
+) -> (JoinSet<(String, Kind, Outcome)>, u64) {
+    let mut calls = JoinSet::new();
+    let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut n: u64 = 0;
+    while Instant::now() < until {
+        ticks.tick().await;
+        let kind = Kind::ALL[(n % Kind::ALL.len() as u64) as usize];
+        let callers = callers.clone();
+        calls.spawn(async move {
+            let outcome = callers.call(kind, n).await;
+            (format!("{}-{n}", kind.name()), kind, outcome)
+        });
+        n += 1;
+    }
+    (calls, n)
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
@@ -239,20 +308,7 @@ async fn main() -> anyhow::Result<()> {
         .context("the soak needs a Temporal dev server (`make tools`)")?;
     let address = server.address().to_owned();
     let task_queue = format!("soak-{}", settings.seed);
-    let env = [
-        ("TEMPORAL_ADDRESS", address.clone()),
-        ("TEMPORAL_NAMESPACE", "default".to_owned()),
-        ("SOAK_TASK_QUEUE", task_queue.clone()),
-        (kinds::LEDGER_ENV, ledger_path.display().to_string()),
-        ("S3_BUCKET", kinds::BUCKET.to_owned()),
-        ("AWS_ENDPOINT_URL", format!("http://{}", proxy.address)),
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-        ("HOME", std::env::temp_dir().display().to_string()),
-    ]
-    .map(|(k, v)| (k.to_owned(), v))
-    .to_vec();
+    let env = worker_env(&address, &task_queue, &ledger_path, &proxy);
     let workers = Arc::new(Workers::start(
         env!("CARGO_BIN_EXE_soak-worker").as_ref(),
         env,
@@ -260,23 +316,7 @@ async fn main() -> anyhow::Result<()> {
         WORKERS,
     )?);
 
-    // The callers read and write the bucket directly: the faults are the workers'.
-    let driver = ObjectStoreDriver::s3_with(
-        AmazonS3Builder::new()
-            .with_endpoint(format!("http://{}", moto.address))
-            .with_region("us-east-1")
-            .with_access_key_id("test")
-            .with_secret_access_key("test")
-            .with_bucket_name(kinds::BUCKET),
-    )?;
-    let client = Client::connect_with(
-        ConnectOptions::new()
-            .isolated()
-            .target(&address)
-            .namespace("default")
-            .external_storage(ExternalStorage::new(driver).threshold(kinds::STORAGE_THRESHOLD)),
-    )
-    .await?;
+    let client = connect_client(&address, &moto).await?;
     let server_gate = Arc::new(RwLock::new(()));
     let drain_deadline = Arc::new(OnceLock::new());
     let callers = Arc::new(Callers {
@@ -312,20 +352,7 @@ async fn main() -> anyhow::Result<()> {
     // Faults stop a few seconds before the load, so the last one is over when the drain starts.
     let injecting = tokio::spawn(injector.run(load_ends - Duration::from_secs(5)));
 
-    let mut calls = tokio::task::JoinSet::new();
-    let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / settings.rate));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut n: u64 = 0;
-    while Instant::now() < load_ends {
-        ticks.tick().await;
-        let kind = Kind::ALL[(n % Kind::ALL.len() as u64) as usize];
-        let callers = callers.clone();
-        calls.spawn(async move {
-            let outcome = callers.call(kind, n).await;
-            (format!("{}-{n}", kind.name()), kind, outcome)
-        });
-        n += 1;
-    }
+    let (mut calls, n) = schedule(callers, settings.rate, load_ends).await;
     let (faults, _server) = injecting.await??;
     println!(
         "soak: t+{:.1} s  load over ({n} scheduled); draining (at most {} s)",
