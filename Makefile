@@ -330,9 +330,10 @@ test-book:
 
 # --- The soak (issue 27): `soak/`, whose driver is the test `soak` (not among `--tests`) --------
 # `make soak` runs it for SOAK_SECONDS (10 minutes by default); the test command runs the short
-# version (`test-soak`, 60 s of load and faults, about 75 s in all), last of the groups, so that it
-# starts when a shorter group has ended. Both fail when an activity is lost or a re-execution has
-# no fault behind it. Nothing to install beyond `test-tools` (the CLI, moto and boto3).
+# version (`test-soak`, 60 s of load and faults, 70 to 120 s in all with the drain), last of the
+# groups, so that it starts when a shorter group has ended. Both fail when an activity is lost or
+# a re-execution has no fault behind it. Nothing to install beyond `test-tools` (the CLI, moto
+# and boto3).
 SOAK_TARGET        := --test soak
 SOAK_SECONDS       ?= 600
 SOAK_SHORT_SECONDS := 60
