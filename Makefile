@@ -277,7 +277,9 @@ demo: tools
 # A cargo command holds the build directory's lock while it compiles. The test groups need it only
 # for a moment at their start; trybuild's nested cargo, which type-checks the runtime's contract in
 # the same build directory (sharing the build scripts and proc-macros the test build compiled, see
-# ui-tests/tests/ui.rs), holds it for about a minute, and clippy for minutes. So the trybuild cases
+# ui-tests/tests/ui.rs), holds it for about a minute (and, on a cold target, a minute and a half
+# more for the registration cases on the real builder, which type-check the Temporal tree under
+# the runtime's `worker` feature), and clippy for minutes. So the trybuild cases
 # start 5 s after the other test groups, and the lints 15 s after them (whichever of the two gets
 # the lock first, the other waits for it). The lints share those host units too.
 TEST_PACKAGES := --workspace

@@ -361,10 +361,14 @@ fn run(
 ) -> TokenStream {
     let krate = &model.krate;
     let input = locals.name("input");
+    let converter = locals.name("converter");
     let (vars, decode_stmts): (Vec<TokenStream>, Vec<TokenStream>) = if model.dynamic.is_some() {
-        // All arguments, undecoded.
+        // All arguments, undecoded, and the converter kept for the result.
         let args = locals.name("args");
-        let stmt = quote!(let #args = #input.into_raw_values(););
+        let stmt = quote! {
+            let #converter = #input.payload_converter().clone();
+            let #args = #input.into_raw_values();
+        };
         (vec![args.into_token_stream()], vec![stmt])
     } else {
         let params: Vec<_> = model.value_params().collect();
@@ -392,7 +396,8 @@ fn run(
                 (quote!(#(#cfg)* #var), stmt)
             })
             .unzip();
-        stmts.push(quote!(#input.finish(#declared);));
+        // The input's converter, moved out rather than cloned: it encodes the result.
+        stmts.push(quote!(let #converter = #input.finish(#declared);));
         (vars, stmts)
     };
 
@@ -433,7 +438,6 @@ fn run(
         Output::Value(ty) => quote!((&#krate::__private::Wire::<#ty>::NEW).codec()),
         Output::Unit | Output::Opaque => quote!(#krate::__private::Codec::SERDE),
     };
-    let converter = locals.name("converter");
     let finish = quote_spanned! {output_span=>
         match (&#output).output_kind().into_result(#output) {
             #krate::__private::Result::Ok(#value) =>
@@ -447,7 +451,6 @@ fn run(
     };
     let body = quote! {
         use #krate::__private::{MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _};
-        let #converter = #input.payload_converter().clone();
         #(#decode_stmts)*
         match #call {
             #output => #finish,
@@ -902,6 +905,70 @@ mod tests {
         assert!(errors[0].contains("not a trait implementation"), "{out}");
         assert!(
             out.contains("impl :: activity_runtime :: ActivityMethods for Greeter"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn no_stand_in_where_the_orphan_rule_would_refuse_it() {
+        for self_ty in [
+            quote!(String),
+            quote!(&'static str),
+            quote!(std::path::PathBuf),
+            quote!(::serde_json::Value),
+            quote!(Box<u8>),
+            quote!((Greeter, Greeter)),
+            quote!(T),
+        ] {
+            let out = expanded(
+                quote!(),
+                quote! {
+                    impl<T> Greet for #self_ty {
+                        #[activity]
+                        fn greet(&self) {}
+                    }
+                },
+            );
+            assert!(!out.contains("ActivityMethods"), "{out}");
+        }
+        // Local, or possibly local: `Box` and references are "fundamental".
+        for self_ty in [
+            quote!(Box<Greeter>),
+            quote!(&'static Greeter),
+            quote!(crate::Greeter),
+        ] {
+            let out = expanded(
+                quote!(),
+                quote! {
+                    impl Greet for #self_ty {
+                        #[activity]
+                        fn greet(&self) {}
+                    }
+                },
+            );
+            assert!(out.contains("ActivityMethods for"), "{out}");
+        }
+    }
+
+    #[test]
+    fn a_generic_block_gets_a_stand_in_with_its_generics() {
+        let out = expanded(
+            quote!(),
+            quote! {
+                impl<T: Send> Store<T> where T: Sync {
+                    #[activity]
+                    fn size(&self) {}
+                }
+            },
+        );
+        let errors = errors(&out);
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(errors[0].contains("cannot be generic"), "{out}");
+        assert!(
+            out.contains(
+                "impl < T : Send > :: activity_runtime :: ActivityMethods for Store < T > \
+                 where T : Sync , Store < T > : 'static"
+            ),
             "{out}"
         );
     }

@@ -172,7 +172,9 @@
 //!         ) -> Result<T, ActivityError> {
 //!             Ok(T::default())
 //!         }
-//!         pub fn finish(self, _: usize) {}
+//!         pub fn finish(self, _: usize) -> PayloadConverter {
+//!             PayloadConverter
+//!         }
 //!         pub fn into_raw_values(self) -> Vec<RawValue> {
 //!             Vec::new()
 //!         }

@@ -110,6 +110,7 @@ impl ActivityInput {
 
     /// [`decode`](Self::decode) with the codec of `T` (a protobuf message's, in generated code).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_value<T: DeserializeOwned + 'static>(
         &self,
         codec: Codec<T>,
@@ -142,18 +143,26 @@ impl ActivityInput {
     }
 
     /// Ends decoding: `declared` is how many parameters the activity takes. Arguments beyond
-    /// those are ignored with a warning, so callers can evolve ahead of workers.
-    pub fn finish(self, declared: usize) {
+    /// those are ignored with a warning, so callers can evolve ahead of workers. Returns the
+    /// worker's payload converter, which encodes the result.
+    #[inline]
+    pub fn finish(self, declared: usize) -> PayloadConverter {
         if self.payloads.len() > declared {
-            tracing::warn!(
-                activity_type = %self.activity_type,
-                declared,
-                received = self.payloads.len(),
-                "activity `{}` takes {declared} argument(s) but the caller sent {}; the extra ones are ignored",
-                self.activity_type,
-                self.payloads.len(),
-            );
+            self.warn_extra_arguments(declared);
         }
+        self.converter
+    }
+
+    #[cold]
+    fn warn_extra_arguments(&self, declared: usize) {
+        tracing::warn!(
+            activity_type = %self.activity_type,
+            declared,
+            received = self.payloads.len(),
+            "activity `{}` takes {declared} argument(s) but the caller sent {}; the extra ones are ignored",
+            self.activity_type,
+            self.payloads.len(),
+        );
     }
 }
 
@@ -175,6 +184,7 @@ impl ActivityOutput {
     /// Encodes a result with `converter`; `codec` says whether it is a protobuf message (from
     /// generated code).
     #[doc(hidden)]
+    #[inline]
     pub fn encode_with<T: Serialize>(
         value: &T,
         codec: Codec<T>,
@@ -183,6 +193,7 @@ impl ActivityOutput {
         Self::encoded(converter.encode_result(value, codec))
     }
 
+    #[inline]
     fn encoded(payload: Result<Payload, PayloadError>) -> Result<Self, ActivityError> {
         payload.map(|payload| Self { payload }).map_err(|err| {
             ActivityError::new(format!("could not encode the activity result: {err}"))

@@ -164,6 +164,27 @@ fn protobuf_payload<M: Message + Name>(message: &M) -> Payload {
     }
 }
 
+/// A `binary/protobuf` payload's message decoded by hand, as a decoder that reads what the SDKs
+/// send must: its `encoding` and `messageType` read in one pass over the metadata and checked
+/// (without them, a `json/protobuf` payload or another message decodes into garbage or fails
+/// later), then prost.
+fn decode_by_hand<M: Message + Name + Default>(payload: &Payload) -> M {
+    let (mut encoding, mut message_type) = (None, None);
+    for (key, value) in &payload.metadata {
+        match key.as_str() {
+            "encoding" => encoding = Some(value.as_slice()),
+            "messageType" => message_type = Some(value.as_slice()),
+            _ => {}
+        }
+    }
+    assert_eq!(encoding, Some(&b"binary/protobuf"[..]), "a binary message");
+    assert!(
+        message_type.is_none_or(|sent| sent == M::full_name().as_bytes()),
+        "the parameter's message"
+    );
+    M::decode(payload.data.as_slice()).expect("decodes")
+}
+
 fn official_context() -> SerializationContextData {
     SerializationContextData::Activity(ActivitySerializationContext::new())
 }
@@ -239,8 +260,7 @@ fn cases() -> Vec<Case> {
             })],
             generated: generated::<locate_run>,
             serde_json: |payloads| {
-                let execution =
-                    WorkflowExecution::decode(payloads[0].data.as_slice()).expect("decodes");
+                let execution: WorkflowExecution = decode_by_hand(&payloads[0]);
                 protobuf_payload(&locate(execution))
             },
             official: |pc, payloads| {

@@ -11,7 +11,9 @@
 //! message, regenerate with `TRYBUILD=overwrite cargo test -p ui-tests` and review the diff.
 //!
 //! The cases see only this crate's dev-dependencies, and use nothing but `activity-runtime`,
-//! `serde` and `tokio`: what a user's crate would have.
+//! `serde` and `tokio`: what a user's crate would have. They build the runtime without its
+//! `worker` feature; the registration cases on the real `WorkerBuilder::register` are a second
+//! group, `worker/tests/ui/registration/fail/`, built with it (see [`worker_registration_cases`]).
 //!
 //! A test binary without the libtest harness (`harness = false`): `main` runs the checks in turn,
 //! on one thread, which is what lets it set trybuild's compiler flags in its own environment (see
@@ -34,6 +36,7 @@ fn main() {
     one_set_of_flags();
     the_build_scripts_and_proc_macros_already_built();
     compile_fail_cases();
+    worker_registration_cases();
     // After the cases, so that it reads what `TRYBUILD=overwrite` has just written.
     each_mistake_is_one_error_in_the_users_terms();
 }
@@ -45,6 +48,35 @@ fn compile_fail_cases() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*/fail/*.rs");
 }
+
+/// The registration cases on the real `WorkerBuilder::register` (`worker/tests/ui/`): the
+/// catalogue above builds the runtime without its `worker` feature and calls a `register` of its
+/// own with the same signature, which cannot show what rustc says about the real one.
+///
+/// trybuild takes the crate whose dependencies the cases see (and names its project under
+/// `target/tests/trybuild/` after it) from `CARGO_MANIFEST_DIR`: pointed at `worker/`, the crate
+/// `ui-tests-worker`, whose only difference is the runtime with `worker`. The Temporal tree under
+/// it is type-checked once in the shared build directory (see
+/// [`the_build_scripts_and_proc_macros_already_built`]), and is fresh on later runs.
+fn worker_registration_cases() {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let worker = manifest_dir.join(WORKER_CRATE);
+    // trybuild expands the pattern from the current directory and finds the files from its crate's.
+    std::env::set_current_dir(&worker).unwrap();
+    // SAFETY: as in `one_set_of_flags`, no other thread runs in this process.
+    unsafe { std::env::set_var("CARGO_MANIFEST_DIR", &worker) };
+    {
+        let t = trybuild::TestCases::new();
+        t.compile_fail("tests/ui/*/fail/*.rs");
+        // The cases run when `t` is dropped, here.
+    }
+    // SAFETY: as above.
+    unsafe { std::env::set_var("CARGO_MANIFEST_DIR", &manifest_dir) };
+    std::env::set_current_dir(&manifest_dir).unwrap();
+}
+
+/// The directory of the crate `ui-tests-worker`, below this one.
+const WORKER_CRATE: &str = "worker";
 
 /// trybuild (1.0.122) type-checks the cases' dependencies with its flags
 /// (`--cfg trybuild --verbose -A dead_code`), then checks the cases with one flag more
@@ -109,7 +141,8 @@ fn the_build_scripts_and_proc_macros_already_built() {
 
 /// The catalogue's promise: each mistake is one error, and no message names the runtime's hidden
 /// module, which users cannot read the docs of, or points into this project's sources, which are
-/// not the user's code.
+/// not the user's code. The cases on the real builder may have one note more, rustc's for the bound
+/// of `WorkerBuilder::register` (see [`REGISTER_BOUND_NOTE`]), and nothing else.
 fn each_mistake_is_one_error_in_the_users_terms() {
     let files = expected_outputs();
     assert!(
@@ -121,6 +154,11 @@ fn each_mistake_is_one_error_in_the_users_terms() {
         .iter()
         .flat_map(|file| {
             let text = fs::read_to_string(file).unwrap();
+            let text = if file.starts_with(WORKER_CRATE) {
+                without_the_register_bound_note(&text)
+            } else {
+                text
+            };
             problems(&text)
                 .into_iter()
                 .map(move |problem| format!("{}: {problem}", file.display()))
@@ -133,23 +171,60 @@ fn each_mistake_is_one_error_in_the_users_terms() {
     );
 }
 
-/// Every `tests/ui/*/fail/*.stderr`, sorted.
+/// Every `tests/ui/*/fail/*.stderr`, then every `worker/tests/ui/*/fail/*.stderr`, each group
+/// sorted.
 fn expected_outputs() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for category in fs::read_dir("tests/ui").unwrap() {
-        let fail = category.unwrap().path().join("fail");
-        let Ok(entries) = fs::read_dir(&fail) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|ext| ext == "stderr") {
-                files.push(path);
+    for root in [
+        Path::new("tests/ui"),
+        &Path::new(WORKER_CRATE).join("tests/ui"),
+    ] {
+        let mut group = Vec::new();
+        for category in fs::read_dir(root).unwrap() {
+            let fail = category.unwrap().path().join("fail");
+            let Ok(entries) = fs::read_dir(&fail) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|ext| ext == "stderr") {
+                    group.push(path);
+                }
             }
         }
+        group.sort();
+        files.extend(group);
     }
-    files.sort();
     files
+}
+
+/// rustc's note on the bound of the function a value is passed to, here the real
+/// `WorkerBuilder::register(activities: impl Into<Activities>)`: its header and the line that
+/// locates it (indented as wide as the case's line numbers), followed by the quoted signature
+/// (`|` lines). rustc adds it to every unsatisfied
+/// bound of a function whose bound has a span (`note_obligation_cause_code`, the
+/// `WhereClauseInExpr` arm), and a function that takes a concrete type instead gets "note: method
+/// defined here" in the same file (E0308): no library can remove it while `register` takes the
+/// five forms. It is allowed once, in the cases on the real builder, and nowhere else.
+const REGISTER_BOUND_NOTE: [&str; 2] = [
+    "note: required by a bound in `WorkerBuilder::register`",
+    "--> $WORKSPACE/activity-runtime/src/worker/builder.rs",
+];
+
+/// `stderr` without its first [`REGISTER_BOUND_NOTE`] (and the signature it quotes).
+fn without_the_register_bound_note(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let Some(start) = lines.windows(2).position(|pair| {
+        pair[0] == REGISTER_BOUND_NOTE[0] && pair[1].trim_start() == REGISTER_BOUND_NOTE[1]
+    }) else {
+        return stderr.to_owned();
+    };
+    let quoted = lines[start + 2..]
+        .iter()
+        .take_while(|line| line.trim_start().starts_with('|'))
+        .count();
+    let kept = lines[..start].iter().chain(&lines[start + 2 + quoted..]);
+    kept.map(|line| format!("{line}\n")).collect()
 }
 
 /// The sources of this project's crates: a note or span that points into them sends the user to
@@ -201,9 +276,35 @@ fn the_catalogue_check_catches_cascades_and_private_paths() {
         problems("warning: unused\n"),
         ["0 errors instead of exactly one"]
     );
-    assert!(
-        expected_outputs()
-            .iter()
-            .all(|file| file.starts_with(Path::new("tests/ui")))
+    // rustc's note on `WorkerBuilder::register` is allowed once, where the real builder is called.
+    let register_note = format!(
+        "error[E0277]: x\n  --> tests/ui/registration/fail/x.rs:3:1\n{}\n  {}\n   |\n   |     pub fn register(mut self, activities: impl Into<Activities>) -> Self {{\n   |                                                ^^^^^^^^^^^^^^^^ required by this bound in `WorkerBuilder::register`\n",
+        REGISTER_BOUND_NOTE[0], REGISTER_BOUND_NOTE[1],
     );
+    assert!(problems(&without_the_register_bound_note(&register_note)).is_empty());
+    assert_eq!(
+        problems(&register_note),
+        ["points into `activity-runtime/src`"]
+    );
+    let twice = format!(
+        "{register_note}{}\n {}\n",
+        REGISTER_BOUND_NOTE[0], REGISTER_BOUND_NOTE[1]
+    );
+    assert_eq!(
+        problems(&without_the_register_bound_note(&twice)),
+        ["points into `activity-runtime/src`"]
+    );
+    let another = format!("{register_note}{runtime_note}");
+    assert_eq!(
+        problems(&without_the_register_bound_note(&another)),
+        [
+            "2 errors instead of exactly one",
+            "points into `activity-runtime/src`"
+        ]
+    );
+    // Both groups are checked.
+    let files = expected_outputs();
+    assert!(files.iter().all(|file| file.starts_with("tests/ui")
+        || file.starts_with(Path::new(WORKER_CRATE).join("tests/ui"))));
+    assert!(files.iter().any(|file| file.starts_with(WORKER_CRATE)));
 }

@@ -40,7 +40,6 @@ const _: () = {
                 use ::activity_runtime::__private::{
                     MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                 };
-                let converter = input.payload_converter().clone();
                 let arg0 = <YourParams as ::activity_runtime::ActivityParameter>::decode_as(
                     (&::activity_runtime::__private::Wire::<YourParams>::NEW).codec(),
                     &input,
@@ -58,7 +57,7 @@ const _: () = {
                     "punctuation",
                     "Option<String>",
                 )?;
-                input.finish(2);
+                let converter = input.finish(2);
                 match <_ as ::activity_runtime::SendFuture>::into_send(
                         compose_greeting(
                             <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(

@@ -32,7 +32,6 @@ const _: () = {
                     use ::activity_runtime::__private::{
                         MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                     };
-                    let converter = input.payload_converter().clone();
                     let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
                         (&::activity_runtime::__private::Wire::<String>::NEW).codec(),
                         &input,
@@ -40,7 +39,7 @@ const _: () = {
                         "text",
                         "String",
                     )?;
-                    input.finish(1);
+                    let converter = input.finish(1);
                     match count_words(arg0) {
                         output => {
                             match (&output).output_kind().into_result(output) {

@@ -35,7 +35,6 @@ const _: () = {
                 use ::activity_runtime::__private::{
                     MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                 };
-                let converter = input.payload_converter().clone();
                 let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
                     (&::activity_runtime::__private::Wire::<String>::NEW).codec(),
                     &input,
@@ -43,7 +42,7 @@ const _: () = {
                     "table",
                     "String",
                 )?;
-                input.finish(1);
+                let converter = input.finish(1);
                 match <_ as ::activity_runtime::SendFuture>::into_send(
                         export(
                             <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(

@@ -88,7 +88,6 @@ const _: () = {
                                     MessageWire as _, ResultKind as _, SerdeWire as _,
                                     ValueKind as _,
                                 };
-                                let converter = input.payload_converter().clone();
                                 let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
                                     (&::activity_runtime::__private::Wire::<String>::NEW)
                                         .codec(),
@@ -104,7 +103,7 @@ const _: () = {
                                     "n",
                                     "u32",
                                 )?;
-                                input.finish(2);
+                                let converter = input.finish(2);
                                 match <_ as ::activity_runtime::SendFuture>::into_send(
                                         this
                                             .reserve(
@@ -187,7 +186,6 @@ const _: () = {
                                             MessageWire as _, ResultKind as _, SerdeWire as _,
                                             ValueKind as _,
                                         };
-                                        let converter = input.payload_converter().clone();
                                         let arg0 = <String as ::activity_runtime::ActivityParameter>::decode_as(
                                             (&::activity_runtime::__private::Wire::<String>::NEW)
                                                 .codec(),
@@ -196,7 +194,7 @@ const _: () = {
                                             "sku",
                                             "String",
                                         )?;
-                                        input.finish(1);
+                                        let converter = input.finish(1);
                                         match this.price(arg0) {
                                             output => {
                                                 match (&output).output_kind().into_result(output) {

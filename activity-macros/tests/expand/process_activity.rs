@@ -42,7 +42,6 @@ const _: () = {
                 use ::activity_runtime::__private::{
                     MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                 };
-                let converter = input.payload_converter().clone();
                 let arg0 = <Vec<
                     u8,
                 > as ::activity_runtime::ActivityParameter>::decode_as(
@@ -52,7 +51,7 @@ const _: () = {
                     "data",
                     "Vec<u8>",
                 )?;
-                input.finish(1);
+                let converter = input.finish(1);
                 match checksum(
                     <ActivityContext as ::activity_runtime::__private::ContextParameter>::from_context(
                         ctx,

@@ -42,7 +42,6 @@ const _: () = {
                 use ::activity_runtime::__private::{
                     MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                 };
-                let converter = input.payload_converter().clone();
                 let arg0 = <u32 as ::activity_runtime::ActivityParameter>::decode_as(
                     (&::activity_runtime::__private::Wire::<u32>::NEW).codec(),
                     &input,
@@ -50,7 +49,7 @@ const _: () = {
                     "page",
                     "u32",
                 )?;
-                input.finish(1);
+                let converter = input.finish(1);
                 match render(arg0) {
                     output => {
                         match (&output).output_kind().into_result(output) {

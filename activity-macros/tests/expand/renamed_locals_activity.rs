@@ -42,7 +42,6 @@ const _: () = {
                 use ::activity_runtime::__private::{
                     MessageWire as _, ResultKind as _, SerdeWire as _, ValueKind as _,
                 };
-                let converter = input_.payload_converter().clone();
                 let arg0 = <[u8; input] as ::activity_runtime::ActivityParameter>::decode_as(
                     (&::activity_runtime::__private::Wire::<[u8; input]>::NEW).codec(),
                     &input_,
@@ -50,7 +49,7 @@ const _: () = {
                     "block",
                     "[u8;input]",
                 )?;
-                input_.finish(1);
+                let converter = input_.finish(1);
                 match entry(arg0) {
                     output => {
                         match (&output).output_kind().into_result(output) {

@@ -133,7 +133,32 @@ impl Target<'_> {
 #[derive(Clone, Default)]
 pub struct PayloadConverter {
     /// `None`: the default chain.
-    chain: Option<Arc<[Slot]>>,
+    chain: Option<Arc<Chain>>,
+}
+
+/// A chain other than the default.
+struct Chain {
+    slots: Box<[Slot]>,
+    /// Whether a protobuf message goes to `binary/protobuf` without asking the chain: the first
+    /// encoding that could take a message is `binary/protobuf` (`binary/null` and `binary/plain`
+    /// never take one). Decided once, so that such a worker's results skip the chain.
+    messages_as_binary: bool,
+    /// Whether the chain has encodings of the user's (else no payload is looked up in it).
+    has_custom: bool,
+}
+
+impl Chain {
+    fn new(slots: Vec<Slot>) -> Self {
+        let messages_as_binary = slots
+            .iter()
+            .find(|slot| !matches!(slot, Slot::Builtin(BINARY_NULL | BINARY_PLAIN)))
+            .is_some_and(|slot| matches!(slot, Slot::Builtin(BINARY_PROTOBUF)));
+        Self {
+            has_custom: slots.iter().any(|slot| matches!(slot, Slot::Custom(_))),
+            slots: slots.into(),
+            messages_as_binary,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -178,7 +203,7 @@ impl PayloadConverter {
 
     fn slots(&self) -> Vec<Slot> {
         match &self.chain {
-            Some(chain) => chain.to_vec(),
+            Some(chain) => chain.slots.to_vec(),
             None => DEFAULT_CHAIN.iter().map(|e| Slot::Builtin(e)).collect(),
         }
     }
@@ -190,7 +215,7 @@ impl PayloadConverter {
                 .zip(DEFAULT_CHAIN)
                 .all(|(slot, encoding)| matches!(slot, Slot::Builtin(e) if *e == encoding));
         Self {
-            chain: (!default).then(|| slots.into()),
+            chain: (!default).then(|| Arc::new(Chain::new(slots))),
         }
     }
 
@@ -263,7 +288,7 @@ impl PayloadConverter {
     pub fn to_payload<T: Serialize + ?Sized>(&self, value: &T) -> Result<Payload, PayloadError> {
         match &self.chain {
             None => to_payload(value),
-            Some(chain) => encode_in(chain, value, &|| None),
+            Some(chain) => encode_in(&chain.slots, value, &|| None),
         }
     }
 
@@ -272,7 +297,7 @@ impl PayloadConverter {
     /// # Errors
     /// When the payload does not decode into `T`, or its encoding is not in the chain.
     pub fn from_payload<T: DeserializeOwned>(&self, payload: &Payload) -> Result<T, PayloadError> {
-        match self.custom(payload) {
+        match self.custom(encoding_bytes(payload)) {
             Some(converter) => decode_custom(converter, payload),
             None => from_payload(payload),
         }
@@ -285,8 +310,8 @@ impl PayloadConverter {
     pub fn encode_message<M: ProtoMessage>(&self, message: &M) -> Result<Payload, PayloadError> {
         match &self.chain {
             None => message::to_message_payload(message, false),
-            Some(chain) => encode_in(chain, message, &|| {
-                Some((M::full_name(), message.encode_to_vec()))
+            Some(chain) => encode_in(&chain.slots, message, &|| {
+                message::to_message_payload(message, true).ok()
             }),
         }
     }
@@ -312,26 +337,28 @@ impl PayloadConverter {
     }
 
     /// Decodes an argument of type `T` with `T`'s codec (from generated code).
+    #[inline]
     pub(crate) fn decode_with<T: DeserializeOwned + 'static>(
         &self,
         payload: &Payload,
         codec: Codec<T>,
     ) -> Result<T, PayloadError> {
-        if let Some(converter) = self.custom(payload) {
+        let encoding = encoding_bytes(payload);
+        if let Some(converter) = self.custom(encoding) {
             return decode_custom(converter, payload);
         }
-        let encoding = encoding_bytes(payload);
         if codec.is_message()
             || encoding == Some(BINARY_PROTOBUF.as_bytes())
             || encoding == Some(JSON_PROTOBUF.as_bytes())
         {
-            codec.decode_message(payload)
+            codec.decode_message_as(payload, encoding)
         } else {
-            decode_argument(payload)
+            decode_argument(payload, encoding)
         }
     }
 
     /// Encodes an activity's result (from generated code, which knows whether it is a message).
+    #[inline]
     pub(crate) fn encode_result<T: Serialize>(
         &self,
         value: &T,
@@ -339,15 +366,19 @@ impl PayloadConverter {
     ) -> Result<Payload, PayloadError> {
         match &self.chain {
             None => to_payload(value),
-            Some(chain) => encode_in(chain, value, &|| codec.encode_binary(value)),
+            Some(chain) => match codec.encode_binary_if(chain.messages_as_binary, value) {
+                Some(payload) => Ok(payload),
+                None => encode_in(&chain.slots, value, &|| codec.encode_binary(value)),
+            },
         }
     }
 
-    /// The added encoding that reads `payload`, if any.
-    fn custom(&self, payload: &Payload) -> Option<&dyn EncodingConverter> {
-        let chain = self.chain.as_deref()?;
-        let encoding = encoding_bytes(payload)?;
-        chain.iter().find_map(|slot| match slot {
+    /// The added encoding that reads payloads of `encoding`, if any.
+    #[inline]
+    fn custom(&self, encoding: Option<&[u8]>) -> Option<&dyn EncodingConverter> {
+        let chain = self.chain.as_deref().filter(|chain| chain.has_custom)?;
+        let encoding = encoding?;
+        chain.slots.iter().find_map(|slot| match slot {
             Slot::Custom(converter) if converter.encoding().as_bytes() == encoding => {
                 Some(&**converter)
             }
@@ -361,7 +392,7 @@ impl PayloadConverter {
 fn encode_in<T: Serialize + ?Sized>(
     chain: &[Slot],
     value: &T,
-    binary: &dyn Fn() -> Option<(String, Vec<u8>)>,
+    binary: &dyn Fn() -> Option<Payload>,
 ) -> Result<Payload, PayloadError> {
     let probe = value.serialize(TopLevelProbe);
     let message_type = match &probe {
@@ -378,12 +409,12 @@ fn encode_in<T: Serialize + ?Sized>(
             }
             (Slot::Builtin(JSON_PROTOBUF), Err(Probed::Message(name))) => {
                 return serde_json::to_vec(value)
-                    .map(|json| message::payload(JSON_PROTOBUF, name, json))
+                    .map(|json| message::payload(JSON_PROTOBUF, name.as_bytes().to_vec(), json))
                     .map_err(PayloadError::Serialize);
             }
             (Slot::Builtin(BINARY_PROTOBUF), _) => {
-                if let Some((name, data)) = binary() {
-                    return Ok(message::payload(BINARY_PROTOBUF, &name, data));
+                if let Some(payload) = binary() {
+                    return Ok(payload);
                 }
             }
             (Slot::Builtin(JSON_PLAIN), _) => {

@@ -41,14 +41,12 @@ impl<T> ProtoMessage for T where
 }
 
 /// A protobuf payload: `encoding`, `messageType` and `data`.
-pub(crate) fn payload(encoding: &str, message_type: &str, data: Vec<u8>) -> Payload {
+#[inline]
+pub(crate) fn payload(encoding: &str, message_type: Vec<u8>, data: Vec<u8>) -> Payload {
     Payload {
         metadata: HashMap::from([
             (ENCODING_KEY.to_owned(), encoding.as_bytes().to_vec()),
-            (
-                MESSAGE_TYPE_KEY.to_owned(),
-                message_type.as_bytes().to_vec(),
-            ),
+            (MESSAGE_TYPE_KEY.to_owned(), message_type),
         ]),
         data,
         external_payloads: Vec::new(),
@@ -56,6 +54,7 @@ pub(crate) fn payload(encoding: &str, message_type: &str, data: Vec<u8>) -> Payl
 }
 
 /// The payload's `messageType`, when it has one.
+#[inline]
 fn message_type(payload: &Payload) -> Option<&[u8]> {
     payload
         .metadata
@@ -160,8 +159,46 @@ pub struct Codec<T> {
 
 struct MessageFns<T> {
     name: fn() -> String,
-    decode: fn(&[u8]) -> Result<T, prost::DecodeError>,
+    /// [`decode_binary`]: the hot path, one call monomorphized for the message.
+    decode_binary: fn(&Payload) -> Result<T, PayloadError>,
+    /// Whether a `messageType` names this message ([`is_named`]).
+    is_named: fn(&[u8]) -> bool,
     encode: fn(&T) -> Vec<u8>,
+}
+
+/// A `binary/protobuf` payload decoded into message `M`, its `messageType` (when it has one)
+/// checked first.
+#[inline]
+fn decode_binary<M: prost::Message + prost::Name + Default>(
+    payload: &Payload,
+) -> Result<M, PayloadError> {
+    if let Some(sent) = message_type(payload).filter(|sent| !is_named::<M>(sent)) {
+        return Err(wrong_message_type(sent, M::full_name()));
+    }
+    M::decode(payload.data.as_slice()).map_err(|err| {
+        PayloadError::Deserialize(format!("the protobuf binary data does not decode: {err}"))
+    })
+}
+
+#[cold]
+fn wrong_message_type(sent: &[u8], expected: String) -> PayloadError {
+    PayloadError::WrongMessageType {
+        sent: String::from_utf8_lossy(sent).into_owned(),
+        expected,
+    }
+}
+
+/// Whether `sent` (a payload's `messageType`) names message `M`: `PACKAGE.NAME` compared in place,
+/// against constants (every payload with a message goes through here, and a comparison of known
+/// lengths compiles to a few loads), or `full_name()` where a type overrides it otherwise.
+#[inline]
+fn is_named<M: prost::Name>(sent: &[u8]) -> bool {
+    let (package, name) = (M::PACKAGE.as_bytes(), M::NAME.as_bytes());
+    let in_place = sent.len() == package.len() + 1 + name.len()
+        && sent[..package.len()] == *package
+        && sent[package.len()] == b'.'
+        && sent[package.len() + 1..] == *name;
+    in_place || sent == M::full_name().as_bytes()
 }
 
 impl<T> Clone for MessageFns<T> {
@@ -202,7 +239,8 @@ impl<T> Codec<T> {
         Self {
             message: Some(MessageFns {
                 name: T::full_name,
-                decode: |data| T::decode(data),
+                decode_binary: decode_binary::<T>,
+                is_named: is_named::<T>,
                 encode: |value| value.encode_to_vec(),
             }),
         }
@@ -219,33 +257,54 @@ impl<T> Codec<T> {
     where
         T: DeserializeOwned,
     {
-        let encoding = super::encoding_bytes(payload);
-        let binary = encoding == Some(BINARY_PROTOBUF.as_bytes());
-        if !binary && encoding != Some(JSON_PROTOBUF.as_bytes()) {
-            return super::from_payload(payload);
-        }
-        match self.message {
-            Some(message) => check_message_type(payload, Some(&(message.name)()))?,
-            None => check_message_type(payload, serde_message_name::<T>())?,
-        }
-        if binary {
-            let Some(message) = self.message else {
-                return Err(binary_needs_message::<T>(payload));
+        self.decode_message_as(payload, super::encoding_bytes(payload))
+    }
+
+    /// [`decode_message`](Self::decode_message) of a payload whose `encoding` is known.
+    #[inline]
+    pub(crate) fn decode_message_as(
+        &self,
+        payload: &Payload,
+        encoding: Option<&[u8]>,
+    ) -> Result<T, PayloadError>
+    where
+        T: DeserializeOwned,
+    {
+        if encoding == Some(BINARY_PROTOBUF.as_bytes()) {
+            return match self.message {
+                Some(message) => (message.decode_binary)(payload),
+                None => Err(binary_needs_message::<T>(payload)),
             };
-            (message.decode)(&payload.data).map_err(|err| {
-                PayloadError::Deserialize(format!(
-                    "the protobuf binary data does not decode: {err}"
-                ))
-            })
+        }
+        if encoding != Some(JSON_PROTOBUF.as_bytes()) {
+            return super::from_payload_as(payload, encoding);
+        }
+        match (self.message, message_type(payload)) {
+            (Some(message), Some(sent)) if !(message.is_named)(sent) => {
+                return Err(wrong_message_type(sent, (message.name)()));
+            }
+            (Some(_), _) => {}
+            (None, _) => check_message_type(payload, serde_message_name::<T>())?,
+        }
+        serde_json::from_slice(&payload.data)
+            .map_err(|e| PayloadError::Deserialize(super::json_reason(&e, &payload.data)))
+    }
+
+    /// [`encode_binary`](Self::encode_binary) when `binary` holds.
+    #[inline]
+    pub(crate) fn encode_binary_if(&self, binary: bool, value: &T) -> Option<Payload> {
+        if binary {
+            self.encode_binary(value)
         } else {
-            serde_json::from_slice(&payload.data)
-                .map_err(|e| PayloadError::Deserialize(super::json_reason(&e, &payload.data)))
+            None
         }
     }
 
-    /// `value`'s full name and binary encoding, for a message's codec.
-    pub(crate) fn encode_binary(&self, value: &T) -> Option<(String, Vec<u8>)> {
-        self.message.map(|m| ((m.name)(), (m.encode)(value)))
+    /// `value` as a `binary/protobuf` payload, for a message's codec.
+    #[inline]
+    pub(crate) fn encode_binary(&self, value: &T) -> Option<Payload> {
+        self.message
+            .map(|m| payload(BINARY_PROTOBUF, (m.name)().into_bytes(), (m.encode)(value)))
     }
 }
 
@@ -299,12 +358,12 @@ pub fn to_message_payload<M: ProtoMessage>(
     if binary {
         Ok(payload(
             BINARY_PROTOBUF,
-            &M::full_name(),
+            M::full_name().into_bytes(),
             message.encode_to_vec(),
         ))
     } else {
         serde_json::to_vec(message)
-            .map(|json| payload(JSON_PROTOBUF, &M::full_name(), json))
+            .map(|json| payload(JSON_PROTOBUF, M::full_name().into_bytes(), json))
             .map_err(PayloadError::Serialize)
     }
 }
@@ -322,7 +381,7 @@ pub fn from_message_payload<M: ProtoMessage + 'static>(
 
 #[cfg(test)]
 mod tests {
-    use prost::{Message, Name};
+    use prost::Message;
     use temporalio_common::protos::temporal::api::common::v1::{WorkflowExecution, WorkflowType};
 
     use super::*;
@@ -406,7 +465,7 @@ mod tests {
         let codec = (&Wire::<WorkflowExecution>::NEW).codec();
         assert_eq!(
             codec.encode_binary(&execution()),
-            Some((WorkflowExecution::full_name(), execution().encode_to_vec()))
+            Some(to_message_payload(&execution(), true).unwrap())
         );
         assert_eq!(
             (&Wire::<String>::NEW)

@@ -13,7 +13,8 @@
 //!
 //! Further parts, each with its own table (see their modules): `cpu` (CPU-bound blocking
 //! work, `cpu_bound.md`), `inflight` (thousands of heartbeating activities in flight at once,
-//! `inflight.md`) and `large` (1 MiB arguments and results, `large_payloads.md`).
+//! `inflight.md`), `large` (1 MiB arguments and results, `large_payloads.md`) and `startup`
+//! (a new worker process's time to its first completed activity, `startup.md`).
 //!
 //! Under `cargo test` (no `--bench` argument) it runs every part once at small sizes (a small
 //! load, 20 activities in flight for 10 s, 64 KiB payloads), checks every result, and writes
@@ -23,7 +24,8 @@
 //!
 //! | variable | default (`--bench`) | what |
 //! | --- | --- | --- |
-//! | `BENCH_PARTS` | `noop,cpu,inflight,large` | the parts to run, comma-separated |
+//! | `BENCH_PARTS` | `noop,cpu,inflight,large,startup` | the parts to run, comma-separated |
+//! | `BENCH_STARTUP_ROUNDS` | 5 | rounds of the start-up part |
 //! | `BENCH_ROUNDS` | 5 | rounds of the no-op part; `0` skips it (as leaving `noop` out of `BENCH_PARTS`) |
 //! | `BENCH_ACTIVITIES`, `BENCH_CONCURRENCY`, `BENCH_WARMUP` | 2000, 100, 200 | the no-op part's load per worker and round |
 //! | `BENCH_CPU_ACTIVITIES`, `BENCH_CPU_ROUNDS` | 24, 4 | the CPU-bound part |
@@ -45,6 +47,7 @@ mod inflight;
 mod large;
 mod load;
 mod report;
+mod startup;
 mod workers;
 
 use std::time::Duration;
@@ -73,6 +76,7 @@ struct Parts {
     cpu: bool,
     inflight: bool,
     large: bool,
+    startup: bool,
 }
 
 impl Parts {
@@ -83,6 +87,7 @@ impl Parts {
                 cpu: true,
                 inflight: true,
                 large: true,
+                startup: true,
             });
         };
         let mut parts = Self {
@@ -90,6 +95,7 @@ impl Parts {
             cpu: false,
             inflight: false,
             large: false,
+            startup: false,
         };
         for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {
@@ -97,9 +103,10 @@ impl Parts {
                 "cpu" => parts.cpu = true,
                 "inflight" => parts.inflight = true,
                 "large" => parts.large = true,
+                "startup" => parts.startup = true,
                 other => anyhow::bail!(
                     "unknown part `{other}` in BENCH_PARTS; expected some of `noop`, `cpu`, \
-                     `inflight`, `large`"
+                     `inflight`, `large`, `startup`"
                 ),
             }
         }
@@ -206,6 +213,15 @@ async fn orchestrate(measuring: bool) -> anyhow::Result<()> {
     }
     if parts.large {
         large_payloads(server.address(), measuring).await?;
+    }
+    if parts.startup {
+        let rounds = if measuring {
+            env_number("BENCH_STARTUP_ROUNDS", 5)
+        } else {
+            1
+        };
+        let table = startup::measure(&client, server.address(), rounds).await?;
+        publish(&table, "startup.md", measuring)?;
     }
     drop(server);
     Ok(())

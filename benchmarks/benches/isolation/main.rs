@@ -9,7 +9,10 @@
 //! time from this runtime's client, the five in each of their 120 orders in turn, `BENCH_ISOLATION_ACTIVITIES` times
 //! each after a warm-up. Each latency is from the client's start request to its result; the
 //! overhead is the process-isolated distribution's median (and p99) minus the threaded one's.
-//! Writes `benchmarks/results/isolation.md`.
+//! This runtime's workers also time each attempt where it runs, with a `tower` layer around it
+//! (in the worker, around the child for the isolated paths): without the server's matching and
+//! the polls, whose jitter is milliseconds, what a child process and its limits cost shows in
+//! microseconds. Writes `benchmarks/results/isolation.md`.
 //!
 //! Under `cargo test -p benchmarks --benches` it runs a few activities through every path, checks
 //! every result, and writes nothing.
@@ -17,9 +20,11 @@
 use std::io::{BufRead as _, BufReader};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityOptions, Client};
+use activity_runtime::interceptors::{Attempt, AttemptService};
 use activity_runtime::{Worker, activities, activity};
 use anyhow::{Context as _, bail};
 use temporal_dev_server::DevServer;
@@ -51,6 +56,41 @@ struct Path {
     task_queue: String,
     activity: &'static str,
     latencies: Vec<Duration>,
+    /// For this runtime's paths: each attempt's time in the worker, in order (warm-up included).
+    in_worker: Option<AttemptTimes>,
+}
+
+/// The attempts' durations a worker's [`timing`] layer records.
+type AttemptTimes = Arc<Mutex<Vec<Duration>>>;
+
+/// A layer that records how long each attempt takes, from the call to its output.
+fn timing(
+    times: AttemptTimes,
+) -> impl tower::Layer<
+    AttemptService,
+    Service = impl tower::Service<
+        Attempt,
+        Response = activity_runtime::ActivityOutput,
+        Error = activity_runtime::ActivityError,
+        Future = impl Send,
+    > + Clone
+              + Send
+              + Sync,
+> + Send
++ Sync {
+    use tower::ServiceExt as _;
+    tower::layer::layer_fn(move |inner: AttemptService| {
+        let times = times.clone();
+        tower::service_fn(move |attempt: Attempt| {
+            let (inner, times) = (inner.clone(), times.clone());
+            async move {
+                let started = Instant::now();
+                let output = inner.oneshot(attempt).await;
+                times.lock().expect("not poisoned").push(started.elapsed());
+                output
+            }
+        })
+    })
 }
 
 fn main() -> anyhow::Result<()> {
@@ -72,11 +112,13 @@ async fn measure(activities: usize, warmup: usize, measuring: bool) -> anyhow::R
     // One worker per path: an activity never waits for its worker to poll again after the
     // previous one (which would fall on whichever path runs second on a shared worker).
     let mut ours = Vec::new();
+    let mut attempt_times = Vec::new();
     for (task_queue, activities) in [
         ("isolation-ours-thread", activities![noop_thread]),
         ("isolation-ours-process", activities![noop_process]),
         ("isolation-ours-limited", activities![noop_limited]),
     ] {
+        let times = AttemptTimes::default();
         let worker = Worker::builder()
             .target(&address)
             .task_queue(task_queue)
@@ -84,16 +126,22 @@ async fn measure(activities: usize, warmup: usize, measuring: bool) -> anyhow::R
             .max_concurrent_activities(1)
             .blocking_threads(1)
             .process_pool_size(1)
+            .layer(timing(times.clone()))
             .build()
             .await?;
+        attempt_times.push(times);
         let shutdown = worker.shutdown_handle();
         ours.push((shutdown, tokio::spawn(worker.run())));
     }
     let python_thread = start_python(&address, "isolation-python-thread", "thread").await?;
     let python_process = start_python(&address, "isolation-python-process", "process").await?;
 
-    let path = |label, task_queue: &str, activity| Path {
+    let mut attempt_times = attempt_times.into_iter();
+    let mut path = |label, task_queue: &str, activity| Path {
         label,
+        in_worker: task_queue
+            .starts_with("isolation-ours")
+            .then(|| attempt_times.next().expect("one worker per path of ours")),
         task_queue: task_queue.to_owned(),
         activity,
         latencies: Vec::with_capacity(activities),
@@ -206,6 +254,42 @@ fn report(paths: &mut [Path], activities: usize, warmup: usize, load_before: Str
             "| {name} | {:+.2} ms | {:+.2} ms |\n",
             diff(0.5),
             diff(0.99)
+        );
+    }
+    // In the worker: each attempt's time where it runs, warm-up left out.
+    let in_worker: Vec<(&str, Vec<Duration>)> = paths
+        .iter()
+        .filter_map(|path| {
+            let times = path.in_worker.as_ref()?.lock().expect("not poisoned");
+            let mut times: Vec<Duration> = times.iter().skip(warmup).copied().collect();
+            times.sort();
+            Some((path.label, times))
+        })
+        .collect();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    out += "\n| in the worker, per attempt (a `tower` layer around it) | attempts | p10 | median | p90 | p99 |\n\
+            | --- | ---: | ---: | ---: | ---: | ---: |\n";
+    for (label, times) in &in_worker {
+        let at = |q| us(percentile(times, q));
+        out += &format!(
+            "| {label} | {} | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs |\n",
+            times.len(),
+            at(0.1),
+            at(0.5),
+            at(0.9),
+            at(0.99),
+        );
+    }
+    if let [thread, process, limited] = &in_worker[..] {
+        let diff = |a: &[Duration], b: &[Duration], q| us(percentile(a, q)) - us(percentile(b, q));
+        out += &format!(
+            "\nIn the worker, a child process adds {:+.0} µs at the median over a thread \
+             ({:+.0} µs at p90), and its limits (`memory_limit`, `cpu_time`, `open_files`) add \
+             {:+.0} µs at the median ({:+.0} µs at p90) over a child without them.\n",
+            diff(&process.1, &thread.1, 0.5),
+            diff(&process.1, &thread.1, 0.9),
+            diff(&limited.1, &process.1, 0.5),
+            diff(&limited.1, &process.1, 0.9),
         );
     }
     out += &format!(
