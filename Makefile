@@ -99,8 +99,9 @@ MDBOOK_OK = "$(MDBOOK)" --version 2>/dev/null | grep -q "v$(MDBOOK_VERSION)$$"
 # Test-only tools of the payload tests (protobuf, MessagePack, encoded failures): `msgpack` for the
 # Python side of the MessagePack converter test, added to the venv without touching the rest.
 # grpcio-tools, in a venv of its own (its protobuf pin never meets the SDK's), only regenerates the
-# checked-in examples/tests/python/interop/v1/orders_pb2.py (`make proto-python`); protoc 35.1's
-# gencode needs the venv's protobuf 7.35 or later.
+# checked-in examples/tests/python/interop/v1/orders_pb2.py and its type stub orders_pb2.pyi (which
+# mypy reads in the typed-caller tests) (`make proto-python`); protoc 35.1's gencode needs the
+# venv's protobuf 7.35 or later.
 MSGPACK_VERSION      := 1.2.4
 GRPCIO_TOOLS_VERSION := 1.85.4
 PAYLOAD_TOOLS_OK = "$(TEMPORAL_PYTHON)" -c 'import sys, importlib.metadata as m; \
@@ -115,7 +116,8 @@ proto-python:
 	[ -x .tools/grpcio-tools-venv/bin/python ] || python3 -m venv .tools/grpcio-tools-venv
 	.tools/grpcio-tools-venv/bin/pip install --quiet --disable-pip-version-check "grpcio-tools==$(GRPCIO_TOOLS_VERSION)"
 	.tools/grpcio-tools-venv/bin/python -m grpc_tools.protoc -Iexamples/proto \
-		--python_out=examples/tests/python examples/proto/interop/v1/orders.proto
+		--python_out=examples/tests/python --pyi_out=examples/tests/python \
+		examples/proto/interop/v1/orders.proto
 
 
 # --- Deployment (test only): the manifests' validators and the container tool -----------------

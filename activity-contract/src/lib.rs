@@ -3,10 +3,13 @@
 //!
 //! - [`python::write`]: a Python package, dataclasses for the types (by
 //!   `datamodel-code-generator`) and an `@activity.defn(name=...)` stub plus a keyword-argument
-//!   caller per activity, checked by mypy or pyright.
+//!   caller per activity, checked by mypy or pyright; protobuf messages as their `_pb2` classes
+//!   ([`ProtoModules`]).
 //! - [`typescript::write`]: a TypeScript module, interfaces for the types (by
-//!   `json-schema-to-typescript`) and a function declaration per activity, for
-//!   `proxyActivities<typeof activities>()`.
+//!   `json-schema-to-typescript`), a function declaration per activity, for
+//!   `proxyActivities<typeof activities>()`, and keyword callers
+//!   (`proxyKeywordActivities(options).quote_order({ order, coupon })`), which tsc checks
+//!   argument by argument, naming the parameter.
 //! - The drift check is `Contract::incompatibilities` of the runtime; the `activity-contract
 //!   check` command prints it and fails on any.
 //!
@@ -97,6 +100,69 @@ impl Tool {
             });
         }
         Ok(())
+    }
+}
+
+/// Where generated callers find their language's own class of a protobuf message (a parameter or
+/// result the contract names by its full name, `interop.v1.Order`): for each prefix of full
+/// names, a package (`interop.v1`) or one message, the module that defines them
+/// (`interop.v1.orders_pb2`, as `protoc --python_out` names it). The longest prefix wins.
+///
+/// ```
+/// use activity_contract::ProtoModules;
+///
+/// let modules = ProtoModules::default()
+///     .with("interop.v1", "interop.v1.orders_pb2")
+///     .with_spec("temporal.api.common.v1=temporalio.api.common.v1")
+///     .unwrap();
+/// assert_eq!(
+///     modules.find("interop.v1.Order"),
+///     Some(("interop.v1.orders_pb2", "Order".to_owned()))
+/// );
+/// assert_eq!(modules.find("shop.v1.Order"), None);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ProtoModules {
+    prefixes: Vec<(String, String)>,
+}
+
+impl ProtoModules {
+    /// Messages whose full name is `prefix` or starts with `prefix.` come from `module`.
+    pub fn with(mut self, prefix: impl Into<String>, module: impl Into<String>) -> Self {
+        self.prefixes.push((prefix.into(), module.into()));
+        self
+    }
+
+    /// [`with`](Self::with) from `PREFIX=MODULE`, as the command line takes it.
+    ///
+    /// # Errors
+    /// When `spec` is not `PREFIX=MODULE` with both sides non-empty.
+    pub fn with_spec(self, spec: &str) -> Result<Self, String> {
+        match spec.split_once('=') {
+            Some((prefix, module)) if !prefix.trim().is_empty() && !module.trim().is_empty() => {
+                Ok(self.with(prefix.trim(), module.trim()))
+            }
+            _ => Err(format!(
+                "`{spec}` is not `PROTO_PACKAGE=MODULE` (e.g. `interop.v1=interop.v1.orders_pb2`)"
+            )),
+        }
+    }
+
+    /// The module of message `full_name` and the message's name in it (`Outer.Inner` for a
+    /// nested one), by the longest matching prefix.
+    pub fn find(&self, full_name: &str) -> Option<(&str, String)> {
+        self.prefixes
+            .iter()
+            .filter_map(|(prefix, module)| {
+                let rest = if full_name == prefix {
+                    full_name.rsplit('.').next()?
+                } else {
+                    full_name.strip_prefix(prefix.as_str())?.strip_prefix('.')?
+                };
+                Some((prefix.len(), module.as_str(), rest.to_owned()))
+            })
+            .max_by_key(|(length, _, _)| *length)
+            .map(|(_, module, rest)| (module, rest))
     }
 }
 

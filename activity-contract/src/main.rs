@@ -2,7 +2,8 @@
 //! drift check between a committed contract and the current one.
 //!
 //! ```text
-//! activity-contract python contract.json --out workflows/rust_activities
+//! activity-contract python contract.json --out workflows/rust_activities \
+//!     --proto-module interop.v1=interop.v1.orders_pb2
 //! activity-contract typescript contract.json --out src/rust-activities
 //! my-worker --print-contract > current.json
 //! activity-contract check contract.json current.json   # exit status 1 on any incompatible change
@@ -11,7 +12,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use activity_contract::{Tool, python, typescript};
+use activity_contract::{ProtoModules, Tool, python, typescript};
 use activity_runtime::contract::Contract;
 use clap::{Arg, ArgMatches, Command};
 
@@ -61,11 +62,25 @@ fn cli() -> Command {
                         .long("datamodel-codegen")
                         .default_value("datamodel-codegen")
                         .help("the datamodel-code-generator command"),
+                )
+                .arg(
+                    Arg::new("proto-module")
+                        .long("proto-module")
+                        .value_name("PROTO_PACKAGE=MODULE")
+                        .action(clap::ArgAction::Append)
+                        .help(
+                            "the `_pb2` module of a protobuf package's (or message's) classes, \
+                             e.g. `interop.v1=interop.v1.orders_pb2`; repeat for more (others \
+                             are typed as `google.protobuf.message.Message`)",
+                        ),
                 ),
         )
         .subcommand(
             Command::new("typescript")
-                .about("Writes a TypeScript module of typed callers: types.ts and activities.ts")
+                .about(
+                    "Writes a TypeScript module of typed callers: types.ts, activities.ts and \
+                     callers.ts",
+                )
                 .arg(contract())
                 .arg(out())
                 .arg(
@@ -130,7 +145,11 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, String> {
                         .expect("defaulted"),
                     "datamodel-codegen",
                 );
-                python::write(&contract, &label, out, &tool)
+                let mut protos = ProtoModules::default();
+                for spec in sub.get_many::<String>("proto-module").into_iter().flatten() {
+                    protos = protos.with_spec(spec)?;
+                }
+                python::write(&contract, &label, out, &tool, &protos)
             } else {
                 let tool = Tool::new(
                     sub.get_one::<String>("json2ts").expect("defaulted"),

@@ -1,6 +1,11 @@
 //! The Python package of typed callers: `types.py` from `datamodel-code-generator` (dataclasses
 //! for the named types), and `__init__.py` written here: an `@activity.defn(name=...)` stub per
 //! activity with the Rust signature, and a keyword-argument caller `execute_<activity>`.
+//!
+//! A protobuf message is its `_pb2` class where [`ProtoModules`] maps its package to the module
+//! (`interop.v1=interop.v1.orders_pb2`), else `google.protobuf.message.Message`: any message
+//! type-checks, and the workflow must import the message's `_pb2` module itself, for the SDK to
+//! find the result's `messageType`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -10,7 +15,7 @@ use activity_runtime::contract::{ActivityContract, Contract};
 use serde_json::Value;
 
 use crate::shape::{Shape, types_schema};
-use crate::{GenerateError, Tool, identifier, write_file};
+use crate::{GenerateError, ProtoModules, Tool, identifier, write_file};
 
 /// The options of `workflow.ActivityConfig`, which the keyword callers take beside the
 /// activity's own parameters: a parameter of one of these names gets a `_` appended.
@@ -38,12 +43,14 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Writes the package into `out`: `contract.schema.json`, `types.py` (by `generator`, the
-/// `datamodel-codegen` command) and `__init__.py`. `source` names the contract in the header.
+/// `datamodel-codegen` command) and `__init__.py`. `source` names the contract in the header;
+/// `protos` maps protobuf packages to their `_pb2` modules.
 pub fn write(
     contract: &Contract,
     source: &str,
     out: &Path,
     generator: &Tool,
+    protos: &ProtoModules,
 ) -> Result<(), GenerateError> {
     std::fs::create_dir_all(out).map_err(|err| GenerateError::Write(out.to_owned(), err))?;
     let schema = out.join("contract.schema.json");
@@ -69,7 +76,7 @@ pub fn write(
         "--output".as_ref(),
         types.as_os_str(),
     ])?;
-    write_file(&out.join("__init__.py"), &stubs(contract, source))
+    write_file(&out.join("__init__.py"), &stubs(contract, source, protos))
 }
 
 fn pretty(value: &Value) -> String {
@@ -79,8 +86,9 @@ fn pretty(value: &Value) -> String {
 }
 
 /// The text of `__init__.py`.
-pub fn stubs(contract: &Contract, source: &str) -> String {
+pub fn stubs(contract: &Contract, source: &str, protos: &ProtoModules) -> String {
     let mut names = BTreeSet::new();
+    let mut messages = BTreeSet::new();
     let (mut uses_any, mut uses_literal) = (false, false);
     let mut body = String::new();
     for activity in &contract.activities {
@@ -100,10 +108,11 @@ pub fn stubs(contract: &Contract, source: &str) -> String {
                 let result = Shape::of_top_level(&activity.result.schema, false);
                 for shape in params.iter().map(|(_, shape, _)| shape).chain([&result]) {
                     shape.names(&mut names);
-                    uses_any |= mentions(shape, &|s| matches!(s, Shape::Any | Shape::Object));
-                    uses_literal |= mentions(shape, &|s| matches!(s, Shape::Literals(_)));
+                    shape.messages(&mut messages);
+                    uses_any |= shape.mentions(&|s| matches!(s, Shape::Any | Shape::Object));
+                    uses_literal |= shape.mentions(&|s| matches!(s, Shape::Literals(_)));
                 }
-                activity_stub(&mut body, activity, &function, &params, &result);
+                activity_stub(&mut body, activity, &function, &params, &result, protos);
             }
             _ => {
                 let _ = writeln!(
@@ -142,6 +151,26 @@ pub fn stubs(contract: &Contract, source: &str) -> String {
     text.push_str(
         "from temporalio import activity, workflow\nfrom typing_extensions import Unpack\n\n",
     );
+    // The protobuf messages: the mapped `_pb2` modules, and the base class for the others.
+    let mut modules = BTreeSet::new();
+    let mut unmapped = false;
+    for message in &messages {
+        match protos.find(message) {
+            Some((module, _)) => {
+                modules.insert(module);
+            }
+            None => unmapped = true,
+        }
+    }
+    if unmapped {
+        text.push_str("from google.protobuf import message as _message\n");
+    }
+    for module in &modules {
+        let _ = writeln!(text, "import {module} as {}", module_alias(module));
+    }
+    if unmapped || !modules.is_empty() {
+        text.push('\n');
+    }
     // Every generated type, re-exported (a star import is an export to type checkers too),
     // and by name the ones the stubs use.
     text.push_str("from .types import *  # noqa: F403\n");
@@ -160,20 +189,36 @@ fn activity_stub(
     function: &str,
     params: &[(String, Shape, bool)],
     result: &Shape,
+    protos: &ProtoModules,
 ) {
     let signature: Vec<String> = params
         .iter()
         .map(|(name, shape, optional)| {
             let default = if *optional { " = None" } else { "" };
-            format!("{name}: {}{default}", render(shape))
+            format!("{name}: {}{default}", render(shape, protos))
         })
         .collect();
-    let result_type = render(result);
+    let result_type = render(result, protos);
+    // Messages typed as any message say which one they are.
+    let mut unmapped = BTreeSet::new();
+    for shape in params.iter().map(|(_, shape, _)| shape).chain([result]) {
+        shape.messages(&mut unmapped);
+    }
+    unmapped.retain(|message| protos.find(message).is_none());
+    let note = if unmapped.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = unmapped.iter().map(|m| format!("``{m}``")).collect();
+        format!(
+            "\n\n    Protobuf messages: {} (import their ``_pb2`` module in the workflow).\n    ",
+            list.join(", ")
+        )
+    };
     let _ = write!(
         out,
         "\n\n@activity.defn(name={name})\n\
          async def {function}({params}) -> {result_type}:\n    \
-             \"\"\"`{rust}` (Rust). A stub for ``workflow.execute_activity``: the Rust worker runs it.\"\"\"\n    \
+             \"\"\"`{rust}` (Rust). A stub for ``workflow.execute_activity``: the Rust worker runs it.{note}\"\"\"\n    \
              raise NotImplementedError(\"`{activity}` is served by the Rust worker\")\n",
         name = string_literal(&activity.name),
         params = signature.join(", "),
@@ -207,29 +252,23 @@ fn activity_stub(
     );
 }
 
-/// Whether `shape` or a shape inside it is one that `test` picks.
-fn mentions(shape: &Shape, test: &dyn Fn(&Shape) -> bool) -> bool {
-    test(shape)
-        || match shape {
-            Shape::Array(inner) | Shape::Map(inner) => mentions(inner, test),
-            Shape::Union(shapes) => shapes.iter().any(|s| mentions(s, test)),
-            _ => false,
-        }
-}
-
 /// A type expression.
-fn render(shape: &Shape) -> String {
+fn render(shape: &Shape, protos: &ProtoModules) -> String {
     match shape {
         Shape::Any => "Any".to_owned(),
         Shape::Bytes => "bytes".to_owned(),
         Shape::Named(name) => python_identifier(name),
+        Shape::Message(message) => match protos.find(message) {
+            Some((module, name)) => format!("{}.{name}", module_alias(module)),
+            None => "_message.Message".to_owned(),
+        },
         Shape::Null => "None".to_owned(),
         Shape::String => "str".to_owned(),
         Shape::Integer => "int".to_owned(),
         Shape::Number => "float".to_owned(),
         Shape::Boolean => "bool".to_owned(),
-        Shape::Array(item) => format!("list[{}]", render(item)),
-        Shape::Map(value) => format!("dict[str, {}]", render(value)),
+        Shape::Array(item) => format!("list[{}]", render(item, protos)),
+        Shape::Map(value) => format!("dict[str, {}]", render(value, protos)),
         Shape::Object => "dict[str, Any]".to_owned(),
         Shape::Literals(values) => {
             let literals: Vec<String> = values
@@ -244,8 +283,17 @@ fn render(shape: &Shape) -> String {
                 .collect();
             format!("Literal[{}]", literals.join(", "))
         }
-        Shape::Union(shapes) => shapes.iter().map(render).collect::<Vec<_>>().join(" | "),
+        Shape::Union(shapes) => shapes
+            .iter()
+            .map(|shape| render(shape, protos))
+            .collect::<Vec<_>>()
+            .join(" | "),
     }
+}
+
+/// The name a `_pb2` module is imported as: `_interop_v1_orders_pb2`.
+fn module_alias(module: &str) -> String {
+    format!("_{}", identifier(module))
 }
 
 /// A Python string literal (JSON's escapes are Python's).
@@ -272,11 +320,16 @@ mod tests {
             Shape::Array(Box::new(Shape::Named("Order".into()))),
             Shape::Null,
         ]);
-        assert_eq!(render(&shape), "list[Order] | None");
+        let none = ProtoModules::default();
+        assert_eq!(render(&shape, &none), "list[Order] | None");
         assert_eq!(
-            render(&Shape::Literals(vec!["a".into(), Value::Null])),
+            render(&Shape::Literals(vec!["a".into(), Value::Null]), &none),
             "Literal[\"a\", None]"
         );
+        let order = Shape::Message("interop.v1.Order".into());
+        assert_eq!(render(&order, &none), "_message.Message");
+        let mapped = ProtoModules::default().with("interop.v1", "interop.v1.orders_pb2");
+        assert_eq!(render(&order, &mapped), "_interop_v1_orders_pb2.Order");
         assert_eq!(python_identifier("from"), "from_");
         assert_eq!(python_identifier("orders.v2-quote"), "orders_v2_quote");
     }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use activity_runtime::contract::PROTOBUF_MESSAGE_KEY;
 use serde_json::Value;
 
 /// The type a schema describes, as far as a stub's signature needs it.
@@ -15,6 +16,8 @@ pub(crate) enum Shape {
     Bytes,
     /// A named type of the contract's `$defs`.
     Named(String),
+    /// A protobuf message, by its full name (`interop.v1.Order`).
+    Message(String),
     Null,
     String,
     Integer,
@@ -48,6 +51,9 @@ impl Shape {
         let Some(map) = schema.as_object() else {
             return Self::Any;
         };
+        if let Some(message) = map.get(PROTOBUF_MESSAGE_KEY).and_then(Value::as_str) {
+            return Self::Message(message.to_owned());
+        }
         if let Some(name) = map
             .get("$ref")
             .and_then(Value::as_str)
@@ -123,6 +129,28 @@ impl Shape {
         }
     }
 
+    /// Whether it or a shape inside it is one that `test` picks.
+    pub(crate) fn mentions(&self, test: &dyn Fn(&Shape) -> bool) -> bool {
+        test(self)
+            || match self {
+                Self::Array(inner) | Self::Map(inner) => inner.mentions(test),
+                Self::Union(shapes) => shapes.iter().any(|s| s.mentions(test)),
+                _ => false,
+            }
+    }
+
+    /// The protobuf messages it refers to, by full name.
+    pub(crate) fn messages(&self, into: &mut BTreeSet<String>) {
+        match self {
+            Self::Message(name) => {
+                into.insert(name.clone());
+            }
+            Self::Array(inner) | Self::Map(inner) => inner.messages(into),
+            Self::Union(shapes) => shapes.iter().for_each(|s| s.messages(into)),
+            _ => {}
+        }
+    }
+
     /// The named types it refers to.
     pub(crate) fn names(&self, into: &mut BTreeSet<String>) {
         match self {
@@ -177,6 +205,10 @@ mod tests {
             Shape::Map(Box::new(Shape::Integer))
         );
         assert_eq!(Shape::of(&json!(true)), Shape::Any);
+        assert_eq!(
+            Shape::of(&json!({"type": "object", "x-protobuf-message": "shop.v1.Order"})),
+            Shape::Message("shop.v1.Order".into())
+        );
         let bytes = json!({"type": "array", "items": {"type": "integer", "format": "uint8"}});
         assert_eq!(Shape::of_top_level(&bytes, true), Shape::Bytes);
         assert_eq!(

@@ -3,15 +3,27 @@
 //! ([`Activity::signature`](crate::Activity::signature)); the exported contract
 //! (`Activities::contract`, feature `contract`) reads them.
 //!
-//! A type's schema comes from [`schemars::JsonSchema`] when the type implements it and the
-//! `contract` feature is on. A type that does not is exported as "any" with a warning that names
-//! it, never a compile error: a crate that does not want contracts derives nothing. The choice is
-//! made per type in generated code, by autoref specialization on the concrete type
-//! ([`Probe`]), so no trait bound is added to any activity.
+//! With the `contract` feature on, a type's schema comes, in this order, from its protobuf
+//! message name when it is a prost message (what the worker sends as `json/protobuf`, see
+//! [`message_schema`](TypeSchemas::message_schema)), from [`schemars::JsonSchema`] when the type
+//! implements it, and otherwise it is exported as "any" with a warning that names it, never a
+//! compile error: a crate that does not want contracts derives nothing. The choice is made per
+//! type in generated code, by autoref specialization on the concrete type ([`Probe`]), so no
+//! trait bound is added to any activity.
 //!
 //! [`schemars::JsonSchema`]: https://docs.rs/schemars/1/schemars/trait.JsonSchema.html
 
 use std::marker::PhantomData;
+
+/// The schema keyword that names a protobuf message's full name (`"interop.v1.Order"`) in the
+/// schema of a parameter or result that is one.
+#[cfg(feature = "contract")]
+pub const PROTOBUF_MESSAGE_KEY: &str = "x-protobuf-message";
+
+/// The schema keyword beside [`PROTOBUF_MESSAGE_KEY`] that says how the worker encodes the
+/// message by default (`json/protobuf`; it reads `binary/protobuf` and `json/plain` too).
+#[cfg(feature = "contract")]
+pub const PAYLOAD_ENCODING_KEY: &str = "x-payload-encoding";
 
 /// How to get one type's JSON Schema: `None` when the type has none.
 pub type SchemaFn = fn(&mut TypeSchemas) -> Option<serde_json::Value>;
@@ -46,6 +58,50 @@ impl TypeSchemas {
     /// The schema of `T`: a reference for a named type, whose definition is kept.
     fn schema_of<T: schemars::JsonSchema + ?Sized>(&mut self) -> serde_json::Value {
         self.generator.subschema_for::<T>().to_value()
+    }
+
+    /// The schema of a prost message: not its fields (prost keeps no descriptor at run time), but
+    /// its protobuf full name and how it crosses the wire, inline at every use:
+    ///
+    /// ```json
+    /// {"title": "interop.v1.Order", "type": "object",
+    ///  "x-protobuf-message": "interop.v1.Order", "x-payload-encoding": "json/protobuf"}
+    /// ```
+    ///
+    /// prost also makes the scalars, `String`, `Vec<u8>` and `()` messages (the
+    /// `google.protobuf` wrappers): those keep their schemars schema, as they keep serde's codec
+    /// ([`Codec::message`](crate::payload::Codec::message)). The other well-known types are
+    /// named like any message, without `"type": "object"` (their proto3 JSON is a string or
+    /// any value).
+    fn message_schema<T: prost::Name>(&mut self) -> serde_json::Value {
+        if T::PACKAGE == "google.protobuf" {
+            let wrapped = match T::NAME {
+                "BoolValue" => Some(self.schema_of::<bool>()),
+                "Int32Value" => Some(self.schema_of::<i32>()),
+                "Int64Value" => Some(self.schema_of::<i64>()),
+                "UInt32Value" => Some(self.schema_of::<u32>()),
+                "UInt64Value" => Some(self.schema_of::<u64>()),
+                "FloatValue" => Some(self.schema_of::<f32>()),
+                "DoubleValue" => Some(self.schema_of::<f64>()),
+                "StringValue" => Some(self.schema_of::<String>()),
+                "BytesValue" => Some(self.schema_of::<Vec<u8>>()),
+                "Empty" => Some(self.schema_of::<()>()),
+                _ => None,
+            };
+            if let Some(schema) = wrapped {
+                return schema;
+            }
+        }
+        let name = T::full_name();
+        let mut schema = serde_json::json!({
+            "title": name,
+            PROTOBUF_MESSAGE_KEY: name,
+            PAYLOAD_ENCODING_KEY: crate::payload::JSON_PROTOBUF,
+        });
+        if T::PACKAGE != "google.protobuf" {
+            schema["type"] = "object".into();
+        }
+        schema
     }
 
     /// Every definition referred to so far, by name.
@@ -103,11 +159,14 @@ impl Signature {
 }
 
 /// Stands for type `T` in generated code, which asks it for `T`'s schema:
-/// `(&Probe::<T>::new()).schema_fn()` is [`HasSchema::schema_fn`] when `T: JsonSchema` (and the
-/// `contract` feature is on), [`NoSchema::schema_fn`] otherwise. The method is looked up on the
-/// concrete type: `HasSchema`'s takes `&Probe<T>`, the receiver as written, and is picked when
-/// its bound holds; `NoSchema`'s takes `&&Probe<T>`, one autoref further, and is the fallback
-/// (autoref specialization). No bound on `T` is required of the user.
+/// `(&Probe::<T>::new()).schema_fn()` is, with the `contract` feature on, [`HasSchema`]'s
+/// message schema when `T` is a prost message, else its JSON Schema when `T: JsonSchema`, and
+/// [`NoSchema::schema_fn`] otherwise. The method is looked up on the concrete type, receiver by
+/// receiver (autoref specialization): first `&Probe<T>`, the receiver as written
+/// (`HasSchema for Probe<T>`, bound `T: prost::Message + prost::Name`); then `&&Probe<T>`, one
+/// autoref further (`HasSchema for &Probe<T>`, bound `T: JsonSchema`); then `&mut &Probe<T>`,
+/// the mutable autoref (`NoSchema for &Probe<T>`, no bound), the fallback. No bound on `T` is
+/// required of the user, and a message that also derives `JsonSchema` is named as a message.
 #[doc(hidden)]
 pub struct Probe<T: ?Sized>(PhantomData<fn() -> PhantomData<T>>);
 
@@ -137,8 +196,17 @@ pub trait HasSchema {
     fn schema_fn(&self) -> SchemaFn;
 }
 
+/// A protobuf message: its name (see [`TypeSchemas::message_schema`]).
 #[cfg(feature = "contract")]
-impl<T: schemars::JsonSchema + ?Sized> HasSchema for Probe<T> {
+impl<T: prost::Message + prost::Name + Default + 'static> HasSchema for Probe<T> {
+    fn schema_fn(&self) -> SchemaFn {
+        |types| Some(types.message_schema::<T>())
+    }
+}
+
+/// A type with a JSON Schema, one autoref after the message.
+#[cfg(feature = "contract")]
+impl<T: schemars::JsonSchema + ?Sized> HasSchema for &Probe<T> {
     fn schema_fn(&self) -> SchemaFn {
         |types| Some(types.schema_of::<T>())
     }
@@ -147,12 +215,13 @@ impl<T: schemars::JsonSchema + ?Sized> HasSchema for Probe<T> {
 /// The fallback for a type without a schema (see [`Probe`]).
 #[doc(hidden)]
 pub trait NoSchema {
-    /// How to get the schema: there is none.
-    fn schema_fn(&self) -> SchemaFn;
+    /// How to get the schema: there is none. (`&mut self`: the mutable autoref, after both of
+    /// [`HasSchema`]'s receivers.)
+    fn schema_fn(&mut self) -> SchemaFn;
 }
 
 impl<T: ?Sized> NoSchema for &Probe<T> {
-    fn schema_fn(&self) -> SchemaFn {
+    fn schema_fn(&mut self) -> SchemaFn {
         |_| None
     }
 }
@@ -207,5 +276,40 @@ mod tests {
         assert_eq!(undescribed(&mut types), None);
         let definitions = types.into_definitions();
         assert!(definitions.contains_key("Described"), "{definitions:?}");
+    }
+
+    #[test]
+    #[allow(clippy::needless_borrow)]
+    fn a_prost_message_is_named_and_the_scalars_prost_wraps_keep_their_schemas() {
+        use super::{HasSchema as _, NoSchema as _};
+        use serde_json::json;
+        use temporalio_common::protos::temporal::api::common::v1::WorkflowExecution;
+        let mut types = TypeSchemas::new();
+        let message = (&Probe::<WorkflowExecution>::new()).schema_fn();
+        assert_eq!(
+            message(&mut types),
+            Some(json!({
+                "title": "temporal.api.common.v1.WorkflowExecution",
+                "type": "object",
+                "x-protobuf-message": "temporal.api.common.v1.WorkflowExecution",
+                "x-payload-encoding": "json/protobuf",
+            }))
+        );
+        // `String`, `u32`, `Vec<u8>` and `()` are prost messages too (the `google.protobuf`
+        // wrappers), and keep what schemars says of them.
+        let string = (&Probe::<String>::new()).schema_fn();
+        assert_eq!(string(&mut types), Some(json!({"type": "string"})));
+        let number = (&Probe::<u32>::new()).schema_fn();
+        assert_eq!(
+            number(&mut types),
+            Some(json!({"type": "integer", "format": "uint32", "minimum": 0}))
+        );
+        let bytes = (&Probe::<Vec<u8>>::new()).schema_fn();
+        assert_eq!(bytes(&mut types), Some(types.schema_of::<Vec<u8>>()));
+        let unit = (&Probe::<()>::new()).schema_fn();
+        assert_eq!(unit(&mut types), Some(json!({"type": "null"})));
+        // A message inside another type has no schema of its own: exported as any value.
+        let optional = (&Probe::<Option<WorkflowExecution>>::new()).schema_fn();
+        assert_eq!(optional(&mut types), None);
     }
 }

@@ -90,7 +90,7 @@ pub fn task_queue_or(default: &str) -> String {
 
 /// Every example activity: functions (async and blocking), the methods of an [`Inventory`]
 /// holding some tea, the order activities of [`orders`] (nested structs, enums, `Option` tails,
-/// bytes) and a dynamic one. `activities().contract()` is the contract the example worker serves
+/// bytes), [`protobuf::accept_order`] (a protobuf message in, another out) and a dynamic one. `activities().contract()` is the contract the example worker serves
 /// (`worker --print-contract`), committed as `examples/contract.json`.
 ///
 /// [`Inventory`]: inventory::Inventory
@@ -104,6 +104,7 @@ pub fn activities() -> Activities {
         orders::quote_order,
         orders::reverse_bytes,
         orders::legacy_call,
+        protobuf::accept_order,
     ];
     let inventory = inventory::Inventory {
         pool: inventory::Pool::with_stock([("tea".to_owned(), 100)]),

@@ -1,4 +1,5 @@
-//! A Rust parameter retyped (`quote_order`'s coupon, from `Option<String>` to `Option<u32>`):
+//! A Rust parameter retyped (`quote_order`'s coupon, from `Option<String>` to `Option<u32>`, and
+//! `accept_order`'s protobuf message, from `interop.v1.Order` to `interop.v1.Receipt`):
 //! `activity-contract check` fails naming the activity and the parameter, and the unchanged
 //! Python workflow fails its type check against callers regenerated from the new contract.
 
@@ -27,17 +28,34 @@ mod changed {
         let _ = (order, coupon, gift_note);
         Err(ActivityError::new("only its contract is used").non_retryable())
     }
+
+    /// `accept_order` taking another protobuf message.
+    #[activity(name = "accept_order")]
+    pub async fn accept_order(
+        order: examples::protobuf::orders::Receipt,
+    ) -> Result<examples::protobuf::orders::Receipt, ActivityError> {
+        let _ = order;
+        Err(ActivityError::new("only its contract is used").non_retryable())
+    }
 }
 
-/// The example activities with `quote_order` replaced by the changed one.
+/// What `changed_contract` reports.
+const CHANGES: [&str; 2] = [
+    "activity `accept_order`, parameter `order`: retyped from protobuf message \
+     `interop.v1.Order` to protobuf message `interop.v1.Receipt`",
+    "activity `quote_order`, parameter `coupon`: retyped from string to integer",
+];
+
+/// The example activities with `quote_order` and `accept_order` replaced by the changed ones.
 fn changed_contract() -> Contract {
     let mut activities = Activities::new();
     activities.extend(
         examples::activities()
             .into_iter()
-            .filter(|registration| registration.name() != "quote_order"),
+            .filter(|registration| !["quote_order", "accept_order"].contains(&registration.name())),
     );
     activities.push(Registration::of::<changed::quote_order>());
+    activities.push(Registration::of::<changed::accept_order>());
     activities.contract()
 }
 
@@ -47,11 +65,12 @@ fn the_drift_of_a_retyped_parameter_names_the_activity_and_the_parameter() {
     assert_eq!(committed.incompatibilities(&committed), []);
     let found = committed.incompatibilities(&changed_contract());
     let described: Vec<String> = found.iter().map(ToString::to_string).collect();
-    assert_eq!(
-        described,
-        ["activity `quote_order`, parameter `coupon`: retyped from string to integer"]
+    assert_eq!(described, CHANGES);
+    assert!(
+        found
+            .iter()
+            .all(|found| matches!(found.change, Change::Retyped { .. }))
     );
-    assert!(matches!(found[0].change, Change::Retyped { .. }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,11 +95,9 @@ async fn a_retyped_parameter_fails_the_check_command_and_the_old_python_workflow
     let output = common::run(check(&current), Duration::from_secs(30), "the check").await;
     let printed = common::printed(&output);
     assert_eq!(output.status.code(), Some(1), "{printed}");
-    assert!(
-        printed
-            .contains("activity `quote_order`, parameter `coupon`: retyped from string to integer"),
-        "{printed}"
-    );
+    for change in CHANGES {
+        assert!(printed.contains(change), "no `{change}` in:\n{printed}");
+    }
 
     // Callers regenerated from the new contract: the old workflow no longer type-checks.
     python::generate(&changed, &dir);
@@ -93,6 +110,16 @@ async fn a_retyped_parameter_fails_the_check_command_and_the_old_python_workflow
         "typed_workflow.py:{}: error: Argument \"coupon\" to \"execute_quote_order\" has \
          incompatible type \"str\"; expected \"int | None\"",
         python::coupon_line(&source)
+    );
+    assert!(text.contains(&expected), "no `{expected}` in:\n{text}");
+    // And the protobuf message it sends is no longer the one the activity takes.
+    let line = 1 + source
+        .lines()
+        .position(|line| line.contains("order=order_message,"))
+        .expect("the workflow sends an order message");
+    let expected = format!(
+        "typed_workflow.py:{line}: error: Argument \"order\" to \"execute_accept_order\" has \
+         incompatible type \"Order\"; expected \"Receipt\""
     );
     assert!(text.contains(&expected), "no `{expected}` in:\n{text}");
 }

@@ -26,8 +26,23 @@ pub fn coupon_line(source: &str) -> usize {
         .expect("the workflow passes a coupon")
 }
 
-/// Generates the package `rust_activities` in `dir` from `contract`.
+/// Generates the package `rust_activities` in `dir` from `contract`, its protobuf messages the
+/// classes of `interop/v1/orders_pb2` (copied beside it, with its type stub).
 pub fn generate(contract: &Contract, dir: &Path) {
+    let messages =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tests/python/interop/v1");
+    let copy = dir.join("interop/v1");
+    std::fs::create_dir_all(&copy).unwrap();
+    for file in ["orders_pb2.py", "orders_pb2.pyi"] {
+        std::fs::copy(messages.join(file), copy.join(file))
+            .unwrap_or_else(|err| panic!("examples/tests/python/interop/v1/{file}: {err}"));
+    }
+    // protoc's stubs are not written for `--strict` (a bare `Mapping`): read, not checked.
+    std::fs::write(
+        dir.join("mypy.ini"),
+        "[mypy]\n\n[mypy-interop.*]\nignore_errors = True\n",
+    )
+    .unwrap();
     let tool = Tool::new(
         common::datamodel_codegen().to_str().expect("a UTF-8 path"),
         "datamodel-codegen",
@@ -37,6 +52,7 @@ pub fn generate(contract: &Contract, dir: &Path) {
         "the examples",
         &dir.join("rust_activities"),
         &tool,
+        &activity_contract::ProtoModules::default().with("interop.v1", "interop.v1.orders_pb2"),
     )
     .unwrap_or_else(|err| panic!("the Python callers are generated: {err:?}"));
 }
@@ -137,5 +153,17 @@ async fn a_python_workflow_with_the_generated_stubs_type_checks_and_gets_typed_r
     assert_eq!(report["reversed_type"], json!("bytes"), "{report:#}");
     assert_eq!(report["reversed_hex"], json!("fffe0100"), "{report:#}");
     assert_eq!(report["left"], json!(98), "{report:#}");
+    // The protobuf result is the `_pb2` class, as the Rust activity computed it.
+    assert_eq!(report["receipt_type"], json!("Receipt"), "{report:#}");
+    assert_eq!(
+        report["receipt"],
+        json!({
+            "orderId": "o-typed",
+            "totalItems": "6",
+            "shipBy": "2027-01-15T08:01:30Z",
+            "priority": "PRIORITY_EXPRESS",
+        }),
+        "{report:#}"
+    );
     assert_eq!(report["legacy"], json!("Hello, Python! (v1)"), "{report:#}");
 }

@@ -72,6 +72,23 @@ fn the_examples_contract_matches_its_committed_snapshot() {
     assert_eq!(bytes.result.schema["x-binary-payload"], json!(true));
     // Its own size limit.
     assert_eq!(bytes.limits.max_result_size, Some(1024 * 1024));
+    // Protobuf messages, by their full names, both ways.
+    let message = |name: &str| {
+        json!({"title": name, "type": "object", "x-protobuf-message": name,
+               "x-payload-encoding": "json/protobuf"})
+    };
+    let accept = activity("accept_order");
+    let parameters = accept.parameters.as_ref().unwrap();
+    assert_eq!(parameters[0].schema, message("interop.v1.Order"));
+    assert_eq!(accept.result.schema, message("interop.v1.Receipt"));
+    assert!(
+        !contract
+            .definitions
+            .keys()
+            .any(|name| name.contains("interop")),
+        "messages are named inline, not defined: {:?}",
+        contract.definitions.keys()
+    );
     // The context parameter is not an argument.
     let composed = activity("your_activity").parameters.as_ref().unwrap();
     assert_eq!(composed.len(), 1);

@@ -1,6 +1,7 @@
 """A Python workflow (temporalio 1.35.0) that calls the example Rust activities through the typed
 callers `activity-contract python` generated from their contract (the package
-``rust_activities`` beside this file), checked with ``mypy --strict``.
+``rust_activities`` beside this file, and the protobuf messages' ``interop/v1/orders_pb2``),
+checked with ``mypy --strict``.
 
 Run by ``activity-contract/tests/callers/python.rs``: it runs a Python worker with this workflow
 on ``--workflow-task-queue``, executes it once against the Rust worker on
@@ -21,8 +22,14 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from google.protobuf import json_format
     from temporalio.client import Client
     from temporalio.worker import Worker
+
+    # The protobuf messages (generated with `protoc --python_out --pyi_out`), which the callers
+    # were generated to use (`--proto-module interop.v1=interop.v1.orders_pb2`): passed through,
+    # so that the sandbox and the SDK's converter share one class per message.
+    from interop.v1 import orders_pb2
 
 from rust_activities import (
     Customer,
@@ -31,6 +38,7 @@ from rust_activities import (
     OrderLine,
     Priority,
     Quote,
+    execute_accept_order,
     execute_quote_order,
     execute_reserve,
     execute_reverse_bytes,
@@ -75,6 +83,18 @@ class TypedCallers:
         left: int = await execute_reserve(
             sku="tea", quantity=2, task_queue=task_queue, start_to_close_timeout=TIMEOUT
         )
+        # Protobuf messages: the `_pb2` classes both ways.
+        order_message = orders_pb2.Order(
+            order_id="o-typed",
+            items=["kettle", "mug"],
+            quantity=3,
+            priority=orders_pb2.PRIORITY_EXPRESS,
+        )
+        order_message.placed_at.FromSeconds(1800000000)
+        order_message.ship_within.FromSeconds(90)
+        receipt: orders_pb2.Receipt = await execute_accept_order(
+            order=order_message, task_queue=task_queue, start_to_close_timeout=TIMEOUT
+        )
         # The dynamic activity has no stub: by name.
         legacy: str = await workflow.execute_activity(
             "greet_v1",
@@ -93,6 +113,8 @@ class TypedCallers:
             "reversed_type": type(reversed_bytes).__name__,
             "reversed_hex": reversed_bytes.hex(),
             "left": left,
+            "receipt_type": type(receipt).__name__,
+            "receipt": json_format.MessageToDict(receipt),
             "legacy": legacy,
         }
 

@@ -4,8 +4,16 @@
 //
 //   TEMPORAL_NODE_MODULES=.tools/ts/node_modules node run_typed_workflow.js \
 //       --workflows DIR/typed_workflow.ts --address 127.0.0.1:7233 \
-//       --activity-task-queue rust-q --workflow-task-queue ts-q
+//       --activity-task-queue rust-q --workflow-task-queue ts-q \
+//       --payload-converter DIR/converter-json.js --proto examples/proto/interop/v1/orders.proto
+//
+// With --payload-converter (@temporalio/common's `DefaultPayloadConverterWithProtobufs`, as
+// examples/tests/typescript/converter-json.js makes it, with orders-root.js beside it), the worker
+// and the client read `json/protobuf` results; protobufjs loads --proto into orders.json beside it.
 'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
 
 const { parseArgs } = require('node:util');
 
@@ -25,8 +33,18 @@ async function main() {
       namespace: { type: 'string', default: 'default' },
       'activity-task-queue': { type: 'string' },
       'workflow-task-queue': { type: 'string' },
+      'payload-converter': { type: 'string' },
+      proto: { type: 'string' },
     },
   });
+  const payloadConverterPath = args['payload-converter'];
+  if (payloadConverterPath) {
+    const orders = load('protobufjs').loadSync(args.proto).toJSON();
+    fs.writeFileSync(path.join(path.dirname(payloadConverterPath), 'orders.json'), JSON.stringify(orders));
+    // Loaded here first, so that a module it cannot find is named (the SDK reports only the path).
+    require(payloadConverterPath);
+  }
+  const dataConverter = payloadConverterPath ? { payloadConverterPath } : undefined;
   const workflowQueue = args['workflow-task-queue'];
   const nativeConnection = await NativeConnection.connect({ address: args.address });
   const worker = await Worker.create({
@@ -34,6 +52,7 @@ async function main() {
     namespace: args.namespace,
     taskQueue: workflowQueue,
     workflowsPath: args.workflows,
+    dataConverter,
     bundlerOptions: {
       webpackConfigHook: (config) => {
         config.resolve = config.resolve || {};
@@ -43,7 +62,7 @@ async function main() {
     },
   });
   const connection = await Connection.connect({ address: args.address });
-  const client = new Client({ connection, namespace: args.namespace });
+  const client = new Client({ connection, namespace: args.namespace, dataConverter });
   const result = await worker.runUntil(
     client.workflow.execute('typedCallers', {
       taskQueue: workflowQueue,

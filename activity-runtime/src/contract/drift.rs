@@ -203,6 +203,31 @@ impl<'a> Walker<'a> {
         if is_any(new) {
             return;
         }
+        // Protobuf messages are compared by name: their fields are the `.proto` file's to keep
+        // compatible (protobuf's own rules, `buf breaking`).
+        let (old_message, new_message) = (message_name(old), message_name(new));
+        if old_message.is_some() || new_message.is_some() {
+            if old_message != new_message && !is_any(old) {
+                self.push(
+                    place,
+                    field,
+                    Change::Retyped {
+                        was: describe(old, old_name.as_deref()),
+                        now: describe(new, new_name.as_deref()),
+                    },
+                );
+            } else if old_message != new_message && flow == Flow::Input {
+                self.push(
+                    place,
+                    field,
+                    Change::Retyped {
+                        was: "any value".to_owned(),
+                        now: describe(new, new_name.as_deref()),
+                    },
+                );
+            }
+            return;
+        }
         if is_any(old) {
             if flow == Flow::Input {
                 self.push(
@@ -532,8 +557,18 @@ fn types_within(narrow: &BTreeSet<String>, wide: &BTreeSet<String>) -> bool {
         .all(|t| wide.contains(t) || (t == "integer" && wide.contains("number")))
 }
 
+/// The protobuf full name of a message's schema.
+fn message_name(schema: &Value) -> Option<&str> {
+    schema
+        .get(super::PROTOBUF_MESSAGE_KEY)
+        .and_then(Value::as_str)
+}
+
 /// A type in a message: its name, its JSON type, or its values.
 fn describe(schema: &Value, name: Option<&str>) -> String {
+    if let Some(message) = message_name(schema) {
+        return format!("protobuf message `{message}`");
+    }
     if let Some(name) = name {
         return format!("`{name}`");
     }
@@ -797,6 +832,45 @@ mod tests {
         assert_eq!(
             drift(&old, &new),
             ["activity `a`, parameter `s`, field `express.days`: retyped from integer to string"]
+        );
+    }
+
+    #[test]
+    fn protobuf_messages_are_compared_by_name() {
+        let message = |name: &str| {
+            json!({"title": name, "type": "object", "x-protobuf-message": name,
+                   "x-payload-encoding": "json/protobuf"})
+        };
+        let old = contract(
+            &[("order", message("shop.v1.Order"), false)],
+            message("shop.v1.Receipt"),
+            json!({}),
+        );
+        assert_eq!(drift(&old, &old), Vec::<String>::new());
+        let new = contract(
+            &[("order", message("shop.v2.Order"), false)],
+            json!({"type": "string"}),
+            json!({}),
+        );
+        assert_eq!(
+            drift(&old, &new),
+            [
+                "activity `a`, parameter `order`: retyped from protobuf message `shop.v1.Order` \
+                 to protobuf message `shop.v2.Order`",
+                "activity `a`, result: retyped from protobuf message `shop.v1.Receipt` to string",
+            ]
+        );
+        // A JSON object where a message was: retyped, though both are objects.
+        let object = contract(
+            &[("order", object(json!({}), &[]), false)],
+            message("shop.v1.Receipt"),
+            json!({}),
+        );
+        assert_eq!(
+            drift(&old, &object),
+            [
+                "activity `a`, parameter `order`: retyped from protobuf message `shop.v1.Order` to object"
+            ]
         );
     }
 

@@ -27,8 +27,14 @@
 //! ```
 //!
 //! Schemas come from [`schemars`] (serde-compatible: `#[serde(rename)]` and the like are what
-//! the schema says, as on the wire). A type that does not implement `JsonSchema` is exported as
-//! any value (`true`), with a warning in [`Contract::warnings`] that names it.
+//! the schema says, as on the wire). A parameter or result that is a protobuf message (prost and
+//! pbjson, see [`payload`](crate::payload)) is exported by its full name instead, inline, since
+//! prost keeps no descriptor of its fields at run time:
+//! `{"title": "interop.v1.Order", "type": "object", "x-protobuf-message": "interop.v1.Order",
+//! "x-payload-encoding": "json/protobuf"}` ([`PROTOBUF_MESSAGE_KEY`], [`PAYLOAD_ENCODING_KEY`]);
+//! the drift check compares messages by that name. A type that has neither (nor a message
+//! wrapped in another type, `Option<Order>`) is exported as any value (`true`), with a warning in
+//! [`Contract::warnings`] that names it.
 
 mod drift;
 
@@ -37,6 +43,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::signature::{PAYLOAD_ENCODING_KEY, PROTOBUF_MESSAGE_KEY};
 pub use drift::{Change, Incompatibility};
 
 use crate::activity::{Execution, Registration};
