@@ -457,7 +457,7 @@ impl Worker {
             });
             let failed = tokio::select! {
                 decoded = decoder.decode_task(&mut task) => decoded.err().map(|err| {
-                    tracing::error!(error = %err, activity_id = %info.activity_id, "an activity task could not be decoded");
+                    tracing::error!(error = %crate::codec::chain(&err), activity_id = %info.activity_id, "an activity task could not be decoded");
                     ActivityExecutionResult::fail(crate::codec::failure(&err, "decode the activity's arguments"))
                 }),
                 () = cancel.cancelled() => Some(if abandon.is_cancelled() {

@@ -9,5 +9,6 @@ mod common;
 mod logs;
 mod outage;
 mod payload_limits;
+mod storage_errors;
 mod tls_proxy;
 mod tracing_span;
