@@ -909,7 +909,7 @@ fn paused_or_reset(ctx: &ActivityContext) -> Option<Failure> {
 fn completion_for_error(err: ActivityError, ctx: &ActivityContext) -> ActivityExecutionResult {
     match err.into_outcome() {
         Outcome::Failed(failure) => {
-            tracing::warn!(message = %failure.message, "activity attempt failed");
+            tracing::warn!(error = %failure.message, "activity attempt failed");
             ActivityExecutionResult::fail(*failure)
         }
         Outcome::Cancelled(details) if ctx.is_cancelled() => {
