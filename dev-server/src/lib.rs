@@ -27,6 +27,11 @@
 //!
 //! This crate is Unix-only (it relies on `sh`, `kill` and `sleep`).
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{File, OpenOptions};
