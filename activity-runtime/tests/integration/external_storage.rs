@@ -16,8 +16,7 @@
 
 use crate::common;
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use activity_runtime::client::{ActivityOptions, Client, ClientError};
@@ -34,10 +33,11 @@ use futures_util::future::BoxFuture;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use temporal_dev_server::testing::moto::MotoServer;
 
 /// A moto S3 server on a free loopback port, with one bucket; killed when dropped.
 struct S3Server {
-    child: Child,
+    moto: MotoServer,
     endpoint: String,
     bucket: String,
 }
@@ -65,81 +65,29 @@ impl S3Server {
             python.display(),
             String::from_utf8_lossy(&check.stderr)
         );
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .expect("a free loopback port")
-            .port();
-        let mut command = Command::new(&python);
-        if let Some(count) = refuse_after {
-            command.env("INITIAL_NO_AUTH_ACTION_COUNT", count.to_string());
-        }
-        let mut child = command
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto starts");
-        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            if let Some(status) = child.try_wait().expect("moto's status") {
-                panic!("the moto S3 server exited at start ({status}) on port {port}");
+        let moto = MotoServer::start_with(&python, bucket, |command| {
+            if let Some(count) = refuse_after {
+                command.env("INITIAL_NO_AUTH_ACTION_COUNT", count.to_string());
             }
-            assert!(
-                Instant::now() < deadline,
-                "the moto S3 server did not listen on {address} within 30 s"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let server = Self {
-            child,
-            endpoint: format!("http://{address}"),
+        })
+        .await
+        .expect("the moto S3 server starts");
+        Self {
+            endpoint: moto.endpoint(),
+            moto,
             bucket: bucket.to_owned(),
-        };
-        server.boto3("s3.create_bucket(Bucket=sys.argv[2])", bucket);
-        server
+        }
     }
 
     /// Runs Python `statement` with `s3`, a boto3 client of this server, and `sys.argv[2]`,
     /// `argument`; returns what it prints.
     fn boto3(&self, statement: &str, argument: &str) -> String {
-        let output = Command::new(common::python())
-            .args([
-                "-c",
-                &format!(
-                    "import sys, json, boto3; s3 = boto3.client('s3', endpoint_url=sys.argv[1], \
-                     aws_access_key_id='test', aws_secret_access_key='test', \
-                     region_name='us-east-1'); {statement}"
-                ),
-                &self.endpoint,
-                argument,
-            ])
-            .output()
-            .expect("Python runs");
-        assert!(
-            output.status.success(),
-            "boto3 `{statement}` failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        self.moto.boto3(statement, argument).unwrap()
     }
 
     /// The keys of the objects in `bucket`.
     fn keys(&self, bucket: &str) -> Vec<String> {
-        let listed = self.boto3(
-            "print(json.dumps([o['Key'] for o in \
-             s3.list_objects_v2(Bucket=sys.argv[2]).get('Contents', [])]))",
-            bucket,
-        );
-        serde_json::from_str(&listed).unwrap()
+        self.moto.keys(bucket).unwrap()
     }
 
     /// External storage in this server's bucket, from the default threshold (256 KiB).
@@ -157,13 +105,6 @@ impl S3Server {
             .with_secret_access_key("test")
             .with_bucket_name(bucket);
         ObjectStoreDriver::s3_with(builder).expect("the S3 driver builds")
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -369,15 +310,7 @@ async fn a_5_mib_result_without_storage_names_the_setting_and_20_mib_passes_with
         builder.external_storage(s3.storage())
     })
     .await;
-    let client = Client::connect_with(
-        ConnectOptions::new()
-            .isolated()
-            .target(common::server().await.address())
-            .namespace("default")
-            .external_storage(s3.storage()),
-    )
-    .await
-    .expect("client connects");
+    let client = common::client_with_storage(s3.storage()).await;
     let started = Instant::now();
     let Bytes(result) = client
         .execute_activity::<Bytes>("big_result", (20,), common::one_attempt(&worker.task_queue))
@@ -618,15 +551,7 @@ async fn the_clients_key_for_a_standalone_activitys_input_is_pythons() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_refusing_the_clients_credentials_says_so_in_the_clients_error() {
     let s3 = S3Server::start_with("refusing-credentials", Some(1)).await;
-    let client = Client::connect_with(
-        ConnectOptions::new()
-            .isolated()
-            .target(common::server().await.address())
-            .namespace("default")
-            .external_storage(s3.storage()),
-    )
-    .await
-    .expect("client connects");
+    let client = common::client_with_storage(s3.storage()).await;
     let err = client
         .start_activity(
             "byte_count",

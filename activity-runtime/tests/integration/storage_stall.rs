@@ -4,74 +4,13 @@
 //! the key, when its deadline comes.
 
 use crate::common;
+use crate::common::memory_store::{MemoryStore, Mode};
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use activity_runtime::client::{Client, ClientError};
-use activity_runtime::connection::ConnectOptions;
-use activity_runtime::storage::{
-    ExternalStorage, StorageClaim, StorageDriver, StorageError, StoreContext,
-};
-use activity_runtime::{Payload, activities, activity};
-use futures_util::future::BoxFuture;
-
-/// Keeps payloads in memory under keys made of their content's length and first bytes; never
-/// answers a retrieval of a payload that mentions `stall`.
-#[derive(Default)]
-struct StallingStore {
-    objects: Mutex<BTreeMap<String, Payload>>,
-}
-
-impl StorageDriver for StallingStore {
-    fn name(&self) -> &str {
-        "stalling"
-    }
-
-    fn driver_type(&self) -> &str {
-        "test.stalling"
-    }
-
-    fn store<'a>(
-        &'a self,
-        _: &'a StoreContext,
-        payloads: Vec<Payload>,
-    ) -> BoxFuture<'a, Result<Vec<StorageClaim>, StorageError>> {
-        Box::pin(async move {
-            let mut objects = self.objects.lock().unwrap();
-            Ok(payloads
-                .into_iter()
-                .map(|payload| {
-                    let text = String::from_utf8_lossy(&payload.data);
-                    let key = if text.contains("stall") {
-                        "stuck-object".to_owned()
-                    } else {
-                        format!("object-{}", objects.len())
-                    };
-                    objects.insert(key.clone(), payload);
-                    StorageClaim {
-                        claim_data: [("key".to_owned(), key)].into(),
-                    }
-                })
-                .collect())
-        })
-    }
-
-    fn retrieve<'a>(
-        &'a self,
-        claims: Vec<StorageClaim>,
-    ) -> BoxFuture<'a, Result<Vec<Payload>, StorageError>> {
-        Box::pin(async move {
-            let keys: Vec<String> = claims.iter().map(|c| c.claim_data["key"].clone()).collect();
-            if keys.iter().any(|key| key == "stuck-object") {
-                std::future::pending::<()>().await;
-            }
-            let objects = self.objects.lock().unwrap();
-            Ok(keys.iter().map(|key| objects[key].clone()).collect())
-        })
-    }
-}
+use activity_runtime::client::ClientError;
+use activity_runtime::storage::ExternalStorage;
+use activity_runtime::{activities, activity};
 
 #[activity]
 async fn shout(text: String) -> String {
@@ -81,21 +20,13 @@ async fn shout(text: String) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_store_delays_only_the_attempt_it_holds() {
     // Every argument is stored (threshold 0), in one store the worker and the client share.
-    let storage = ExternalStorage::new(StallingStore::default()).threshold(0);
+    let storage = ExternalStorage::new(MemoryStore::new(Mode::Stall)).threshold(0);
     let worker = common::start_worker_with("stall", activities![shout], {
         let storage = storage.clone();
         move |builder| builder.external_storage(storage)
     })
     .await;
-    let client = Client::connect_with(
-        ConnectOptions::new()
-            .isolated()
-            .target(common::server().await.address())
-            .namespace("default")
-            .external_storage(storage),
-    )
-    .await
-    .unwrap();
+    let client = common::client_with_storage(storage).await;
 
     let stuck = client
         .start_activity(

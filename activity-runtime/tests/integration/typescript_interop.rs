@@ -11,13 +11,13 @@
 use crate::common;
 use crate::cross_sdk::{compose_greeting, reverse_bytes};
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
 use activity_runtime::{ActivityError, activities, activity};
 use serde::Serialize;
 use serde_json::json;
+use temporal_dev_server::testing::tools;
 
 #[derive(Serialize)]
 struct Summary {
@@ -52,56 +52,9 @@ async fn charge_card(amount_cents: u64) -> Result<String, ActivityError> {
     )
 }
 
-/// The pinned TypeScript packages, or a failure that says how to get them.
-fn node_modules() -> PathBuf {
-    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let path = std::env::var_os("TEMPORAL_NODE_MODULES")
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| workspace.join(".tools/ts/node_modules"), PathBuf::from);
-    assert!(
-        path.join("@temporalio/worker/package.json").exists(),
-        "this test needs @temporalio/worker, @temporalio/workflow and @temporalio/client 1.24 in \
-         {} (TEMPORAL_NODE_MODULES): run `make tools` in {}",
-        path.display(),
-        workspace.display()
-    );
-    path
-}
-
-/// Node.js, at least 20.3 (what @temporalio/worker 1.24 needs), or a failure that says so.
-fn node() -> PathBuf {
-    let node = std::env::var_os("TEMPORAL_NODE")
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| PathBuf::from("node"), PathBuf::from);
-    let version = Command::new(&node)
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|| {
-            panic!(
-                "this test needs Node.js 20.3 or later, but `{}` does not run: install it \
-                 (`make tools` says how) or set TEMPORAL_NODE",
-                node.display()
-            )
-        });
-    let parts: Vec<u32> = version
-        .trim_start_matches('v')
-        .split('.')
-        .filter_map(|p| p.parse().ok())
-        .collect();
-    assert!(
-        parts.len() >= 2 && (parts[0], parts[1]) >= (20, 3),
-        "this test needs Node.js 20.3 or later; `{}` is {version}",
-        node.display()
-    );
-    node
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typescript_workflow_and_client_call_rust_activities() {
-    let (node, modules) = (node(), node_modules());
+    let (node, modules) = (tools::node(), tools::sdk_node_modules());
     let worker = common::start_worker(
         "ts-interop",
         activities![compose_greeting, reverse_bytes, three_args, charge_card],

@@ -35,6 +35,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use examples::encryption::EncryptionCodec;
 use serde::Deserialize;
 use serde_json::Value;
+use temporal_dev_server::testing::tools::python;
 use temporal_dev_server::{DevServer, DevServerOptions};
 
 /// What the CLI sends as `Authorization` (`--codec-auth`) and `/ops` requires.
@@ -832,21 +833,4 @@ fn screenshot_dir() -> PathBuf {
 
 fn python_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python")
-}
-
-/// The Python interpreter with the pinned SDK and Selenium, or a failure that says how to get it.
-fn python() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::env::var_os("TEMPORAL_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.exists())
-        .or_else(|| Some(workspace.join(".tools/venv/bin/python")).filter(|p| p.exists()))
-        .unwrap_or_else(|| {
-            panic!(
-                "the codec server tests need Python with temporalio 1.35.0, cryptography and \
-                 selenium: run `make tools` in {}",
-                workspace.display()
-            )
-        })
 }

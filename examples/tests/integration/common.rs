@@ -3,37 +3,19 @@
 //! to their end.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use temporal_dev_server::DevServer;
-use tokio::sync::OnceCell;
 
-static SERVER: OnceCell<DevServer> = OnceCell::const_new();
-
-/// The dev server shared by the tests that use it. It stops when the process exits.
-pub async fn server() -> &'static DevServer {
-    SERVER
-        .get_or_init(|| async {
-            DevServer::start().await.unwrap_or_else(|err| {
-                panic!("the example tests need a Temporal dev server (`make tools`): {err}")
-            })
-        })
-        .await
-}
-
-/// A task queue no other test uses.
-pub fn unique_task_queue(prefix: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    )
-}
+pub use temporal_dev_server::testing::process::run_to_end;
+pub use temporal_dev_server::testing::shared_server as server;
+pub use temporal_dev_server::testing::tools::{
+    node, python, sdk_node_modules, workspace_root as workspace,
+};
+pub use temporal_dev_server::testing::unique_task_queue;
 
 /// An example binary running as its own process, and the lines it prints and logs; killed when
 /// dropped.
@@ -138,79 +120,6 @@ impl Drop for WorkerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// The workspace's root.
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The Python interpreter with the pinned SDK, or a failure that says how to get it.
-pub fn python() -> PathBuf {
-    let fallback = workspace().join(".tools/venv/bin/python");
-    let from_env = std::env::var_os("TEMPORAL_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from);
-    if let Some(path) = from_env.iter().find(|p| p.exists()) {
-        return path.clone();
-    }
-    if fallback.exists() {
-        return fallback;
-    }
-    panic!(
-        "this test needs Python with temporalio 1.35.0 (TEMPORAL_PYTHON, else {}): run `make \
-         tools` in {}",
-        fallback.display(),
-        workspace().display(),
-    );
-}
-
-/// Runs `command` to its end within `timeout` and returns its stdout; fails with its output when
-/// it fails or times out. `what` names it in messages.
-pub async fn run_to_end(mut command: Command, what: &str, timeout: Duration) -> String {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|err| panic!("could not start {what} ({command:?}): {err}"));
-    // Drain both pipes on their own threads so the program never blocks on a full pipe.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let stdout = stdout.join().unwrap();
-    let stderr = stderr.join().unwrap();
-    let status = status.unwrap_or_else(|| {
-        panic!("{what} did not end within {timeout:?}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}")
-    });
-    assert!(
-        status.success(),
-        "{what} failed ({status})\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
-    );
-    if !stderr.trim().is_empty() {
-        eprintln!("--- stderr of {what} ---\n{stderr}");
-    }
-    stdout
 }
 
 /// Runs example `binary` against `server` with the extra environment `env`, expecting it to

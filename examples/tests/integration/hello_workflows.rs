@@ -8,7 +8,6 @@
 //! TypeScript SDK (`TEMPORAL_NODE_MODULES`, else `.tools/ts/node_modules`) with Node.js 20.3 or
 //! later (`TEMPORAL_NODE`, else `node`); `make test-tools` installs them.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -84,53 +83,9 @@ async fn the_python_workflow_example_calls_every_kind_of_activity() {
     assert_eq!(printed_lines(&stdout), expected("Python"), "{stdout}");
 }
 
-/// Node.js, at least 20.3 (what @temporalio/worker 1.24 needs), or a failure that says so.
-fn node() -> PathBuf {
-    let node = std::env::var_os("TEMPORAL_NODE")
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| PathBuf::from("node"), PathBuf::from);
-    let version = Command::new(&node)
-        .args(["-p", "process.versions.node"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|| {
-            panic!(
-                "this test needs Node.js 20.3 or later, but `{}` does not run: install it or set \
-                 TEMPORAL_NODE",
-                node.display()
-            )
-        });
-    let parts: Vec<u32> = version.split('.').filter_map(|p| p.parse().ok()).collect();
-    assert!(
-        parts.len() >= 2 && (parts[0], parts[1]) >= (20, 3),
-        "this test needs Node.js 20.3 or later; `{}` is {version}",
-        node.display()
-    );
-    node
-}
-
-/// The pinned TypeScript packages, or a failure that says how to get them.
-fn node_modules() -> PathBuf {
-    let path = std::env::var_os("TEMPORAL_NODE_MODULES")
-        .filter(|p| !p.is_empty())
-        .map_or_else(
-            || common::workspace().join(".tools/ts/node_modules"),
-            PathBuf::from,
-        );
-    assert!(
-        path.join("@temporalio/worker/package.json").exists(),
-        "this test needs @temporalio/worker, @temporalio/workflow and @temporalio/client 1.24 in \
-         {} (TEMPORAL_NODE_MODULES): run `make test-tools`",
-        path.display(),
-    );
-    path
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_typescript_workflow_example_calls_the_example_worker() {
-    let (node, modules) = (node(), node_modules());
+    let (node, modules) = (common::node(), common::sdk_node_modules());
     let server = common::server().await;
     let rust_queue = common::unique_task_queue("hello-ts");
     let _worker = WorkerProcess::start(env!("CARGO_BIN_EXE_worker"), server, &rust_queue, &[]);

@@ -2,11 +2,11 @@
 //! each prints one JSON report as its last line (the process itself runs through
 //! `common::run_to_end`).
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
+use temporal_dev_server::testing::process::last_json_line;
 
 use crate::common;
 
@@ -24,36 +24,14 @@ pub(crate) async fn run_script(script: &str, args: &[(&str, &str)]) -> Value {
     run(command, args, &script.display().to_string()).await
 }
 
-/// The pinned TypeScript packages (`TEMPORAL_NODE_MODULES`, else `.tools/ts/node_modules`), or a
-/// failure that says how to get them.
-fn node_modules() -> PathBuf {
-    let path = std::env::var_os("TEMPORAL_NODE_MODULES")
-        .filter(|p| !p.is_empty())
-        .map_or_else(
-            || common::workspace().join(".tools/ts/node_modules"),
-            PathBuf::from,
-        );
-    assert!(
-        path.join("@temporalio/worker/package.json").exists(),
-        "the TypeScript interop tests need @temporalio/* 1.24 in {} (TEMPORAL_NODE_MODULES): run \
-         `make test-tools` in {}",
-        path.display(),
-        common::workspace().display()
-    );
-    path
-}
-
 /// Runs `tests/typescript/<script>` with Node.js (`TEMPORAL_NODE`, else `node`) and `args`, as
 /// [`run_script`] does.
 pub(crate) async fn run_node_script(script: &str, args: &[(&str, &str)]) -> Value {
     let script = common::workspace()
         .join("examples/tests/typescript")
         .join(script);
-    let node = std::env::var_os("TEMPORAL_NODE")
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| PathBuf::from("node"), PathBuf::from);
-    let modules = node_modules();
-    let mut command = Command::new(node);
+    let modules = common::sdk_node_modules();
+    let mut command = Command::new(common::node());
     // `NODE_PATH` too: modules the script writes elsewhere (a payload converter the SDK loads by
     // path) find the packages there.
     command
@@ -68,10 +46,5 @@ async fn run(mut command: Command, args: &[(&str, &str)], what: &str) -> Value {
         command.args([flag, value]);
     }
     let stdout = common::run_to_end(command, what, SCRIPT_TIMEOUT).await;
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default();
-    serde_json::from_str(line).unwrap_or_else(|err| panic!("{what}: not JSON ({err}): {line}"))
+    last_json_line(&stdout, what)
 }

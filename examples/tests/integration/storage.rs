@@ -5,9 +5,7 @@
 //!
 //! Needs the pinned Python SDK with `moto[server]` (`make test-tools`).
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use activity_runtime::client::{ActivityOptions, Client};
 use activity_runtime::connection::ConnectOptions;
@@ -16,58 +14,25 @@ use activity_runtime::storage::object_store::aws::AmazonS3Builder;
 use activity_runtime::storage::{ExternalStorage, ObjectStoreDriver, is_reference};
 use activity_runtime::{Bytes, payload::to_payload};
 use serde_json::{Value, json};
+use temporal_dev_server::testing::moto::MotoServer;
 
 use crate::common::{self, WorkerProcess};
 
 /// A moto S3 server with one bucket; killed when dropped.
 struct S3Server {
-    child: Child,
+    moto: MotoServer,
     endpoint: String,
 }
 
 impl S3Server {
     async fn start(bucket: &str) -> Self {
-        let python = common::python();
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .expect("a free loopback port")
-            .port();
-        let mut child = Command::new(&python)
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto starts");
-        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!(
-                    "the moto S3 server exited at start ({status}): this test needs `moto[server]` \
-                     in {} (`make test-tools`)",
-                    python.display()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto did not listen on {address}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let moto = MotoServer::start(&common::python(), bucket)
+            .await
+            .expect("the moto S3 server starts");
+        Self {
+            endpoint: moto.endpoint(),
+            moto,
         }
-        let server = Self {
-            child,
-            endpoint: format!("http://{address}"),
-        };
-        server.boto3(&format!("s3.create_bucket(Bucket='{bucket}')"));
-        server
     }
 
     /// The `AWS_*` variables of this server, as the example reads them: no `AWS_ALLOW_HTTP`,
@@ -79,32 +44,6 @@ impl S3Server {
             ("AWS_ACCESS_KEY_ID", "test"),
             ("AWS_SECRET_ACCESS_KEY", "test"),
         ]
-    }
-
-    /// Runs `statement` in Python with `s3`, a boto3 client of this server; what it prints.
-    fn boto3(&self, statement: &str) -> String {
-        let script = format!(
-            "import boto3\ns3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='test', \
-             aws_secret_access_key='test', region_name='us-east-1')\n{statement}",
-            self.endpoint
-        );
-        let output = Command::new(common::python())
-            .args(["-c", &script])
-            .output()
-            .expect("Python runs");
-        assert!(
-            output.status.success(),
-            "{statement}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -189,21 +128,19 @@ async fn the_storage_worker_passes_large_payloads_through_the_bucket() {
     // worker's results keyed by namespace, activity type and id, run id and hash; the client's
     // argument as Python's client keys it, by namespace, activity type and id, and `null` for
     // the run that does not exist yet.
-    let keys = s3.boto3(&format!(
-        "for o in s3.list_objects_v2(Bucket='{bucket}').get('Contents', []): print(o['Key'])"
-    ));
-    let mut objects: Vec<&str> = keys.lines().collect();
+    let keys = s3.moto.keys(bucket).unwrap();
+    let mut objects: Vec<&str> = keys.iter().map(String::as_str).collect();
     objects.sort_unstable();
-    assert_eq!(objects.len(), 3, "{keys}");
+    assert_eq!(objects.len(), 3, "{keys:?}");
     for result in &objects[..2] {
         assert!(
             result.starts_with("v0/ns/default/at/render_report/ai/render_report-"),
-            "{keys}"
+            "{keys:?}"
         );
     }
     assert!(
         objects[2].starts_with("v0/ns/default/at/summarize/ai/summarize-")
             && objects[2].contains("/ri/null/d/sha256/"),
-        "{keys}"
+        "{keys:?}"
     );
 }

@@ -25,14 +25,16 @@ use nix::sys::signal::Signal;
 use soak::kinds::{self, Kind};
 use soak::ledger::{self, now_ms};
 use soak::report::{self, Fault, FaultKind, Outcome, Scheduled, WorkerNotes};
+use temporal_dev_server::testing::moto::MotoServer;
+use temporal_dev_server::testing::tools::python;
 use temporal_dev_server::{DevServer, DevServerOptions};
 use tokio::sync::RwLock;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::callers::Callers;
-use crate::store::{Mode, Moto, Proxy};
-use crate::workers::Workers;
+use crate::store::{Mode, Proxy};
+use crate::workers::{DieWithTheDriver as _, Workers};
 
 const WORKERS: usize = 3;
 /// How long activities still running at the end may take to complete.
@@ -83,15 +85,6 @@ impl Settings {
     fn is_short(&self) -> bool {
         self.duration < Duration::from_secs(300)
     }
-}
-
-fn python() -> PathBuf {
-    std::env::var_os("TEMPORAL_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/bin/python")
-        })
 }
 
 /// What the fault injector needs, and what it records.
@@ -233,10 +226,10 @@ fn worker_env(
 
 /// The callers' client, with the workers' external storage. It reads and writes the bucket
 /// directly, not through the proxy: the store's faults are the workers'.
-async fn connect_client(address: &str, moto: &Moto) -> anyhow::Result<Client> {
+async fn connect_client(address: &str, moto: &MotoServer) -> anyhow::Result<Client> {
     let driver = ObjectStoreDriver::s3_with(
         AmazonS3Builder::new()
-            .with_endpoint(format!("http://{}", moto.address))
+            .with_endpoint(moto.endpoint())
             .with_region("us-east-1")
             .with_access_key_id("test")
             .with_secret_access_key("test")
@@ -293,8 +286,11 @@ async fn main() -> anyhow::Result<()> {
         settings.dir.display()
     );
 
-    let moto = Moto::start(&python(), kinds::BUCKET).await?;
-    let proxy = Arc::new(Proxy::start(moto.address).await?);
+    let moto = MotoServer::start_with(&python(), kinds::BUCKET, |command| {
+        command.die_with_the_driver();
+    })
+    .await?;
+    let proxy = Arc::new(Proxy::start(moto.address()).await?);
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();

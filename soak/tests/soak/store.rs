@@ -1,82 +1,10 @@
-//! The store: a moto S3 server, and a proxy in front of it that the driver switches to stall or
-//! refuse.
+//! The store's proxy: in front of the moto S3 server (`temporal_dev_server::testing::moto`), the
+//! driver switches it to stall or refuse.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::{Ipv4Addr, SocketAddr};
 
-use anyhow::{Context as _, bail};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::watch;
-
-use crate::workers::DieWithTheDriver as _;
-
-/// A moto S3 server on a free loopback port with the soak's bucket; killed when dropped.
-pub struct Moto {
-    child: Child,
-    /// `127.0.0.1:PORT`.
-    pub address: SocketAddr,
-}
-
-impl Moto {
-    pub async fn start(python: &PathBuf, bucket: &str) -> anyhow::Result<Self> {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-            .local_addr()?
-            .port();
-        let mut child = Command::new(python)
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .die_with_the_driver()
-            .spawn()
-            .with_context(|| format!("cannot start moto with {}", python.display()))?;
-        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            if let Some(status) = child.try_wait()? {
-                bail!(
-                    "the moto S3 server exited at start ({status}): the soak needs `moto[server]` \
-                     in {} (`make test-tools`)",
-                    python.display()
-                );
-            }
-            if Instant::now() > deadline {
-                bail!("moto did not listen on {address} within 30 s");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let moto = Self { child, address };
-        let script = format!(
-            "import boto3\nboto3.client('s3', endpoint_url='http://{address}', \
-             aws_access_key_id='test', aws_secret_access_key='test', \
-             region_name='us-east-1').create_bucket(Bucket='{bucket}')"
-        );
-        let output = Command::new(python).args(["-c", &script]).output()?;
-        if !output.status.success() {
-            bail!(
-                "cannot create the bucket: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        Ok(moto)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// What the proxy does with the bytes between the workers and the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
