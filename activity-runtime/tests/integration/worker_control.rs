@@ -440,7 +440,7 @@ async fn resource_based_slots_run_fewer_activities_than_their_maximum_while_memo
     const ACTIVITIES: usize = 4;
     const MIB: usize = 1536;
     // Much longer than the ramp throttle: the throttle alone would let all four run at once.
-    const HOLD_MS: u64 = 3500;
+    const HOLD_MS: u64 = 6000;
     let client = common::client().await;
 
     // Fixed slots: all at once (with little memory each, the point is only that they overlap).
@@ -470,8 +470,11 @@ async fn resource_based_slots_run_fewer_activities_than_their_maximum_while_memo
                 .minimum_slots(1)
                 .maximum_slots(ACTIVITIES)
                 // Long enough for a started activity's memory to be written and to show before
-                // the next slot (core samples memory every 100 ms), short against HOLD_MS.
-                .ramp_throttle(Duration::from_millis(700)),
+                // the next slot (core samples memory every 100 ms), short against HOLD_MS. Writing
+                // 1.5 GiB takes most of a second when the test command's other groups compile
+                // beside it: at 700 ms a full run once saw the fourth slot handed out before the
+                // third activity's memory showed.
+                .ramp_throttle(Duration::from_millis(1500)),
         )
         // One poll at a time, so no slot is reserved ahead of the memory it would take.
         .max_concurrent_activity_task_polls(1)
