@@ -55,9 +55,12 @@ fn order() -> Order {
     }
 }
 
-/// Per activity call of one workflow: (activity, queue suffix, input encoding, input message
-/// type, result encoding, result message type).
-fn encodings(payloads: &Value) -> Vec<(String, String, String, String, String, String)> {
+/// One activity call as its history shows it: (activity, queue suffix, input encoding, input
+/// message type, result encoding, result message type).
+type Call = (String, String, String, String, String, String);
+
+/// Per activity call of one workflow.
+fn encodings(payloads: &Value) -> Vec<Call> {
     let field = |v: &Value, key: &str| v[0][key].as_str().unwrap_or_default().to_owned();
     payloads
         .as_array()
@@ -73,6 +76,32 @@ fn encodings(payloads: &Value) -> Vec<(String, String, String, String, String, S
                 field(&call["result"], "encoding"),
                 field(&call["result"], "messageType"),
             )
+        })
+        .collect()
+}
+
+/// The calls a sender makes with `input` encoding to the JSON worker, then to the binary one: each
+/// `accept_order` (an `Order` in, a `Receipt` out) and `locate_run` (a `WorkflowExecution` both
+/// ways), answered in the worker's encoding; as `(activity, queue, in, its type, out, its type)`.
+fn calls_to_both_workers(input: &str) -> Vec<Call> {
+    let execution = "temporal.api.common.v1.WorkflowExecution";
+    [("json", "json/protobuf"), ("binary", "binary/protobuf")]
+        .into_iter()
+        .flat_map(|(queue, output)| {
+            [
+                ("accept_order", "interop.v1.Order", "interop.v1.Receipt"),
+                ("locate_run", execution, execution),
+            ]
+            .map(|(activity, sent, returned)| {
+                (
+                    activity.to_owned(),
+                    queue.to_owned(),
+                    input.to_owned(),
+                    sent.to_owned(),
+                    output.to_owned(),
+                    returned.to_owned(),
+                )
+            })
         })
         .collect()
 }
@@ -150,14 +179,13 @@ async fn python_workflows_and_this_client_exchange_protobuf_and_msgpack_payloads
     }
 
     // What the histories hold: each direction in each encoding, with its message type.
-    let order_type = "interop.v1.Order".to_owned();
-    let receipt = "interop.v1.Receipt".to_owned();
     let execution = "temporal.api.common.v1.WorkflowExecution".to_owned();
     for (sender, input) in [
         ("python_json", "json/protobuf"),
         ("python_binary", "binary/protobuf"),
     ] {
         let calls = encodings(&report[sender]["payloads"]);
+        // First the mismatch: a `WorkflowExecution` where an `Order` is expected, no result.
         let mut expected = vec![(
             "accept_order".to_owned(),
             "json".to_owned(),
@@ -166,24 +194,7 @@ async fn python_workflows_and_this_client_exchange_protobuf_and_msgpack_payloads
             String::new(),
             String::new(),
         )];
-        for (queue, output) in [("json", "json/protobuf"), ("binary", "binary/protobuf")] {
-            expected.push((
-                "accept_order".into(),
-                queue.into(),
-                input.into(),
-                order_type.clone(),
-                output.into(),
-                receipt.clone(),
-            ));
-            expected.push((
-                "locate_run".into(),
-                queue.into(),
-                input.into(),
-                execution.clone(),
-                output.into(),
-                execution.clone(),
-            ));
-        }
+        expected.extend(calls_to_both_workers(input));
         assert_eq!(calls, expected, "{sender}: {report:#}");
     }
 
@@ -229,26 +240,11 @@ async fn python_workflows_and_this_client_exchange_protobuf_and_msgpack_payloads
             );
         }
         let calls = encodings(&typescript[sender]["payloads"]);
-        let mut expected = Vec::new();
-        for (queue, output) in [("json", "json/protobuf"), ("binary", "binary/protobuf")] {
-            expected.push((
-                "accept_order".into(),
-                queue.into(),
-                input.into(),
-                order_type.clone(),
-                output.into(),
-                receipt.clone(),
-            ));
-            expected.push((
-                "locate_run".into(),
-                queue.into(),
-                input.into(),
-                execution.clone(),
-                output.into(),
-                execution.clone(),
-            ));
-        }
-        assert_eq!(calls, expected, "{sender}: {typescript:#}");
+        assert_eq!(
+            calls,
+            calls_to_both_workers(input),
+            "{sender}: {typescript:#}"
+        );
     }
 
     // MessagePack both ways, between a Python dict and a Rust struct.
