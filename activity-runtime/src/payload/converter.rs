@@ -366,7 +366,11 @@ impl PayloadConverter {
     ) -> Result<Payload, PayloadError> {
         match &self.chain {
             None => to_payload(value),
-            Some(chain) => match codec.encode_binary_if(chain.messages_as_binary, value) {
+            Some(chain) => match chain
+                .messages_as_binary
+                .then(|| codec.encode_binary(value))
+                .flatten()
+            {
                 Some(payload) => Ok(payload),
                 None => encode_in(&chain.slots, value, &|| codec.encode_binary(value)),
             },

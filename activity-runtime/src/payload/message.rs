@@ -290,16 +290,6 @@ impl<T> Codec<T> {
             .map_err(|e| PayloadError::Deserialize(super::json_reason(&e, &payload.data)))
     }
 
-    /// [`encode_binary`](Self::encode_binary) when `binary` holds.
-    #[inline]
-    pub(crate) fn encode_binary_if(&self, binary: bool, value: &T) -> Option<Payload> {
-        if binary {
-            self.encode_binary(value)
-        } else {
-            None
-        }
-    }
-
     /// `value` as a `binary/protobuf` payload, for a message's codec.
     #[inline]
     pub(crate) fn encode_binary(&self, value: &T) -> Option<Payload> {
