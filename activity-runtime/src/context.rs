@@ -52,11 +52,8 @@ struct Inner {
     heartbeat_details: Vec<Payload>,
     headers: HashMap<String, Payload>,
     heartbeat_sink: HeartbeatSink,
-    worker_shutdown: CancellationToken,
     cancellation: Cancellation,
-    executors: Arc<dyn Executors>,
-    extensions: http::Extensions,
-    converter: PayloadConverter,
+    worker: Arc<WorkerParts>,
 }
 
 /// Where heartbeat details go: the worker core, or a test environment. It may refuse them (details
@@ -125,6 +122,13 @@ pub(crate) struct ContextParts {
     pub(crate) heartbeat_details: Vec<Payload>,
     pub(crate) headers: HashMap<String, Payload>,
     pub(crate) heartbeat_sink: HeartbeatSink,
+    /// What the attempt shares with the others of its worker.
+    pub(crate) worker: Arc<WorkerParts>,
+}
+
+/// What every context of one worker (or test environment) shares: made once, so that a context
+/// holds it by one reference count, not a clone of each part per attempt.
+pub(crate) struct WorkerParts {
     /// Cancelled when the worker begins a graceful shutdown.
     pub(crate) worker_shutdown: CancellationToken,
     /// Where blocking and process-isolated bodies run.
@@ -143,11 +147,8 @@ impl ActivityContext {
                 heartbeat_details: parts.heartbeat_details,
                 headers: parts.headers,
                 heartbeat_sink: parts.heartbeat_sink,
-                worker_shutdown: parts.worker_shutdown,
                 cancellation: Cancellation::default(),
-                executors: parts.executors,
-                extensions: parts.extensions,
-                converter: parts.converter,
+                worker: parts.worker,
             }),
         }
     }
@@ -164,7 +165,7 @@ impl ActivityContext {
     /// When `details` cannot be encoded, or are over the size limit ([`PayloadError::TooLarge`]:
     /// this attempt then fails, see [`crate::limits`]); nothing is sent then.
     pub fn heartbeat<T: Serialize + ?Sized>(&self, details: &T) -> Result<(), PayloadError> {
-        let payload = self.inner.converter.to_payload(details)?;
+        let payload = self.inner.worker.converter.to_payload(details)?;
         (self.inner.heartbeat_sink)(vec![payload])
     }
 
@@ -177,7 +178,7 @@ impl ActivityContext {
         self.inner
             .heartbeat_details
             .first()
-            .map(|details| self.inner.converter.from_payload(details))
+            .map(|details| self.inner.worker.converter.from_payload(details))
             .transpose()
     }
 
@@ -189,18 +190,18 @@ impl ActivityContext {
     /// The payload converter the worker uses for arguments and results, for decoding raw values
     /// the same way.
     pub fn payload_converter(&self) -> PayloadConverter {
-        self.inner.converter.clone()
+        self.inner.worker.converter.clone()
     }
 
     /// Whether the worker has begun a graceful shutdown. The activity may go on until the grace
     /// period ends; then it is cancelled with reason [`CancellationReason::WorkerShutdown`].
     pub fn is_worker_shutdown(&self) -> bool {
-        self.inner.worker_shutdown.is_cancelled()
+        self.inner.worker.worker_shutdown.is_cancelled()
     }
 
     /// Resolves once the worker begins a graceful shutdown.
     pub async fn worker_shutdown(&self) {
-        self.inner.worker_shutdown.cancelled().await
+        self.inner.worker.worker_shutdown.cancelled().await
     }
 
     /// Whether cancellation of this activity has been requested (or it timed out, or the worker
@@ -250,12 +251,12 @@ impl ActivityContext {
 
     /// Where this activity's blocking and process-isolated bodies run.
     pub(crate) fn executors(&self) -> &Arc<dyn Executors> {
-        &self.inner.executors
+        &self.inner.worker.executors
     }
 
     /// A value of type `T` that the layer which made this context handed to it.
     pub(crate) fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.inner.extensions.get::<T>()
+        self.inner.worker.extensions.get::<T>()
     }
 
     /// The previous attempt's last heartbeat details, raw.
@@ -544,10 +545,12 @@ mod tests {
             heartbeat_details: vec![crate::payload::to_payload(&7u32).unwrap()],
             headers: HashMap::new(),
             heartbeat_sink: sink,
-            worker_shutdown: CancellationToken::new(),
-            executors: Arc::new(pool.handle()),
-            extensions: http::Extensions::new(),
-            converter: PayloadConverter::default(),
+            worker: Arc::new(WorkerParts {
+                worker_shutdown: CancellationToken::new(),
+                executors: Arc::new(pool.handle()),
+                extensions: http::Extensions::new(),
+                converter: PayloadConverter::default(),
+            }),
         };
         (ActivityContext::new(parts), beats)
     }

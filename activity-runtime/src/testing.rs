@@ -40,7 +40,7 @@ use crate::attempt::ActivityInput;
 use crate::blocking::BlockingPool;
 use crate::context::{
     ActivityContext, ActivityInfo, CancellationDetails, CancellationReason, ContextParts,
-    DEFAULT_NAMESPACE,
+    DEFAULT_NAMESPACE, WorkerParts,
 };
 use crate::error::ActivityError;
 use crate::payload::{ActivityArgs, Payload, PayloadConverter};
@@ -183,10 +183,12 @@ impl ActivityEnvironment {
                 shared.record(details);
                 Ok(())
             }),
-            worker_shutdown: self.worker_shutdown.clone(),
-            executors: Arc::new(self.blocking_pool.handle()),
-            extensions: http::Extensions::new(),
-            converter: self.converter.clone(),
+            worker: Arc::new(WorkerParts {
+                worker_shutdown: self.worker_shutdown.clone(),
+                executors: Arc::new(self.blocking_pool.handle()),
+                extensions: http::Extensions::new(),
+                converter: self.converter.clone(),
+            }),
         })
     }
 

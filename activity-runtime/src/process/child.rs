@@ -18,7 +18,9 @@ use super::protocol::{
 };
 use crate::attempt::ActivityInput;
 use crate::blocking::BlockingPool;
-use crate::context::{ActivityContext, CancellationDetails, ContextParts, ProcessEntry};
+use crate::context::{
+    ActivityContext, CancellationDetails, ContextParts, ProcessEntry, WorkerParts,
+};
 use crate::error::{Outcome, panic_message};
 use crate::meter::MetricMeter;
 
@@ -109,18 +111,20 @@ fn prepare(
             );
             Ok(())
         }),
-        worker_shutdown: tokio_util::sync::CancellationToken::new(),
-        executors: Arc::new(pool.handle()),
-        // The default: a converter of the user's own does not cross to the child process.
-        converter: Default::default(),
-        // What the activity records crosses to the worker, which exports it.
-        extensions: {
-            let mut extensions = http::Extensions::new();
-            extensions.insert(MetricMeter::relay(Arc::new(move |recording| {
-                let _ = write_frame(&mut *metric_writer.lock(), METRIC, &json(&recording));
-            })));
-            extensions
-        },
+        worker: Arc::new(WorkerParts {
+            worker_shutdown: tokio_util::sync::CancellationToken::new(),
+            executors: Arc::new(pool.handle()),
+            // The default: a converter of the user's own does not cross to the child process.
+            converter: Default::default(),
+            // What the activity records crosses to the worker, which exports it.
+            extensions: {
+                let mut extensions = http::Extensions::new();
+                extensions.insert(MetricMeter::relay(Arc::new(move |recording| {
+                    let _ = write_frame(&mut *metric_writer.lock(), METRIC, &json(&recording));
+                })));
+                extensions
+            },
+        }),
     });
     let input = ActivityInput::new(activity_type, payloads_from(&start.input)?);
     // The worker checked from our `Ready` that we run its very executable file (see `entry_at`).

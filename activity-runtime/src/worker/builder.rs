@@ -25,6 +25,7 @@ use super::{ShutdownHandle, Worker, WorkerError};
 use crate::client::Client;
 use crate::codec::SharedCodec;
 use crate::connection::{ConnectOptions, ConnectionError, Resolved};
+use crate::context::WorkerParts;
 use crate::limits::ProcessLimits;
 use crate::meter::MetricMeter;
 use crate::payload::PayloadConverter;
@@ -691,7 +692,20 @@ impl WorkerBuilder {
         );
         let reporter =
             super::report::Reporter::new(runtime_metrics.clone(), client.inner().clone());
+        let shutting_down = CancellationToken::new();
+        let attempt_parts = Arc::new(WorkerParts {
+            worker_shutdown: shutting_down.clone(),
+            executors: pools.executors(),
+            extensions: {
+                let mut extensions = http::Extensions::new();
+                extensions.insert(client.clone());
+                extensions.insert(meter.clone());
+                extensions
+            },
+            converter: self.converter.clone(),
+        });
         Ok(Worker {
+            attempt_parts,
             pools,
             core: Arc::new(core),
             _runtime: runtime,
@@ -699,8 +713,7 @@ impl WorkerBuilder {
             namespace,
             task_queue,
             shutdown: ShutdownHandle::new(),
-            shutting_down: CancellationToken::new(),
-            client,
+            shutting_down,
             limits,
             decoder: match &self.storage {
                 Some(storage) => Some(SharedCodec::with_storage(

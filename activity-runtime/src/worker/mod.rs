@@ -51,10 +51,9 @@ use self::interceptors::{Attempt, AttemptService, HeartbeatHook};
 use self::limits::WorkerLimits;
 use self::pools::WorkerPools;
 use crate::attempt::ActivityInput;
-use crate::client::Client;
 use crate::codec::SharedCodec;
 use crate::context::{
-    ActivityContext, ActivityInfo, CancellationDetails, ContextParts, HeartbeatSink,
+    ActivityContext, ActivityInfo, CancellationDetails, ContextParts, HeartbeatSink, WorkerParts,
 };
 use crate::error::{ActivityError, Outcome, panic_message};
 use crate::limits::field_size;
@@ -94,8 +93,9 @@ pub struct Worker {
     shutdown: ShutdownHandle,
     /// Cancelled when graceful shutdown begins; every context sees it.
     shutting_down: CancellationToken,
-    /// What `ActivityContext::client` hands out.
-    client: Client,
+    /// What every attempt's context shares: the shutdown token, the pools, the client
+    /// (`ActivityContext::client`) and meter as extensions, and the converter.
+    attempt_parts: Arc<WorkerParts>,
     /// Payload size limits: the namespace's, and the warnings already logged.
     limits: Arc<WorkerLimits>,
     /// Where blocking and process-isolated activities run: threads exit and children are killed
@@ -539,9 +539,7 @@ impl Worker {
     fn abandon_running(&self, running: &Running, tasks: &TaskTracker) {
         let abandoned: Vec<(Vec<u8>, RunningAttempt)> = running.lock().drain().collect();
         for (task_token, attempt) in abandoned {
-            if let Some(abort) = &attempt.abort {
-                abort.abort();
-            }
+            attempt.abort.abort();
             let info = attempt.ctx.info().clone();
             tracing::warn!(
                 activity_type = %info.activity_type,
@@ -577,11 +575,14 @@ impl Worker {
         let task_token = task.task_token;
         match task.variant {
             Some(activity_task::Variant::Start(start)) => {
-                let attempt = self.start(task_token.clone(), start, wire_sizes, running);
+                let (ctx, attempt) = self.start(&task_token, start, wire_sizes);
                 let core = self.core.clone();
                 let reporter = self.reporter.clone();
                 let running_now = running.clone();
                 let token = task_token.clone();
+                // Held until the attempt is in the map: an attempt that ends at once waits here
+                // for it, and finds itself there.
+                let mut running = running.lock();
                 let spawned = tasks.spawn(async move {
                     let result = attempt.await;
                     // An attempt abandoned at shutdown was already reported.
@@ -596,9 +597,8 @@ impl Worker {
                         .complete(&core, completion, finished.ctx.info())
                         .await;
                 });
-                if let Some(attempt) = running.lock().get_mut(&task_token) {
-                    attempt.abort = Some(spawned.abort_handle());
-                }
+                let abort = spawned.abort_handle();
+                running.insert(task_token, RunningAttempt { ctx, abort });
             }
             Some(activity_task::Variant::Cancel(cancel)) => {
                 let ctx = running.lock().get(&task_token).map(|a| a.ctx.clone());
@@ -612,17 +612,19 @@ impl Worker {
         }
     }
 
-    /// Prepares one attempt; the returned future runs it to its completion result. `wire_sizes`
-    /// are the sizes of the arguments as they came over the wire, when they differ from
-    /// `start`'s (with storage).
+    /// Prepares one attempt: its context, and the future that runs it to its completion result.
+    /// `wire_sizes` are the sizes of the arguments as they came over the wire, when they differ
+    /// from `start`'s (with storage).
     fn start(
         &self,
-        task_token: Vec<u8>,
+        task_token: &[u8],
         start: Start,
         wire_sizes: Option<Vec<usize>>,
-        running: &Running,
-    ) -> impl Future<Output = ActivityExecutionResult> + Send + 'static {
-        let info = ActivityInfo::from_start(&start, &self.namespace, &self.task_queue, &task_token);
+    ) -> (
+        ActivityContext,
+        impl Future<Output = ActivityExecutionResult> + Send + 'static,
+    ) {
+        let info = ActivityInfo::from_start(&start, &self.namespace, &self.task_queue, task_token);
         let span = tracing::info_span!(
             "activity",
             activity_type = %info.activity_type,
@@ -643,14 +645,15 @@ impl Worker {
         let not_found = registration
             .is_none()
             .then(|| not_found_failure(&start.activity_type, self.registry.names()));
-        let fault = Arc::new(HeartbeatFault::default());
+        // Only a codec (or storage) can fail to encode heartbeat details.
+        let fault = codec.as_ref().map(|_| Arc::new(HeartbeatFault::default()));
         let mut pending_heartbeats = None;
         let heartbeat_sink = {
             let sink =
-                limits.guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.clone()));
+                limits.guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.to_vec()));
             // With a codec or storage, sizes are checked on what is sent: after encoding.
-            let sink = match &codec {
-                Some(codec) => {
+            let sink = match (&codec, &fault) {
+                (Some(codec), Some(fault)) => {
                     let fault = fault.clone();
                     let activity_type = info.activity_type.clone();
                     let (sink, pending) =
@@ -658,7 +661,7 @@ impl Worker {
                     pending_heartbeats = Some(pending);
                     sink
                 }
-                None => sink,
+                _ => sink,
             };
             match &self.heartbeat_hooks {
                 Some(hooks) => intercepted_sink(hooks.clone(), info.clone(), sink),
@@ -670,23 +673,8 @@ impl Worker {
             heartbeat_details: start.heartbeat_details,
             headers: start.header_fields,
             heartbeat_sink,
-            worker_shutdown: self.shutting_down.clone(),
-            executors: self.pools.executors(),
-            extensions: {
-                let mut extensions = http::Extensions::new();
-                extensions.insert(self.client.clone());
-                extensions.insert(self.meter.clone());
-                extensions
-            },
-            converter: self.converter.clone(),
+            worker: self.attempt_parts.clone(),
         });
-        running.lock().insert(
-            task_token,
-            RunningAttempt {
-                ctx: ctx.clone(),
-                abort: None,
-            },
-        );
         span.in_scope(|| match &wire_sizes {
             Some(sizes) => limits.check_input(sizes.iter().copied()),
             None => limits.check_input(start.input.iter().map(field_size)),
@@ -700,7 +688,8 @@ impl Worker {
         let activity_type = ctx.info().activity_type.clone();
         let attempts = self.attempts.clone();
         let start_at = self.pacer.as_ref().map(pacer::StartPacer::reserve);
-        async move {
+        let running_ctx = ctx.clone();
+        let attempt = async move {
             if let Some(at) = start_at {
                 tokio::time::sleep_until(at).await;
             }
@@ -711,14 +700,17 @@ impl Worker {
             let running = AssertUnwindSafe(attempts.oneshot(attempt)).catch_unwind();
             tokio::pin!(running);
             // Heartbeat details that cannot be sent cancel the attempt, which then ends.
-            let result = tokio::select! {
-                result = &mut running => result,
-                () = fault.cancel_on_fault(&ctx) => running.await,
+            let result = match &fault {
+                Some(fault) => tokio::select! {
+                    result = &mut running => result,
+                    () = fault.cancel_on_fault(&ctx) => running.await,
+                },
+                None => running.await,
             };
             if let Some(pending) = &pending_heartbeats {
                 pending.settled().await;
             }
-            if let Some(failure) = fault.failure() {
+            if let Some(failure) = fault.as_deref().and_then(HeartbeatFault::failure) {
                 return ActivityExecutionResult::fail(failure);
             }
             if let Some(failure) = paused_or_reset(&ctx) {
@@ -746,7 +738,8 @@ impl Worker {
             runtime_metrics.observe(&activity_type, &result);
             result
         })
-        .instrument(span)
+        .instrument(span);
+        (running_ctx, attempt)
     }
 }
 
@@ -778,12 +771,12 @@ fn intercepted_sink(
 
 /// Running attempts by task token, so that cancellations reach their context and a shutdown can
 /// abandon them.
-type Running = Arc<Mutex<HashMap<Vec<u8>, RunningAttempt>>>;
+type Running = Arc<Mutex<HashMap<Vec<u8>, RunningAttempt, foldhash::fast::RandomState>>>;
 
 struct RunningAttempt {
     ctx: ActivityContext,
-    /// Stops the task that runs the attempt (set once it is spawned).
-    abort: Option<tokio::task::AbortHandle>,
+    /// Stops the task that runs the attempt.
+    abort: tokio::task::AbortHandle,
 }
 
 /// Waits for the end: a stop request or signal starts the graceful shutdown, and the end of

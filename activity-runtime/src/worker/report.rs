@@ -90,7 +90,7 @@ impl Reporter {
         let resend = completion
             .result
             .as_ref()
-            .and_then(|result| Resend::of(&completion.task_token, result, &self.client));
+            .and_then(|result| Resend::of(&completion.task_token, result));
         // Boxed: core's future (the RPC with its retries) is about 7 KB, and inline it would make
         // every attempt's task, which awaits this at its end, that much larger for its whole life:
         // 14 MB with 2000 activities in flight.
@@ -227,49 +227,35 @@ fn attempt_is_gone(code: Code) -> bool {
     )
 }
 
-/// A completion as the request that delivers it by task token, as core would have sent it.
-/// (Boxed: a failure's request is twice the size of the others.)
-enum Resend {
-    Completed(Box<RespondActivityTaskCompletedRequest>),
-    Failed(Box<RespondActivityTaskFailedRequest>),
-    Canceled(Box<RespondActivityTaskCanceledRequest>),
+/// What a completion sends, kept to deliver it by task token as core would have: the request
+/// itself is made only for a re-send, which is rare.
+struct Resend {
+    task_token: Vec<u8>,
+    outcome: ResendOutcome,
+}
+
+enum ResendOutcome {
+    Completed(Option<Payloads>),
+    /// Boxed: a failure is several times the size of the others.
+    Failed(Box<Option<Failure>>, i32),
+    Canceled(Option<Payloads>),
 }
 
 impl Resend {
-    /// The request for `result`; `None` for an activity that completes asynchronously (nothing
-    /// to send).
-    fn of(
-        task_token: &[u8],
-        result: &ActivityExecutionResult,
-        client: &temporalio_client::Client,
-    ) -> Option<Self> {
-        use temporalio_client::NamespacedClient;
-        let task_token = task_token.to_vec();
-        let (namespace, identity) = (client.namespace(), client.identity());
-        Some(match result.status.as_ref()? {
+    /// What `result` sends; `None` for an activity that completes asynchronously (nothing to
+    /// send).
+    fn of(task_token: &[u8], result: &ActivityExecutionResult) -> Option<Self> {
+        let outcome = match result.status.as_ref()? {
             aer::Status::Completed(ar::Success { result }) => {
-                Self::Completed(Box::new(RespondActivityTaskCompletedRequest {
-                    task_token,
-                    result: result.clone().map(|payload| Payloads {
-                        payloads: vec![payload],
-                    }),
-                    identity,
-                    namespace,
-                    ..Default::default()
+                ResendOutcome::Completed(result.clone().map(|payload| Payloads {
+                    payloads: vec![payload],
                 }))
             }
             aer::Status::Failed(ar::Failure { failure, cause }) => {
-                Self::Failed(Box::new(RespondActivityTaskFailedRequest {
-                    task_token,
-                    failure: failure.clone(),
-                    cause: *cause,
-                    identity,
-                    namespace,
-                    ..Default::default()
-                }))
+                ResendOutcome::Failed(Box::new(failure.clone()), *cause)
             }
             aer::Status::Cancelled(ar::Cancellation { failure }) => {
-                let details = match failure {
+                ResendOutcome::Canceled(match failure {
                     Some(Failure {
                         failure_info:
                             Some(FailureInfo::CanceledFailureInfo(CanceledFailureInfo {
@@ -278,32 +264,60 @@ impl Resend {
                         ..
                     }) => details.clone(),
                     _ => None,
-                };
-                Self::Canceled(Box::new(RespondActivityTaskCanceledRequest {
-                    task_token,
-                    details,
-                    identity,
-                    namespace,
-                    ..Default::default()
-                }))
+                })
             }
             aer::Status::WillCompleteAsync(_) => return None,
+        };
+        Some(Self {
+            task_token: task_token.to_vec(),
+            outcome,
         })
     }
 
     /// Sends it once.
     async fn send(&self, client: &mut temporalio_client::Client) -> Result<(), tonic::Status> {
-        match self {
-            Self::Completed(request) => client
-                .respond_activity_task_completed((**request).clone().into_request())
+        use temporalio_client::NamespacedClient;
+        let (namespace, identity) = (client.namespace(), client.identity());
+        let task_token = self.task_token.clone();
+        match &self.outcome {
+            ResendOutcome::Completed(result) => client
+                .respond_activity_task_completed(
+                    RespondActivityTaskCompletedRequest {
+                        task_token,
+                        result: result.clone(),
+                        identity,
+                        namespace,
+                        ..Default::default()
+                    }
+                    .into_request(),
+                )
                 .await
                 .map(drop),
-            Self::Failed(request) => client
-                .respond_activity_task_failed((**request).clone().into_request())
+            ResendOutcome::Failed(failure, cause) => client
+                .respond_activity_task_failed(
+                    RespondActivityTaskFailedRequest {
+                        task_token,
+                        failure: (**failure).clone(),
+                        cause: *cause,
+                        identity,
+                        namespace,
+                        ..Default::default()
+                    }
+                    .into_request(),
+                )
                 .await
                 .map(drop),
-            Self::Canceled(request) => client
-                .respond_activity_task_canceled((**request).clone().into_request())
+            ResendOutcome::Canceled(details) => client
+                .respond_activity_task_canceled(
+                    RespondActivityTaskCanceledRequest {
+                        task_token,
+                        details: details.clone(),
+                        identity,
+                        namespace,
+                        ..Default::default()
+                    }
+                    .into_request(),
+                )
                 .await
                 .map(drop),
         }
