@@ -1,6 +1,8 @@
 //! End to end: the same no-op activity served in turn by this runtime's worker, the official Rust
-//! SDK's worker (as configured by default, and with gzip off as this runtime has it) and the Python
-//! SDK's worker, each in its own process, under one load generator.
+//! SDK's worker (as configured by default, with gzip off as this runtime has it, and with gzip off
+//! on a current-thread tokio runtime, its best configuration), this runtime's worker on a
+//! current-thread runtime too, and the Python SDK's worker, each in its own process, under one
+//! load generator.
 //!
 //! `make bench` (or `cargo bench -p benchmarks --bench end_to_end`) starts a dev server and,
 //! for each round and each worker, starts the worker, warms it up, then runs `BENCH_ACTIVITIES`
@@ -38,7 +40,8 @@
 //! | `TEMPORAL_PYTHON` | `python3` | the Python that runs `python_worker.py` |
 //!
 //! The worker processes are this same binary, re-executed with
-//! `BENCH_ROLE=ours|official|official-nogzip|floor|ours-cpu` (and `BENCH_SLOTS`,
+//! `BENCH_ROLE=ours|official|official-nogzip|floor|ours-cpu`, each of the first three with
+//! `-current-thread` for a current-thread tokio runtime (and `BENCH_SLOTS`,
 //! `BENCH_REPORT_HEARTBEATS` for the in-flight part), and `python_worker.py` under
 //! `TEMPORAL_PYTHON`.
 
@@ -58,8 +61,9 @@ use crate::report::{Measurement, Settings};
 use crate::workers::WorkerKind;
 
 fn main() -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new()?;
-    match std::env::var("BENCH_ROLE").ok().as_deref() {
+    let role = std::env::var("BENCH_ROLE").ok();
+    let runtime = workers::runtime_for(role.as_deref())?;
+    match role.as_deref() {
         Some(role) => runtime.block_on(workers::serve(role)),
         None if std::env::var_os("BENCH_REDRAW").is_some() => redraw(),
         None => {

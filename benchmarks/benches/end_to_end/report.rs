@@ -193,18 +193,30 @@ impl Report {
         }
         let [throughput, cpu, rss] = self.ratios(WorkerKind::Ours);
         let mark = |ok: bool| if ok { "met" } else { "NOT met" };
-        let nogzip = self
-            .of(WorkerKind::OfficialNoGzip)
-            .cpu_per_activity
-            .as_secs_f64();
-        let ours = self.of(WorkerKind::Ours).cpu_per_activity.as_secs_f64();
+        let cpu_of = |kind| self.of(kind).cpu_per_activity.as_secs_f64();
+        let rss_of = |kind| self.of(kind).peak_rss as f64;
+        let (ours, nogzip) = (cpu_of(WorkerKind::Ours), cpu_of(WorkerKind::OfficialNoGzip));
+        let (ours_ct, best) = (
+            cpu_of(WorkerKind::OursCurrentThread),
+            cpu_of(WorkerKind::OfficialNoGzipCurrentThread),
+        );
+        let above_floor = (ours - floor) / (nogzip - floor);
+        let rss_nogzip = rss_of(WorkerKind::Ours) / rss_of(WorkerKind::OfficialNoGzip);
         out.push_str(&format!(
             "\nAbove the floor (CPU per activity minus the floor's): activity-runtime {:.0} µs, \
-             official gzip off {:.0} µs. Issue 18's target, CPU ≤ 0.85× official gzip off: {:.2}× ({}).\n",
+             official gzip off {:.0} µs. Issue 32's targets against the official worker with gzip \
+             off: CPU per activity ≤ 0.95× ({:.2}×, {}), CPU above the floor ≤ 0.9× ({:.2}×, {}), \
+             peak RSS ≤ 1.0× ({:.2}×, {}). On a current-thread runtime, against the official \
+             worker's best configuration (gzip off, current-thread): CPU per activity {:.2}×.\n",
             (ours - floor) * 1e6,
             (nogzip - floor) * 1e6,
             ours / nogzip,
-            mark(ours / nogzip <= 0.85),
+            mark(ours / nogzip <= 0.95),
+            above_floor,
+            mark(above_floor <= 0.9),
+            rss_nogzip,
+            mark(rss_nogzip <= 1.0),
+            ours_ct / best,
         ));
         out.push_str(&format!(
             "\nTargets for activity-runtime: CPU per activity ≤ 0.75× official ({:.2}×, {}), \
@@ -244,10 +256,12 @@ impl Report {
             "CPU per activity (lower is better)",
             "peak RSS (lower is better)",
         ];
-        const COLOURS: [RGBColor; 5] = [
+        const COLOURS: [RGBColor; WorkerKind::ALL.len()] = [
             RGBColor(0x88, 0x88, 0x88),
             RGBColor(0xbb, 0xbb, 0xbb),
+            RGBColor(0xdd, 0xdd, 0xdd),
             RGBColor(0xd3, 0x5f, 0x2d),
+            RGBColor(0xf0, 0xa0, 0x80),
             RGBColor(0x30, 0x6e, 0xb5),
             RGBColor(0x3a, 0x9a, 0x5b),
         ];

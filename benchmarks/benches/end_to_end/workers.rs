@@ -21,8 +21,15 @@ pub enum WorkerKind {
     /// The official Rust SDK with gRPC gzip compression turned off, as this runtime has it by
     /// default: shows what is left once the two differ only in the layer above core.
     OfficialNoGzip,
+    /// The official Rust SDK with gzip off on a current-thread tokio runtime: its best
+    /// configuration for I/O-bound activities (about a fifth less CPU than on the default
+    /// multi-thread runtime, from fewer thread wake-ups).
+    OfficialNoGzipCurrentThread,
     /// This runtime: `#[activity]` on a plain function.
     Ours,
+    /// This runtime on a current-thread tokio runtime, as `docs/src/settings.md` suggests for
+    /// workers whose async activities only wait on I/O.
+    OursCurrentThread,
     /// The Python SDK, `temporalio` 1.35.0.
     Python,
     /// The protocol's floor: the generated gRPC stubs alone (no worker core, no decoding),
@@ -32,10 +39,12 @@ pub enum WorkerKind {
 }
 
 impl WorkerKind {
-    pub const ALL: [WorkerKind; 5] = [
+    pub const ALL: [WorkerKind; 7] = [
         WorkerKind::Official,
         WorkerKind::OfficialNoGzip,
+        WorkerKind::OfficialNoGzipCurrentThread,
         WorkerKind::Ours,
+        WorkerKind::OursCurrentThread,
         WorkerKind::Python,
         WorkerKind::Floor,
     ];
@@ -44,7 +53,9 @@ impl WorkerKind {
         match self {
             WorkerKind::Official => "official",
             WorkerKind::OfficialNoGzip => "official-nogzip",
+            WorkerKind::OfficialNoGzipCurrentThread => "official-nogzip-current-thread",
             WorkerKind::Ours => "ours",
+            WorkerKind::OursCurrentThread => "ours-current-thread",
             WorkerKind::Python => "python",
             WorkerKind::Floor => "floor",
         }
@@ -54,7 +65,11 @@ impl WorkerKind {
         match self {
             WorkerKind::Official => "official Rust SDK (temporalio-sdk 1.1.1)",
             WorkerKind::OfficialNoGzip => "official Rust SDK, gzip off (not its default)",
+            WorkerKind::OfficialNoGzipCurrentThread => {
+                "official Rust SDK, gzip off, current-thread runtime (its best configuration)"
+            }
             WorkerKind::Ours => "activity-runtime (this project)",
+            WorkerKind::OursCurrentThread => "activity-runtime, current-thread runtime",
             WorkerKind::Python => "Python SDK (temporalio 1.35.0)",
             WorkerKind::Floor => "floor: raw gRPC stubs, no core, no decoding",
         }
@@ -89,7 +104,9 @@ pub async fn start_with(
     let mut command = match kind {
         WorkerKind::Official
         | WorkerKind::OfficialNoGzip
+        | WorkerKind::OfficialNoGzipCurrentThread
         | WorkerKind::Ours
+        | WorkerKind::OursCurrentThread
         | WorkerKind::Floor => {
             let mut command = Command::new(std::env::current_exe()?);
             command.env("BENCH_ROLE", kind.label());
@@ -255,12 +272,29 @@ fn clock_ticks_per_second() -> f64 {
     })
 }
 
+/// The end of the roles whose worker runs on a current-thread tokio runtime.
+pub const CURRENT_THREAD: &str = "-current-thread";
+
+/// The tokio runtime a process in `role` runs on: current-thread for the roles ending in
+/// [`CURRENT_THREAD`], tokio's default multi-thread runtime (a thread per core) otherwise.
+pub fn runtime_for(role: Option<&str>) -> std::io::Result<tokio::runtime::Runtime> {
+    match role {
+        Some(role) if role.ends_with(CURRENT_THREAD) => {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        }
+        _ => tokio::runtime::Runtime::new(),
+    }
+}
+
 /// Runs as `role` (`BENCH_ROLE`): the worker `ours` or `official`, serving `noop` until killed, or
 /// `load`, which runs `BENCH_ACTIVITIES` activities against a worker started by hand.
 pub async fn serve(role: &str) -> anyhow::Result<()> {
     let address = std::env::var("BENCH_ADDRESS")?;
     let task_queue = std::env::var("BENCH_TASK_QUEUE")?;
-    match role {
+    // The runtime flavor is `main`'s to choose (see `CURRENT_THREAD`); the worker is the same.
+    match role.strip_suffix(CURRENT_THREAD).unwrap_or(role) {
         "ours" => ours::serve(&address, &task_queue).await,
         "official" => official::serve(&address, &task_queue, GrpcCompression::Gzip).await,
         "official-nogzip" => official::serve(&address, &task_queue, GrpcCompression::None).await,
