@@ -692,9 +692,8 @@ impl WorkerBuilder {
         );
         let reporter =
             super::report::Reporter::new(runtime_metrics.clone(), client.inner().clone());
-        let shutting_down = CancellationToken::new();
         let attempt_parts = Arc::new(WorkerParts {
-            worker_shutdown: shutting_down.clone(),
+            worker_shutdown: CancellationToken::new(),
             executors: pools.executors(),
             extensions: {
                 let mut extensions = http::Extensions::new();
@@ -713,7 +712,6 @@ impl WorkerBuilder {
             namespace,
             task_queue,
             shutdown: ShutdownHandle::new(),
-            shutting_down,
             limits,
             decoder: match &self.storage {
                 Some(storage) => Some(SharedCodec::with_storage(
@@ -725,7 +723,6 @@ impl WorkerBuilder {
             },
             codec: self.codec,
             storage: self.storage,
-            converter: self.converter,
             encode_failure_attributes: self.encode_failure_attributes,
             graceful_shutdown_period: self.graceful_shutdown_period,
             shutdown_abandon_after: self.shutdown_abandon_after,

@@ -91,10 +91,9 @@ pub struct Worker {
     namespace: String,
     task_queue: String,
     shutdown: ShutdownHandle,
-    /// Cancelled when graceful shutdown begins; every context sees it.
-    shutting_down: CancellationToken,
-    /// What every attempt's context shares: the shutdown token, the pools, the client
-    /// (`ActivityContext::client`) and meter as extensions, and the converter.
+    /// What every attempt's context shares: the token cancelled when graceful shutdown begins,
+    /// the pools, the client (`ActivityContext::client`) and meter as extensions, and the
+    /// converter.
     attempt_parts: Arc<WorkerParts>,
     /// Payload size limits: the namespace's, and the warnings already logged.
     limits: Arc<WorkerLimits>,
@@ -107,8 +106,6 @@ pub struct Worker {
     storage: Option<ExternalStorage>,
     /// What decodes tasks: the codec, after external storage when that is set.
     decoder: Option<SharedCodec>,
-    /// Turns arguments, results and heartbeat details into payloads and back.
-    converter: PayloadConverter,
     /// Whether failures carry their message and stack trace in `encoded_attributes`.
     encode_failure_attributes: bool,
     /// How long running activities may go on after shutdown begins before they are cancelled.
@@ -282,7 +279,7 @@ impl Worker {
         let watcher = tokio::spawn(watch_for_stop(
             self.shutdown.clone(),
             self.health.clone(),
-            self.shutting_down.clone(),
+            self.attempt_parts.worker_shutdown.clone(),
             self.core.clone(),
             abandon.clone(),
             self.graceful_shutdown_period + self.shutdown_abandon_after,
@@ -645,23 +642,24 @@ impl Worker {
         let not_found = registration
             .is_none()
             .then(|| not_found_failure(&start.activity_type, self.registry.names()));
-        // Only a codec (or storage) can fail to encode heartbeat details.
-        let fault = codec.as_ref().map(|_| Arc::new(HeartbeatFault::default()));
+        // Only a codec (or storage) can fail to encode heartbeat details: then both are set.
+        let mut fault = None;
         let mut pending_heartbeats = None;
         let heartbeat_sink = {
             let sink =
                 limits.guard_heartbeats(heartbeat_sink(self.core.clone(), task_token.to_vec()));
             // With a codec or storage, sizes are checked on what is sent: after encoding.
-            let sink = match (&codec, &fault) {
-                (Some(codec), Some(fault)) => {
-                    let fault = fault.clone();
+            let sink = match &codec {
+                Some(codec) => {
+                    let raised = Arc::new(HeartbeatFault::default());
+                    fault = Some(raised.clone());
                     let activity_type = info.activity_type.clone();
                     let (sink, pending) =
-                        codec.encoding_sink(sink, move |err| fault.record(&activity_type, err));
+                        codec.encoding_sink(sink, move |err| raised.record(&activity_type, err));
                     pending_heartbeats = Some(pending);
                     sink
                 }
-                _ => sink,
+                None => sink,
             };
             match &self.heartbeat_hooks {
                 Some(hooks) => intercepted_sink(hooks.clone(), info.clone(), sink),
@@ -680,10 +678,10 @@ impl Worker {
             None => limits.check_input(start.input.iter().map(field_size)),
         });
         let input = ActivityInput::new(start.activity_type, start.input)
-            .with_payload_converter(self.converter.clone());
+            .with_payload_converter(self.attempt_parts.converter.clone());
         let encode_failures = self
             .encode_failure_attributes
-            .then(|| self.converter.clone());
+            .then(|| self.attempt_parts.converter.clone());
         let runtime_metrics = self.runtime_metrics.clone();
         let activity_type = ctx.info().activity_type.clone();
         let attempts = self.attempts.clone();
