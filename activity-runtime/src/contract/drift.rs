@@ -206,26 +206,19 @@ impl<'a> Walker<'a> {
         // Protobuf messages are compared by name: their fields are the `.proto` file's to keep
         // compatible (protobuf's own rules, `buf breaking`).
         let (old_message, new_message) = (message_name(old), message_name(new));
-        if old_message.is_some() || new_message.is_some() {
-            if old_message != new_message && !is_any(old) {
-                self.push(
-                    place,
-                    field,
-                    Change::Retyped {
-                        was: describe(old, old_name.as_deref()),
-                        now: describe(new, new_name.as_deref()),
-                    },
-                );
-            } else if old_message != new_message && flow == Flow::Input {
-                self.push(
-                    place,
-                    field,
-                    Change::Retyped {
-                        was: "any value".to_owned(),
-                        now: describe(new, new_name.as_deref()),
-                    },
-                );
-            }
+        let messages = old_message.is_some() || new_message.is_some();
+        if messages && old_message == new_message {
+            return;
+        }
+        if messages && !is_any(old) {
+            self.push(
+                place,
+                field,
+                Change::Retyped {
+                    was: describe(old, old_name.as_deref()),
+                    now: describe(new, new_name.as_deref()),
+                },
+            );
             return;
         }
         if is_any(old) {
